@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"sourcedesk/internal/sandbox"
+)
+
+// figOverhead measures what the console adds to an ISC call: at concurrency 16,
+// the sources list page (50 rows) and a source detail partial through a signed-in
+// console with Redis sessions, against the sandbox's own API call for the same
+// data, one after the other in the same run.
+func figOverhead(ctx context.Context, h *harness, r *report, s settings) error {
+	const fig, conc = 1, 16
+	rs, err := h.startRedis(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := h.newStack(ctx, "overhead", 1, rs.URL)
+	if err != nil {
+		return err
+	}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if err := st.tenant.EnsureSources(ctx, hc, 60); err != nil {
+		return err
+	}
+	tok, err := st.tenant.Token(ctx, hc)
+	if err != nil {
+		return err
+	}
+	u, err := signIn(ctx, st.consoles[0])
+	if err != nil {
+		return err
+	}
+	cookie := cookieHeader(u.Cookies())
+	id := sandbox.SeedDelimitedSourceID
+	bearer := http.Header{"Authorization": {"Bearer " + tok}}
+	page := http.Header{"Cookie": {cookie}}
+	partial := http.Header{"Cookie": {cookie}, "HX-Request": {"true"}, "HX-Target": {"source-tab"},
+		"HX-Current-URL": {st.consoles[0].URL + "/sources/" + id}}
+
+	cases := []struct {
+		name            string
+		console, direct vegeta.Target
+	}{
+		{"sources list, 50 rows",
+			vegeta.Target{Method: "GET", URL: st.consoles[0].URL + "/sources?size=50", Header: page},
+			vegeta.Target{Method: "GET", URL: st.tenant.URL + "/v2025/sources?limit=50&count=true", Header: bearer}},
+		{"source detail partial (overview tab)",
+			vegeta.Target{Method: "GET", URL: st.consoles[0].URL + "/sources/" + id, Header: partial},
+			vegeta.Target{Method: "GET", URL: st.tenant.URL + "/v2025/sources/" + id, Header: bearer}},
+	}
+	for _, c := range cases {
+		// Warm both paths (connections, caches, JIT-free but lazily built state).
+		closedLoop(ctx, []vegeta.Target{c.direct}, conc, time.Second, 200)
+		closedLoop(ctx, []vegeta.Target{c.console}, conc, time.Second, 200)
+		direct := closedLoop(ctx, []vegeta.Target{c.direct}, conc, s.loadDuration, 200)
+		before := st.tenant.Sandbox.CallCounts()
+		cons := closedLoop(ctx, []vegeta.Target{c.console}, conc, s.loadDuration, 200)
+		r.add(fig, c.name+": upstream calls per console request", callsPer(before, st.tenant.Sandbox.CallCounts(), cons.requests), "1 (the direct call)", "", info)
+		ratio := float64(cons.p50) / float64(direct.p50)
+		r.check(fig, c.name+": p50 ratio", fmt.Sprintf("%.2f×", ratio), "", "≤ 2× the direct call", ratio <= 2)
+		r.add(fig, c.name+": console", cons.String(), direct.String()+" (direct API call)", "", info)
+		r.check(fig, c.name+": console errors", fmt.Sprintf("%d of %d (%s)", cons.bad, cons.requests, cons.codesText()),
+			fmt.Sprintf("%d of %d direct", direct.bad, direct.requests), "0", cons.bad == 0)
+		if cons.firstErr != "" {
+			r.note(fig, "first console error: %s", cons.firstErr)
+		}
+	}
+	r.note(fig, "closed loop, %d workers, %s per measurement after 1 s of warm-up each, keep-alive; direct = GET /v2025/... with a bearer token, as the console sends it", conc, s.loadDuration)
+	r.note(fig, "console: the real binary, SESSION_STORE=redis, ISC_RATE_LIMIT=100000/10s (the shared budget is still counted in Redis); sandbox rate limit off; both on this machine's 2 cores with the load generator")
+	return nil
+}
+
+// callsPer describes the upstream calls made per console request between two
+// readings of the tenant's counters, e.g. "2.0 (getSource 1.0, getSourceHealth 1.0)".
+func callsPer(before, after map[string]int, requests uint64) string {
+	if requests == 0 {
+		return "-"
+	}
+	total := 0
+	var ops []string
+	for op, n := range after {
+		if d := n - before[op]; d > 0 {
+			total += d
+			ops = append(ops, fmt.Sprintf("%s %.1f", op, float64(d)/float64(requests)))
+		}
+	}
+	sort.Strings(ops)
+	return fmt.Sprintf("%.1f (%s)", float64(total)/float64(requests), strings.Join(ops, ", "))
+}

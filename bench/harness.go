@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"sourcedesk/bench/scenario"
+)
+
+// harness owns what the figures share: a scratch directory, the console binary,
+// and the processes it started (stopped by close, each by its own pid).
+type harness struct {
+	dir        string
+	bin        string // the console binary, built once
+	sessionKey string // one key ring for every replica, so any replica reads any session
+	logf       func(format string, args ...any)
+
+	mu       sync.Mutex
+	cleanups []func()
+	built    bool
+	buildErr error
+}
+
+// binary builds the console once (lazily: figure 5 needs no console).
+func (h *harness) binary(ctx context.Context) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.built {
+		h.built = true
+		h.bin = filepath.Join(h.dir, "sourcedesk")
+		h.logf("building the console: go build -o %s ./cmd/server", h.bin)
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", h.bin, "./cmd/server").CombinedOutput(); err != nil {
+			h.buildErr = fmt.Errorf("go build ./cmd/server: %v\n%s", err, out)
+		}
+	}
+	return h.bin, h.buildErr
+}
+
+func newHarness(logf func(string, ...any)) (*harness, error) {
+	dir, err := os.MkdirTemp("", "sourcedesk-bench-")
+	if err != nil {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	h := &harness{dir: dir, sessionKey: base64.StdEncoding.EncodeToString(key), logf: logf}
+	return h, nil
+}
+
+// onClose registers f to run at close, last registered first.
+func (h *harness) onClose(f func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cleanups = append(h.cleanups, f)
+}
+
+func (h *harness) close() {
+	h.mu.Lock()
+	fs := h.cleanups
+	h.cleanups = nil
+	h.mu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
+	_ = os.RemoveAll(h.dir)
+}
+
+// freePort reserves a loopback port by listening on :0 and closing it.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ports reserves n loopback ports for consoles, so the tenant can register their
+// callback URLs before they start.
+func ports(n int) ([]int, error) {
+	var ps []int
+	for range n {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// newTenant serves a sandbox tenant (rate limit off) whose console client accepts
+// the callbacks of consoles on the given ports.
+func (h *harness) newTenant(ctx context.Context, consolePorts ...int) (*scenario.Tenant, error) {
+	var uris []string
+	for _, p := range consolePorts {
+		uris = append(uris, fmt.Sprintf("http://127.0.0.1:%d/auth/callback", p))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	t, err := scenario.StartTenant(ctx, scenario.TenantConfig{RedirectURIs: uris})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	h.onClose(cancel)
+	return t, nil
+}
+
+// console is one console replica running as a child process.
+type console struct {
+	URL  string
+	name string
+	cmd  *exec.Cmd
+	log  string // its log file
+	done chan struct{}
+	hc   *http.Client
+}
+
+// consoleOpts configure startConsole.
+type consoleOpts struct {
+	name   string
+	port   int
+	tenant *scenario.Tenant
+	store  string   // SESSION_STORE
+	env    []string // extra KEY=VALUE settings
+	apiURL string   // default: the tenant's URL (a sink may stand in between)
+}
+
+// startConsole runs the console binary in tenant mode against the tenant and
+// waits until /healthz answers.
+func (h *harness) startConsole(ctx context.Context, o consoleOpts) (*console, error) {
+	bin, err := h.binary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(o.port)
+	api := o.apiURL
+	if api == "" {
+		api = o.tenant.URL
+	}
+	env := []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + h.dir, "TMPDIR=" + h.dir,
+		"ADDR=" + addr,
+		"ISC_API_URL=" + api,
+		"ISC_TOKEN_URL=" + o.tenant.URL + "/oauth/token",
+		"ISC_AUTHORIZE_URL=" + o.tenant.URL + "/oauth/authorize",
+		"ISC_CLIENT_ID=" + scenario.ConsoleClientID,
+		"ISC_CLIENT_SECRET=" + o.tenant.ClientSecret,
+		"SESSION_STORE=" + o.store,
+		"SESSION_KEYS=" + h.sessionKey,
+		"ISC_RATE_LIMIT=100000/10s",
+		"LOG_LEVEL=warn",
+		"GOMAXPROCS=2",
+	}
+	env = append(env, o.env...)
+	c := &console{URL: "http://" + addr, name: o.name, log: filepath.Join(h.dir, o.name+".log"), done: make(chan struct{}),
+		hc: &http.Client{Timeout: 30 * time.Second}}
+	logFile, err := os.Create(c.log)
+	if err != nil {
+		return nil, err
+	}
+	c.cmd = exec.Command(bin)
+	c.cmd.Env = env
+	c.cmd.Dir = h.dir
+	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
+	if err := c.cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	go func() { _ = c.cmd.Wait(); logFile.Close(); close(c.done) }()
+	h.onClose(c.stop)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := c.hc.Get(c.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c, nil
+			}
+		}
+		select {
+		case <-c.done:
+			return nil, fmt.Errorf("console %s exited at start: %s", o.name, tail(c.log, 15))
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("console %s did not answer /healthz in 20 s: %s", o.name, tail(c.log, 15))
+		}
+	}
+}
+
+// stop ends the console gracefully (SIGTERM), then by force after 10 s.
+func (c *console) stop() {
+	if c.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(10 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.done
+	}
+}
+
+// level reads the console's goroutines and heap in use from its /metrics. The
+// heap is the smallest of a few readings: between collections the heap in use
+// includes garbage, and the low point is the closest to the live heap.
+func (c *console) level(ctx context.Context) (scenario.Level, error) {
+	var lv scenario.Level
+	for i := range 5 {
+		m, err := scrape(ctx, c.hc, c.URL+"/metrics")
+		if err != nil {
+			return lv, err
+		}
+		g, heap := int(m["go_goroutines"]), uint64(m["go_memstats_heap_inuse_bytes"])
+		if i == 0 || heap < lv.HeapBytes {
+			lv.HeapBytes = heap
+		}
+		lv.Goroutines = g
+		time.Sleep(200 * time.Millisecond)
+	}
+	return lv, nil
+}
+
+// scrape reads the unlabelled samples of a Prometheus text exposition.
+func scrape(ctx context.Context, hc *http.Client, url string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
+			continue
+		}
+		name, val, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+			out[name] = v
+		}
+	}
+	return out, sc.Err()
+}
+
+// tail returns the last n lines of a file, for error messages.
+func tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 1<<20))
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+var errSkip = errors.New("skipped")

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// startApp runs the real wiring (run) in demo mode on ephemeral loopback ports,
+// with env overriding the test defaults, and stops it when the test ends.
+func startApp(t *testing.T, env map[string]string) *App {
+	t.Helper()
+	vars := map[string]string{
+		"ADDR":          "127.0.0.1:0",
+		"SANDBOX_ADDR":  "127.0.0.1:0",
+		"SESSION_STORE": "memory",
+		"LOG_LEVEL":     "warn",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := loadConfig(func(k string) string { return vars[k] })
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan *App, 1)
+	done := make(chan error, 1)
+	logger := slog.New(slog.NewJSONHandler(testLogWriter{t}, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	go func() { done <- run(ctx, cfg, logger, func(a *App) { started <- a }) }()
+	var app *App
+	select {
+	case app = <-started:
+	case err := <-done:
+		cancel()
+		t.Fatalf("the app did not start: %v", err)
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("the app did not start within 20 s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err, "graceful shutdown")
+		case <-time.After(30 * time.Second):
+			t.Error("the app did not shut down within 30 s")
+		}
+	})
+	return app
+}
+
+// testLogWriter sends the app's log lines to the test log (shown on failure or -v).
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// artifactDir is where a test leaves screenshots: e2e-artifacts/<test name>/ at the
+// repository root (gitignored; CI keeps it with the run's output).
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "e2e-artifacts", strings.ReplaceAll(t.Name(), "/", "_"))
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Config is the whole configuration of the console, read from the environment once.
+type Config struct {
+	Addr        string
+	PublicURL   *url.URL
+	SandboxAddr string
+
+	Tenant       string
+	APIURL       string
+	AuthorizeURL string
+	TokenURL     string
+	ClientID     string
+	ClientSecret string
+
+	SessionStore       string
+	SessionKeys        string
+	SessionIdleTimeout time.Duration
+	SessionLifetime    time.Duration
+	AllowInsecureHTTP  bool
+
+	UploadMaxBytes  int64
+	RateLimit       int           // ISC API calls per RateWindow per OAuth client; -1 = no client-side budget
+	RateWindow      time.Duration // the window of RateLimit
+	UpstreamTimeout time.Duration
+	ShutdownTimeout time.Duration
+	LogLevel        slog.Level
+}
+
+// DemoMode reports whether no tenant is configured, so the embedded sandbox serves.
+func (c *Config) DemoMode() bool { return c.Tenant == "" && c.APIURL == "" }
+
+// setting is one environment variable: its default, what it means, and how it is
+// stored into Config. The same table drives --help and validation.
+type setting struct {
+	name, def, help string
+	set             func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{"ADDR", "127.0.0.1:8080", "host:port the console listens on", func(c *Config, v string) error {
+		if err := checkHostPort(v); err != nil {
+			return err
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"PUBLIC_URL", "http://<ADDR>", "the URL browsers use to reach the console; the OAuth redirect URI is PUBLIC_URL/auth/callback", func(c *Config, v string) error {
+		if v == "" {
+			return nil // filled from ADDR after parsing
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return errors.New("must be an absolute http(s) URL with no path, e.g. https://sourcedesk.example.com")
+		}
+		u.Path = ""
+		c.PublicURL = u
+		return nil
+	}},
+	{"SANDBOX_ADDR", "127.0.0.1:8090", "host:port of the embedded sandbox tenant (demo mode only)", func(c *Config, v string) error {
+		if err := checkHostPort(v); err != nil {
+			return err
+		}
+		c.SandboxAddr = v
+		return nil
+	}},
+	{"ISC_TENANT", "", "ISC tenant name (acme → acme.login.sailpoint.com, acme.api.identitynow.com); empty with ISC_API_URL empty = demo mode", func(c *Config, v string) error {
+		if v != "" && !isDNSLabel(v) {
+			return errors.New("must be a tenant name such as acme (letters, digits, hyphens)")
+		}
+		c.Tenant = v
+		return nil
+	}},
+	{"ISC_API_URL", "https://<tenant>.api.identitynow.com", "API base URL (overrides the tenant's)", urlSetting(func(c *Config, v string) { c.APIURL = v })},
+	{"ISC_AUTHORIZE_URL", "https://<tenant>.login.sailpoint.com/oauth/authorize", "OAuth authorize endpoint", urlSetting(func(c *Config, v string) { c.AuthorizeURL = v })},
+	{"ISC_TOKEN_URL", "<ISC_API_URL>/oauth/token", "OAuth token endpoint", urlSetting(func(c *Config, v string) { c.TokenURL = v })},
+	{"ISC_CLIENT_ID", "", "OAuth client id of the console (required with a tenant)", func(c *Config, v string) error { c.ClientID = v; return nil }},
+	{"ISC_CLIENT_SECRET", "", "OAuth client secret of the console (required with a tenant; never logged)", func(c *Config, v string) error { c.ClientSecret = v; return nil }},
+	{"SESSION_STORE", "file:data/sessions.db", "memory, file:PATH (embedded, one process), redis://… or postgres://… (several replicas)", func(c *Config, v string) error {
+		switch {
+		case v == "memory", strings.HasPrefix(v, "file:") && len(v) > 5,
+			strings.HasPrefix(v, "redis://"), strings.HasPrefix(v, "rediss://"),
+			strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+			c.SessionStore = v
+			return nil
+		}
+		return errors.New("must be memory, file:PATH, redis://… or postgres://…")
+	}},
+	{"SESSION_KEYS", "", "comma-separated base64 32-byte keys encrypting tokens at rest, newest first (demo mode: generated into data/session.key)", func(c *Config, v string) error { c.SessionKeys = v; return nil }},
+	{"SESSION_IDLE_TIMEOUT", "30m", "sign out after this long without a request", durationSetting(time.Minute, func(c *Config, d time.Duration) { c.SessionIdleTimeout = d })},
+	{"SESSION_LIFETIME", "12h", "sign out this long after signing in, however active", durationSetting(time.Minute, func(c *Config, d time.Duration) { c.SessionLifetime = d })},
+	{"ALLOW_INSECURE_HTTP", "false", "allow a plain-HTTP PUBLIC_URL that is not loopback (cookies lose Secure)", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.AllowInsecureHTTP = b
+		return nil
+	}},
+	{"UPLOAD_MAX_BYTES", "536870912", "largest accepted upload in bytes (512 MiB)", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			return errors.New("must be a whole number of bytes, at least 1024")
+		}
+		c.UploadMaxBytes = n
+		return nil
+	}},
+	{"ISC_RATE_LIMIT", "100/10s", "the API budget per OAuth client shared by all replicas, as CALLS/WINDOW (ISC allows 100/10s); off only for benchmarks against the sandbox", func(c *Config, v string) error {
+		if v == "off" {
+			c.RateLimit, c.RateWindow = -1, 0
+			return nil
+		}
+		n, w, ok := strings.Cut(v, "/")
+		calls, err := strconv.Atoi(n)
+		window, werr := time.ParseDuration(w)
+		if !ok || err != nil || werr != nil || calls < 1 || window < time.Second {
+			return errors.New("must be CALLS/WINDOW such as 100/10s, or off")
+		}
+		c.RateLimit, c.RateWindow = calls, window
+		return nil
+	}},
+	{"UPSTREAM_TIMEOUT", "30s", "deadline for one ISC API call (uploads excepted)", durationSetting(time.Second, func(c *Config, d time.Duration) { c.UpstreamTimeout = d })},
+	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish after SIGINT/SIGTERM", durationSetting(time.Second, func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
+	{"LOG_LEVEL", "info", "debug, info, warn or error", func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+}
+
+// loadConfig reads every setting through getenv and validates them together: the
+// error lists every problem, one per line, each naming its variable.
+func loadConfig(getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	var problems []string
+	for _, s := range settings {
+		v := strings.TrimSpace(getenv(s.name))
+		if v == "" && !strings.Contains(s.def, "<") { // "<…>" defaults are derived from other settings
+			v = s.def
+		}
+		if err := s.set(c, v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", s.name, err))
+		}
+	}
+	problems = append(problems, c.derive()...)
+	if len(problems) > 0 {
+		return nil, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return c, nil
+}
+
+// derive fills the settings that default from others and checks combinations.
+func (c *Config) derive() []string {
+	var p []string
+	if c.PublicURL == nil && c.Addr != "" {
+		c.PublicURL = &url.URL{Scheme: "http", Host: c.Addr}
+	}
+	if c.Tenant != "" {
+		if c.APIURL == "" {
+			c.APIURL = "https://" + c.Tenant + ".api.identitynow.com"
+		}
+		if c.AuthorizeURL == "" {
+			c.AuthorizeURL = "https://" + c.Tenant + ".login.sailpoint.com/oauth/authorize"
+		}
+	}
+	if c.APIURL != "" && c.TokenURL == "" {
+		c.TokenURL = strings.TrimSuffix(c.APIURL, "/") + "/oauth/token"
+	}
+	if !c.DemoMode() {
+		if c.AuthorizeURL == "" {
+			p = append(p, "ISC_AUTHORIZE_URL: required when ISC_API_URL is set without ISC_TENANT")
+		}
+		if c.ClientID == "" {
+			p = append(p, "ISC_CLIENT_ID: required when a tenant is configured")
+		}
+		if c.ClientSecret == "" {
+			p = append(p, "ISC_CLIENT_SECRET: required when a tenant is configured")
+		}
+		if c.SessionKeys == "" {
+			p = append(p, "SESSION_KEYS: required when a tenant is configured (generate one: head -c32 /dev/urandom | base64)")
+		}
+	}
+	if c.PublicURL != nil && c.PublicURL.Scheme == "http" && !isLoopbackHost(c.PublicURL.Hostname()) && !c.AllowInsecureHTTP {
+		p = append(p, "PUBLIC_URL: plain http is only allowed on loopback; use https or set ALLOW_INSECURE_HTTP=true")
+	}
+	if c.SessionIdleTimeout > 0 && c.SessionLifetime > 0 && c.SessionIdleTimeout > c.SessionLifetime {
+		p = append(p, "SESSION_IDLE_TIMEOUT: must not be longer than SESSION_LIFETIME")
+	}
+	return p
+}
+
+// Secure reports whether the console is served over HTTPS (cookies get Secure and
+// the __Host- prefix, responses HSTS).
+func (c *Config) Secure() bool { return c.PublicURL != nil && c.PublicURL.Scheme == "https" }
+
+// printHelp writes every setting with its default and meaning.
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "sourcedesk: an admin console for the sources of SailPoint Identity Security Cloud.")
+	fmt.Fprintln(w, "\nAll configuration comes from environment variables. With no tenant configured the")
+	fmt.Fprintln(w, "console starts in demo mode with an embedded sandbox tenant.")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tDEFAULT\tMEANING")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.name, def, s.help)
+	}
+	tw.Flush()
+}
+
+func urlSetting(store func(c *Config, v string)) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return errors.New("must be an absolute http(s) URL")
+		}
+		store(c, strings.TrimSuffix(v, "/"))
+		return nil
+	}
+}
+
+func durationSetting(min time.Duration, store func(c *Config, d time.Duration)) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("must be a duration such as 30s, 15m or 12h")
+		}
+		if d < min {
+			return fmt.Errorf("must be at least %s", min)
+		}
+		store(c, d)
+		return nil
+	}
+}
+
+func checkHostPort(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return errors.New("not a host:port (e.g. 127.0.0.1:8080)")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("not a host:port: bad port")
+	}
+	_ = host
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+func isDNSLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,218 @@
+// Command server runs the Sourcedesk console. It is the only place that reads the
+// environment: it loads and validates the configuration, wires the packages together
+// and serves until SIGINT or SIGTERM, then shuts down gracefully.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // time zones for the cron previewer, also where the OS has none (distroless)
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"sourcedesk/internal/api"
+	"sourcedesk/internal/bff"
+	"sourcedesk/internal/sandbox"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	for _, a := range os.Args[1:] {
+		if a == "-h" || a == "--help" || a == "-help" || a == "help" {
+			printHelp(os.Stdout)
+			return
+		}
+	}
+	cfg, err := loadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "Run with --help to see every setting.")
+		os.Exit(2)
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, logger, nil); err != nil {
+		logger.Error("sourcedesk stopped", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+}
+
+// App is what run started; tests use it to find the servers.
+type App struct {
+	ConsoleURL string
+	SandboxURL string           // "" unless in demo mode
+	Sandbox    *sandbox.Sandbox // nil unless in demo mode
+	Console    *bff.Server
+}
+
+// run starts the console, and in demo mode the sandbox tenant, and serves until ctx
+// is done. started, when not nil, is called once both are listening.
+func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*App)) error {
+	app := &App{}
+	var servers []*http.Server
+	demo := cfg.DemoMode() // asked once: demo mode points the tenant URLs at the sandbox below
+
+	consoleLn, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("console listener: %w", err)
+	}
+	defer consoleLn.Close()
+	if cfg.PublicURL.Host == cfg.Addr {
+		// Derived from ADDR: follow the real port (ADDR may say :0 in tests).
+		cfg.PublicURL.Host = consoleLn.Addr().String()
+	}
+	app.ConsoleURL = cfg.PublicURL.String()
+
+	if demo {
+		// The console's client secret in the sandbox: random per run, given to both.
+		demoSecret := randomSecret()
+		cfg.ClientID, cfg.ClientSecret = demoClientID, demoSecret
+		sbLn, err := net.Listen("tcp", cfg.SandboxAddr)
+		if err != nil {
+			return fmt.Errorf("sandbox listener (SANDBOX_ADDR): %w", err)
+		}
+		defer sbLn.Close()
+		app.SandboxURL = "http://" + sbLn.Addr().String()
+		app.Sandbox = sandbox.New(sandbox.Config{
+			BaseURL: app.SandboxURL,
+			Clients: []sandbox.Client{{
+				ID:           demoClientID,
+				Secret:       demoSecret,
+				RedirectURIs: []string{cfg.PublicURL.String() + "/auth/callback"},
+			}},
+			Logger: logger.With(slog.String("component", "sandbox")),
+		})
+		servers = append(servers, newHTTPServer(app.Sandbox.Handler(), logger))
+		go serve(servers[len(servers)-1], sbLn, logger, "sandbox")
+		cfg.APIURL, cfg.TokenURL = app.SandboxURL, app.SandboxURL+"/oauth/token"
+		cfg.AuthorizeURL = app.SandboxURL + "/oauth/authorize"
+		logger.Info("demo mode: sandbox tenant started", slog.String("url", app.SandboxURL))
+	}
+
+	sessions, err := newSessions(ctx, cfg, logger)
+	if err != nil {
+		return fmt.Errorf("sessions: %w", err)
+	}
+	defer sessions.Close()
+	tenantLogout := ""
+	if demo {
+		tenantLogout = app.SandboxURL + "/logout"
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := bff.NewMetrics(reg)
+	upstream := &http.Client{Timeout: 10 * time.Second}
+	// The API client has no overall timeout (it would cut uploads short): calls are
+	// bounded by their contexts, and a silent server by ResponseHeaderTimeout.
+	apiTransport := http.DefaultTransport.(*http.Transport).Clone()
+	apiTransport.ResponseHeaderTimeout = cfg.UpstreamTimeout
+	iscClient, err := api.New(api.Config{
+		BaseURL:    cfg.APIURL,
+		HTTPClient: &http.Client{Transport: apiTransport},
+		Observe:    metrics.ObserveUpstream,
+		// The budget lives in the session store: shared by every replica on Redis/Postgres.
+		Limiter: sessions.Limiter(),
+	})
+	if err != nil {
+		return fmt.Errorf("API client: %w", err)
+	}
+	console, err := bff.New(bff.Config{
+		Logger:          logger,
+		Version:         version,
+		DemoMode:        demo,
+		HSTS:            cfg.Secure(),
+		UploadLimit:     cfg.UploadMaxBytes,
+		Registry:        reg,
+		Metrics:         metrics,
+		API:             iscClient,
+		Sessions:        sessions,
+		SecureCookies:   cfg.Secure(),
+		TenantLogoutURL: tenantLogout,
+		Ready: []bff.ReadyCheck{
+			{Name: "session store", Check: sessions.Ready},
+			{Name: "tenant", Check: func(ctx context.Context) error { return checkTenant(ctx, upstream, cfg.APIURL) }},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	app.Console = console
+	srv := newHTTPServer(console, logger)
+	servers = append(servers, srv)
+	go serve(srv, consoleLn, logger, "console")
+	logger.Info("console listening", slog.String("url", app.ConsoleURL), slog.Bool("demo", demo))
+	if started != nil {
+		started(app)
+	}
+
+	<-ctx.Done()
+	logger.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// demoClientID is the console's OAuth client in the sandbox.
+const demoClientID = "sourcedesk-console"
+
+// newHTTPServer sets the server-wide timeouts. There is no overall read or write
+// timeout because uploads may take minutes; upload handlers set their own deadlines.
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+func serve(srv *http.Server, ln net.Listener, logger *slog.Logger, name string) {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("server failed", slog.String("server", name), slog.String("error", err.Error()))
+	}
+}
+
+// checkTenant reports whether the tenant's API host answers its OAuth discovery call.
+func checkTenant(ctx context.Context, c *http.Client, apiURL string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, apiURL+"/oauth/info", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("unreachable: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		return fmt.Errorf("answers %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func randomSecret() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

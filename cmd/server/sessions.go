@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"sourcedesk/internal/session"
+)
+
+// newSessions builds the session manager: the store, the token-vault key ring and
+// the OAuth client (confidential, PKCE, one constant redirect URI under PUBLIC_URL).
+func newSessions(ctx context.Context, cfg *Config, logger *slog.Logger) (*session.Manager, error) {
+	keys, err := sessionKeys(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.Secure() {
+		logger.Warn("session cookies are NOT Secure and have no __Host- prefix: the console is served over plain HTTP (loopback only)",
+			slog.String("public_url", cfg.PublicURL.String()))
+	}
+	return session.New(ctx, session.Config{
+		Store:       cfg.SessionStore,
+		Keys:        keys,
+		IdleTimeout: cfg.SessionIdleTimeout,
+		Lifetime:    cfg.SessionLifetime,
+		Secure:      cfg.Secure(),
+		OAuth2: &oauth2.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			Endpoint: oauth2.Endpoint{
+				AuthURL:  cfg.AuthorizeURL,
+				TokenURL: cfg.TokenURL,
+				// HTTP Basic, never the URL; one attempt (auto-detect would retry
+				// with the secret in the body, doubling token calls).
+				AuthStyle: oauth2.AuthStyleInHeader,
+			},
+			RedirectURL: strings.TrimSuffix(cfg.PublicURL.String(), "/") + "/auth/callback",
+		},
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		RateLimit:  cfg.RateLimit, // negative: no client-side budget
+
+		RateWindow: cfg.RateWindow,
+		Logger:     logger.With(slog.String("component", "session")),
+	})
+}
+
+// sessionKeys decodes SESSION_KEYS (comma-separated base64, newest first). Without
+// it: the memory store needs none; demo mode keeps one generated key in
+// data/session.key (0600) so sessions survive restarts.
+func sessionKeys(cfg *Config, logger *slog.Logger) ([][]byte, error) {
+	if cfg.SessionKeys != "" {
+		var keys [][]byte
+		for i, part := range strings.Split(cfg.SessionKeys, ",") {
+			part = strings.TrimSpace(part)
+			k, err := base64.StdEncoding.DecodeString(part)
+			if err != nil {
+				k, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(part, "="))
+			}
+			if err != nil || len(k) != 32 {
+				return nil, fmt.Errorf("SESSION_KEYS: key %d is not base64 of 32 bytes", i+1)
+			}
+			keys = append(keys, k)
+		}
+		return keys, nil
+	}
+	if cfg.SessionStore == "memory" {
+		return nil, nil
+	}
+	if !cfg.DemoMode() {
+		return nil, errors.New("SESSION_KEYS: required with a tenant")
+	}
+	dir := "data"
+	if path, ok := strings.CutPrefix(cfg.SessionStore, "file:"); ok {
+		dir = filepath.Dir(path)
+	}
+	file := filepath.Join(dir, "session.key")
+	if b, err := os.ReadFile(file); err == nil {
+		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) != 32 {
+			return nil, fmt.Errorf("%s: not base64 of 32 bytes; delete it to generate a new one", file)
+		}
+		return [][]byte{k}, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, []byte(base64.StdEncoding.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	logger.Info("demo mode: generated the session key", slog.String("file", file))
+	return [][]byte{k}, nil
+}

@@ -1,0 +1,109 @@
+// Package bff is the console's web server: an Echo app that renders templ pages and
+// htmx partials, and calls the ISC API on behalf of the signed-in user.
+//
+// Only this package and cmd/server import Echo, so a move to Echo v5 stays local.
+// Handlers bind input into request structs, call upstream with the request's context,
+// map results into web/templates view models and return s.render(...) or an error;
+// they never write error responses themselves: httpErrorHandler does.
+package bff
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"sourcedesk/internal/activity"
+	"sourcedesk/internal/api"
+)
+
+// ReadyCheck is one dependency /readyz checks: the session store, the upstream tenant.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Config is everything the server needs, built by cmd/server.
+type Config struct {
+	Logger  *slog.Logger
+	Version string
+	// DemoMode shows the demo hints (the console runs against the embedded sandbox).
+	DemoMode bool
+	// HSTS sends Strict-Transport-Security (the console is served over TLS).
+	HSTS bool
+	// BodyLimit caps request bodies outside the upload routes, e.g. "2M".
+	BodyLimit string
+	// UploadLimit caps an uploaded file, in bytes.
+	UploadLimit int64
+	// Registry is served at /metrics; nil makes a private one.
+	Registry *prometheus.Registry
+	// Metrics records requests and upstream calls; nil registers new ones with Registry.
+	// cmd/server makes them first so the API client can report into them.
+	Metrics *Metrics
+	// API is the shared ISC client; handlers use it through callAPI, bound to the user's token.
+	API *api.Client
+	// Ready lists what /readyz checks.
+	Ready []ReadyCheck
+	// Sessions signs users in and keeps their tokens (*session.Manager); nil means
+	// nobody can sign in (tests of public pages).
+	Sessions sessionManager
+	// SecureCookies gives the CSRF cookie Secure and the __Host- prefix (TLS).
+	SecureCookies bool
+	// TenantLogoutURL, when set, is offered on the signed-out page.
+	TenantLogoutURL string
+	// Now is the clock (tests fake it); defaults to time.Now.
+	Now func() time.Time
+	// Activity is the activity log (issue 10), shared by the replicas through the
+	// session store's backend; nil keeps it in memory.
+	Activity activity.Store
+}
+
+// Server is the console's HTTP handler.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	echo    *echo.Echo
+	metrics *Metrics
+	dash    *dashboard // issue 10: per-user dashboard cache and the activity log
+
+}
+
+// New builds the server and its routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		return nil, errors.New("bff: Config.Logger is required")
+	}
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "2M"
+	}
+	if cfg.UploadLimit == 0 {
+		cfg.UploadLimit = 512 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(cfg.Registry)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.httpErrorHandler
+	s.echo = e
+	s.routes()
+	return s, nil
+}
+
+// Metrics returns the server's metrics, so cmd/server can hand ObserveUpstream to the API client.
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// ServeHTTP serves the console.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }

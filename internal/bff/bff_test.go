@@ -1,0 +1,244 @@
+package bff
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"sourcedesk/web/static"
+)
+
+// newTestServer builds a real Server; tests drive it through ServeHTTP so that the
+// middleware and the error handler run as in production.
+func newTestServer(t *testing.T, mutate func(*Config)) *Server {
+	t.Helper()
+	cfg := Config{Logger: slog.New(slog.DiscardHandler), Version: "test-1"}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	s, err := New(cfg)
+	require.NoError(t, err)
+	return s
+}
+
+func do(t *testing.T, s *Server, method, target string, headers map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+func parse(t *testing.T, body io.Reader) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(body)
+	require.NoError(t, err)
+	return doc
+}
+
+var htmxHeaders = map[string]string{"HX-Request": "true"}
+
+func TestHomePageAndFragment(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.DemoMode = true })
+	for _, tc := range []struct {
+		name     string
+		headers  map[string]string
+		wantFull bool
+	}{
+		{"full page", nil, true},
+		{"htmx fragment", htmxHeaders, false},
+		{"boosted htmx gets the page", map[string]string{"HX-Request": "true", "HX-Boosted": "true"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := do(t, s, http.MethodGet, "/", tc.headers)
+			require.Equal(t, http.StatusOK, rec.Code)
+			assert.Contains(t, rec.Header().Values("Vary"), "HX-Request")
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+			doc := parse(t, rec.Body)
+			assert.Equal(t, 1, doc.Find(`[data-testid="home"]`).Length(), "home body present")
+			assert.Equal(t, tc.wantFull, doc.Find("html head title").Length() == 1, "full page has a <title>")
+			assert.Equal(t, tc.wantFull, doc.Find(`[data-testid="version"]`).Length() == 1, "footer with version only on full pages")
+			if tc.wantFull {
+				assert.Equal(t, "Sourcedesk test-1", doc.Find(`[data-testid="version"]`).Text())
+				assert.Equal(t, 1, doc.Find(`[data-testid="demo-hint"]`).Length(), "demo mode tells how to sign in")
+				assert.Equal(t, 1, doc.Find("#alerts").Length(), "alerts region on every page")
+			}
+		})
+	}
+}
+
+func TestLayoutLoadsAssetsWithWorkingURLs(t *testing.T) {
+	s := newTestServer(t, nil)
+	doc := parse(t, do(t, s, http.MethodGet, "/", nil).Body)
+	var urls []string
+	doc.Find(`script[src], link[href]`).Each(func(_ int, sel *goquery.Selection) {
+		if v, ok := sel.Attr("src"); ok {
+			urls = append(urls, v)
+		} else if v, ok := sel.Attr("href"); ok {
+			urls = append(urls, v)
+		}
+	})
+	require.GreaterOrEqual(t, len(urls), 4, "favicon, pico, app.css, htmx, app.js")
+	for _, u := range urls {
+		rec := do(t, s, http.MethodGet, u, map[string]string{"Accept-Encoding": "gzip"})
+		if strings.Contains(u, "vendor/") {
+			if _, ok := static.Hash(strings.SplitN(strings.TrimPrefix(u, "/static/"), "/", 2)[1]); !ok {
+				t.Skipf("vendored assets missing (run make assets): %s", u)
+			}
+		}
+		require.Equal(t, http.StatusOK, rec.Code, u)
+		assert.Contains(t, rec.Header().Get("Cache-Control"), "immutable", u)
+		if strings.HasSuffix(u, ".css") || strings.HasSuffix(u, ".js") {
+			assert.Equal(t, "gzip", rec.Header().Get("Content-Encoding"), "text assets are compressed: %s", u)
+		}
+	}
+	// A stale hash still serves the file, but is not cached for long.
+	rec := do(t, s, http.MethodGet, "/static/000000000000/css/app.css", nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.NotContains(t, rec.Header().Get("Cache-Control"), "immutable")
+	assert.Equal(t, http.StatusNotFound, do(t, s, http.MethodGet, "/static/x/css/nope.css", nil).Code)
+	assert.Equal(t, http.StatusOK, do(t, s, http.MethodGet, "/favicon.ico", nil).Code)
+}
+
+func TestErrorsFullPageAndHTMX(t *testing.T) {
+	s := newTestServer(t, nil)
+	t.Run("full page", func(t *testing.T) {
+		rec := do(t, s, http.MethodGet, "/no/such/page", nil)
+		assert.Equal(t, http.StatusNotFound, rec.Code)
+		assert.Empty(t, rec.Header().Get("HX-Retarget"))
+		doc := parse(t, rec.Body)
+		assert.Equal(t, 1, doc.Find(`[data-testid="error-page"]`).Length())
+		assert.Equal(t, rec.Header().Get(echo.HeaderXRequestID), doc.Find(`[data-testid="request-id"]`).Text(),
+			"the page shows the request ID the logs have")
+		assert.Contains(t, doc.Find(`[data-testid="alert"]`).Text(), "nothing at this address")
+	})
+	t.Run("htmx", func(t *testing.T) {
+		rec := do(t, s, http.MethodGet, "/no/such/page", htmxHeaders)
+		assert.Equal(t, http.StatusNotFound, rec.Code, "real status, not 200")
+		assert.Equal(t, "#alerts", rec.Header().Get("HX-Retarget"))
+		assert.Equal(t, "innerHTML", rec.Header().Get("HX-Reswap"))
+		doc := parse(t, rec.Body)
+		assert.Equal(t, 0, doc.Find("title").Length(), "a fragment, not a page")
+		assert.Equal(t, 1, doc.Find(`[data-testid="alert"]`).Length())
+	})
+}
+
+func TestErrorHandlerNeverShowsErrText(t *testing.T) {
+	s := newTestServer(t, nil)
+	secret := "pq: password authentication failed for user=sd token=eyJhbGciOi"
+	s.echo.GET("/boom", func(c echo.Context) error { return errors.New(secret) })
+	s.echo.GET("/slow", func(c echo.Context) error { return context.DeadlineExceeded })
+	s.echo.GET("/bad", func(c echo.Context) error { return userErrorf(http.StatusBadRequest, "Name must not be empty.") })
+	for _, tc := range []struct {
+		path, want string
+		status     int
+	}{
+		{"/boom", "Something went wrong", http.StatusInternalServerError},
+		{"/slow", "took too long", http.StatusGatewayTimeout},
+		{"/bad", "Name must not be empty.", http.StatusBadRequest},
+	} {
+		for _, hx := range []bool{false, true} {
+			var h map[string]string
+			if hx {
+				h = htmxHeaders
+			}
+			rec := do(t, s, http.MethodGet, tc.path, h)
+			assert.Equal(t, tc.status, rec.Code, tc.path)
+			assert.Contains(t, rec.Body.String(), tc.want, tc.path)
+			assert.NotContains(t, rec.Body.String(), "eyJhbGciOi", "no internals leak")
+			assert.NotContains(t, rec.Body.String(), "pq:", "no internals leak")
+		}
+	}
+}
+
+func TestNeedLoginRedirects(t *testing.T) {
+	s := newTestServer(t, nil)
+	s.echo.GET("/private", func(c echo.Context) error { return errNeedLogin })
+	s.echo.POST("/private", func(c echo.Context) error { return errNeedLogin })
+
+	rec := do(t, s, http.MethodGet, "/private?tab=x", nil)
+	assert.Equal(t, http.StatusSeeOther, rec.Code, "plain GET is redirected")
+	assert.Equal(t, "/login?next=%2Fprivate%3Ftab%3Dx", rec.Header().Get("Location"))
+
+	rec = do(t, s, http.MethodGet, "/private", map[string]string{"HX-Request": "true", "HX-Current-URL": "http://example.com/sources/1?tab=schema"})
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "htmx never gets a 3xx")
+	assert.Equal(t, "/login?next=%2Fsources%2F1%3Ftab%3Dschema", rec.Header().Get("HX-Redirect"), "back to the page the user was on")
+
+	rec = do(t, s, http.MethodGet, "/private", map[string]string{"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"})
+	assert.Equal(t, "/login?next=%2F", rec.Header().Get("HX-Redirect"), "a foreign current URL is not followed")
+
+	rec = do(t, s, http.MethodPost, "/private", nil)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "a lost form post is explained, not silently redirected")
+}
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.HSTS = true })
+	for _, path := range []string{"/", "/healthz", "/nope"} {
+		rec := do(t, s, http.MethodGet, path, nil)
+		h := rec.Header()
+		csp := h.Get("Content-Security-Policy")
+		assert.NotContains(t, csp, "unsafe-eval", path)
+		assert.NotContains(t, csp, "unsafe-inline", path)
+		for _, d := range []string{"object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"} {
+			assert.Contains(t, csp, d, path)
+		}
+		assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"), path)
+		assert.Equal(t, "no-referrer", h.Get("Referrer-Policy"), path)
+		assert.Contains(t, h.Get("Strict-Transport-Security"), "max-age=", path)
+		assert.Len(t, h.Get(echo.HeaderXRequestID), 16, path)
+	}
+	a := do(t, s, http.MethodGet, "/", nil).Header().Get("Content-Security-Policy")
+	b := do(t, s, http.MethodGet, "/", nil).Header().Get("Content-Security-Policy")
+	assert.NotEqual(t, a, b, "the CSP nonce is fresh per request")
+
+	assert.Empty(t, do(t, newTestServer(t, nil), http.MethodGet, "/", nil).Header().Get("Strict-Transport-Security"),
+		"no HSTS on plain HTTP")
+}
+
+func TestRequestIDNotTakenFromClient(t *testing.T) {
+	s := newTestServer(t, nil)
+	rec := do(t, s, http.MethodGet, "/", map[string]string{echo.HeaderXRequestID: "forged\nlog line"})
+	assert.NotEqual(t, "forged\nlog line", rec.Header().Get(echo.HeaderXRequestID))
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	storeDown := errors.New("dial tcp 127.0.0.1:6379: connection refused")
+	s := newTestServer(t, func(c *Config) {
+		c.Ready = []ReadyCheck{
+			{Name: "session store", Check: func(context.Context) error { return storeDown }},
+			{Name: "tenant", Check: func(context.Context) error { return nil }},
+		}
+	})
+	assert.Equal(t, http.StatusOK, do(t, s, http.MethodGet, "/healthz", nil).Code)
+	rec := do(t, s, http.MethodGet, "/readyz", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Contains(t, rec.Body.String(), "session store: dial tcp")
+	assert.NotContains(t, rec.Body.String(), "tenant:", "only failing checks are named")
+
+	ok := newTestServer(t, func(c *Config) {
+		c.Ready = []ReadyCheck{{Name: "tenant", Check: func(context.Context) error { return nil }}}
+	})
+	assert.Equal(t, http.StatusOK, do(t, ok, http.MethodGet, "/readyz", nil).Code)
+
+	do(t, s, http.MethodGet, "/", nil)
+	do(t, s, http.MethodGet, "/nope", nil)
+	s.Metrics().ObserveUpstream("listSources", 200, 0)
+	body := do(t, s, http.MethodGet, "/metrics", nil).Body.String()
+	assert.Contains(t, body, `sourcedesk_http_requests_total{method="GET",route="/",status="200"} 1`)
+	assert.Contains(t, body, `sourcedesk_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		"unmatched paths share one label, so scanners cannot blow up the series count")
+	assert.Contains(t, body, `sourcedesk_upstream_request_duration_seconds_count{operation="listSources",status="200"} 1`)
+}

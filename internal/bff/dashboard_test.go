@@ -1,0 +1,395 @@
+package bff
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"sourcedesk/internal/api"
+	"sourcedesk/internal/sandbox"
+)
+
+// adminAPI is a client of the env's sandbox as its demo admin, for setting up and
+// checking tenant data behind the console's back.
+func (e *testEnv) adminAPI() (*api.Client, context.Context) {
+	e.t.Helper()
+	hc := &http.Client{Timeout: 10 * time.Second}
+	cl, err := api.New(api.Config{BaseURL: e.sbURL, HTTPClient: hc, Limiter: noLimit{}})
+	require.NoError(e.t, err)
+	cc := clientcredentials.Config{ClientID: sandbox.DemoPATClientID, ClientSecret: sandbox.DemoPATClientSecret, TokenURL: e.sbURL + "/oauth/token"}
+	ctx := context.WithValue(context.Background(), oauth2HTTPClient, hc)
+	return cl.With(cc.TokenSource(ctx)), ctx
+}
+
+// noLimit lets test setup call the sandbox as fast as it answers.
+type noLimit struct{}
+
+func (noLimit) Wait(context.Context) error { return nil }
+
+// counts are the numbers the status tile should show, read from the sandbox.
+func sandboxCounts(t *testing.T, env *testEnv) (total, healthy, unhealthy, unchecked int, byStatus map[string][]api.Source) {
+	t.Helper()
+	cl, ctx := env.adminAPI()
+	byStatus = map[string][]api.Source{}
+	for src, err := range cl.AllSources(ctx, api.ListSourcesParams{}) {
+		require.NoError(t, err)
+		total++
+		st := sourceState(src.Status).State
+		byStatus[st] = append(byStatus[st], src)
+		switch st {
+		case "healthy":
+			healthy++
+		case "unhealthy":
+			unhealthy++
+		default:
+			unchecked++
+		}
+	}
+	return
+}
+
+func intText(t *testing.T, s *goquery.Selection) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimSpace(s.Find("strong").First().Text()))
+	require.NoError(t, err, "number in %q", s.Text())
+	return n
+}
+
+func TestHomeSignedInShowsTileFrames(t *testing.T) {
+	env := newTestEnv(t, nil)
+	for _, tc := range []struct {
+		name     string
+		headers  map[string]string
+		wantFull bool
+	}{
+		{"full page", nil, true},
+		{"htmx", htmxHeaders, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env.sandbox.ResetCalls()
+			rec := env.do(http.MethodGet, "/?tz=Europe/Paris", nil, tc.headers)
+			require.Equal(t, http.StatusOK, rec.Code)
+			doc := assertPageOrFragment(t, rec, tc.wantFull)
+			assert.Equal(t, 0, env.sandbox.Calls(""), "the frame itself calls nothing upstream")
+			for _, id := range []string{"tile-status", "tile-unhealthy", "tile-upcoming", "tile-tasks"} {
+				tile := doc.Find(`[data-testid="` + id + `"]`)
+				require.Equal(t, 1, tile.Length(), id)
+				assert.Equal(t, "load", tile.AttrOr("hx-trigger", ""), id)
+				assert.Equal(t, "loading", tile.AttrOr("data-state", ""), id)
+				assert.NotEmpty(t, tile.AttrOr("hx-get", ""), id)
+				assert.Equal(t, "#dash-tz", tile.AttrOr("hx-include", ""), id)
+			}
+			assert.Equal(t, "Europe/Paris", doc.Find("#dash-tz").AttrOr("value", ""))
+			assert.Zero(t, doc.Find(`[data-testid="home-login"]`).Length(), "no sign-in button when signed in")
+		})
+	}
+}
+
+func TestStatusTileCountsAndLinks(t *testing.T) {
+	env := newTestEnv(t, nil)
+	total, healthy, unhealthy, unchecked, _ := sandboxCounts(t, env)
+	require.Positive(t, unhealthy, "the sandbox seeds unhealthy sources")
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+	}{
+		{"plain", nil},
+		{"htmx", htmxHeaders},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := env.do(http.MethodGet, "/dashboard/status", nil, tc.headers)
+			require.Equal(t, http.StatusOK, rec.Code)
+			doc := assertPageOrFragment(t, rec, false) // a tile is always a fragment
+			tile := doc.Find(`[data-testid="tile-status"]`)
+			assert.Equal(t, "ready", tile.AttrOr("data-state", ""))
+			assert.Equal(t, total, intText(t, tile.Find(`[data-testid="count-total"]`)))
+			assert.Equal(t, healthy, intText(t, tile.Find(`[data-testid="count-healthy"]`)))
+			assert.Equal(t, unhealthy, intText(t, tile.Find(`[data-testid="count-unhealthy"]`)))
+			assert.Equal(t, unchecked, intText(t, tile.Find(`[data-testid="count-unchecked"]`)))
+			assert.Equal(t, "/sources?status=unhealthy", tile.Find(`[data-testid="count-unhealthy"]`).AttrOr("href", ""))
+			sum := 0
+			tile.Find(`[data-testid="type-counts"] tbody tr`).Each(func(_ int, tr *goquery.Selection) {
+				n, _ := strconv.Atoi(strings.TrimSpace(tr.Find("td").Eq(1).Text()))
+				sum += n
+				href := tr.Find("td").Eq(1).Find("a").AttrOr("href", "")
+				assert.Equal(t, "/sources?"+url.Values{"type": {tr.AttrOr("data-type", "")}}.Encode(), href)
+			})
+			assert.Equal(t, total, sum, "the type lines add up to the total")
+		})
+	}
+
+	t.Run("the unhealthy link leads to exactly those sources", func(t *testing.T) {
+		rec := env.do(http.MethodGet, "/sources?status=unhealthy&size=100", nil, nil)
+		require.Equal(t, http.StatusOK, rec.Code)
+		assert.Len(t, rowNames(body(t, rec)), unhealthy)
+	})
+}
+
+func TestDashboardCachesPerUserAndInvalidatesOnChange(t *testing.T) {
+	env := newTestEnv(t, nil)
+	env.sandbox.ResetCalls()
+	for _, p := range []string{"/dashboard/status", "/dashboard/unhealthy", "/dashboard/status"} {
+		require.Equal(t, http.StatusOK, env.do(http.MethodGet, p, nil, htmxHeaders).Code)
+	}
+	assert.Equal(t, 1, env.sandbox.Calls("listSources"), "tiles and repeat visits share one list call")
+
+	// A change through the console (a new schedule) drops the cache.
+	_, _, _, _, by := sandboxCounts(t, env)
+	src := by["unchecked"][0]
+	rec := env.postForm("/sources/"+src.ID+"/schedules?type=ACCOUNT_AGGREGATION", url.Values{"cronExpression": {"0 0 4 * * ?"}}, htmxHeaders)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	env.sandbox.ResetCalls()
+	require.Equal(t, http.StatusOK, env.do(http.MethodGet, "/dashboard/status", nil, htmxHeaders).Code)
+	assert.Equal(t, 1, env.sandbox.Calls("listSources"), "the user's change shows at once")
+}
+
+func TestTileErrorsStayInsideTheTile(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		fault     sandbox.Fault
+		path      string
+		tile      string
+		wantCode  int
+		wantWords string
+	}{
+		{"rate limited", sandbox.Fault{Force429: 10, RetryAfter: 7}, "/dashboard/status", "tile-status", http.StatusTooManyRequests, "ISC is rate limiting this console; retrying in 7 s."},
+		{"upstream down", sandbox.Fault{Status: http.StatusInternalServerError}, "/dashboard/unhealthy", "tile-unhealthy", http.StatusBadGateway, "ISC answered with an error"},
+		{"upcoming", sandbox.Fault{Status: http.StatusServiceUnavailable}, "/dashboard/upcoming?tz=UTC", "tile-upcoming", http.StatusBadGateway, "ISC answered with an error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newTestEnv(t, nil)
+			env.sandbox.SetFault("listSources", tc.fault)
+			for _, h := range []map[string]string{nil, htmxHeaders} {
+				rec := env.do(http.MethodGet, tc.path, nil, h)
+				assert.Equal(t, tc.wantCode, rec.Code)
+				assert.Empty(t, rec.Header().Get("HX-Retarget"), "not sent to the alerts region")
+				doc := assertPageOrFragment(t, rec, false)
+				tile := doc.Find(`[data-testid="` + tc.tile + `"]`)
+				assert.Equal(t, "error", tile.AttrOr("data-state", ""))
+				assert.Contains(t, tile.Find(`[data-testid="tile-error"]`).Text(), tc.wantWords)
+				retry := tile.Find(`[data-testid="tile-retry"]`)
+				assert.Equal(t, "#"+tc.tile, retry.AttrOr("hx-target", ""))
+				assert.Contains(t, tc.path, retry.AttrOr("hx-get", "-"))
+			}
+			env.sandbox.ClearFaults()
+			rec := env.do(http.MethodGet, tc.path, nil, htmxHeaders)
+			assert.Equal(t, http.StatusOK, rec.Code, "the retry works once ISC is back")
+		})
+	}
+}
+
+func TestUnhealthyTile(t *testing.T) {
+	env := newTestEnv(t, nil)
+	_, _, unhealthy, _, by := sandboxCounts(t, env)
+	for _, h := range []map[string]string{nil, htmxHeaders} {
+		rec := env.do(http.MethodGet, "/dashboard/unhealthy", nil, h)
+		require.Equal(t, http.StatusOK, rec.Code)
+		doc := assertPageOrFragment(t, rec, false)
+		rows := doc.Find(`[data-testid="unhealthy-row"]`)
+		assert.Equal(t, min(unhealthy, unhealthyShown), rows.Length())
+		first := rows.First()
+		id := first.AttrOr("data-source-id", "")
+		var want api.Source
+		for _, s := range by["unhealthy"] {
+			if s.ID == id {
+				want = s
+			}
+		}
+		require.NotEmpty(t, want.ID, "a listed source is unhealthy in the sandbox")
+		assert.Contains(t, first.Text(), sourceState(want.Status).Reason)
+		assert.Equal(t, "/sources/"+id+"/tools/test-connection", first.Find(`[data-testid="unhealthy-test"]`).AttrOr("hx-post", ""))
+	}
+	// The button's route is the issue-6 tool, and it answers with the tool result.
+	id := by["unhealthy"][0].ID
+	rec := env.do(http.MethodPost, "/sources/"+id+"/tools/test-connection", nil, htmxHeaders)
+	assert.Equal(t, http.StatusOK, rec.Code)
+}
+
+func TestUpcomingTile(t *testing.T) {
+	// 01:50 UTC: the next 24 hours hold the seeded daily runs and ours.
+	now := time.Date(2026, 11, 30, 1, 50, 0, 0, time.UTC)
+	env := newTestEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	cl, ctx := env.adminAPI()
+	_, _, _, _, by := sandboxCounts(t, env)
+	src := by["unchecked"][0] // the sandbox gives unchecked sources no schedule
+	_, err := cl.CreateSourceSchedule(ctx, src.ID, &api.Schedule{Type: api.ScheduleAccountAggregation, CronExpression: "0 0 3 * * ?"})
+	require.NoError(t, err)
+	_, err = cl.CreateSourceSchedule(ctx, src.ID, &api.Schedule{Type: api.ScheduleGroupAggregation, CronExpression: "0 10 3 * * ?"})
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name, tz, wantLocal string
+		headers             map[string]string
+	}{
+		{"UTC by default", "", "Mon 2026-11-30 03:00 UTC", nil},
+		// Expressions run on the wall clock of the zone they are read in (as on the
+		// Schedules tab), so 03:00 stays 03:00 in Paris.
+		{"the browser's zone", "Europe/Paris", "Mon 2026-11-30 03:00 CET", htmxHeaders},
+		{"an unknown zone falls back to UTC", "Mars/Olympus", "Mon 2026-11-30 03:00 UTC", htmxHeaders},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Until every source's schedules are read, the tile continues by itself.
+			var doc *goquery.Document
+			for range 10 {
+				rec := env.do(http.MethodGet, "/dashboard/upcoming?tz="+url.QueryEscape(tc.tz), nil, tc.headers)
+				require.Equal(t, http.StatusOK, rec.Code)
+				doc = assertPageOrFragment(t, rec, false)
+				if doc.Find(`[data-testid="upcoming-partial"]`).Length() == 0 {
+					break
+				}
+				assert.Contains(t, doc.Find(`[data-testid="tile-upcoming"]`).AttrOr("hx-trigger", ""), "load delay:")
+			}
+			tile := doc.Find(`[data-testid="tile-upcoming"]`)
+			assert.Empty(t, tile.AttrOr("hx-trigger", ""), "complete: no more loads")
+			var ours []string
+			var warned int
+			tile.Find(`[data-testid="upcoming-run"][data-source-id="` + src.ID + `"]`).Each(func(_ int, r *goquery.Selection) {
+				ours = append(ours, strings.TrimSpace(r.Find("time").Text()))
+				if r.Find(`[data-testid="upcoming-warning"]`).Length() > 0 {
+					warned++
+				}
+			})
+			require.Len(t, ours, 2, "both aggregations of the source, once each in 24 h")
+			assert.Equal(t, tc.wantLocal, ours[0])
+			assert.Equal(t, 2, warned, "10 minutes apart: both are flagged")
+			assert.Greater(t, tile.Find(`[data-testid="upcoming-run"]`).Length(), 2, "the seeded schedules are there too")
+		})
+	}
+}
+
+func TestUpcomingTileOverlap(t *testing.T) {
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	list := []api.Source{{ID: "a", Name: "A"}, {ID: "b", Name: "B"}, {ID: "c", Name: "C"}}
+	sched := map[string][]api.Schedule{
+		"a": {{Type: api.ScheduleAccountAggregation, CronExpression: "0 0 6 * * ?"}, {Type: api.ScheduleGroupAggregation, CronExpression: "0 20 6 * * ?"}},
+		"b": {{Type: api.ScheduleAccountAggregation, CronExpression: "0 0/10 * * * ?"}},
+		"c": {{Type: api.ScheduleAccountAggregation, CronExpression: "not cron"}},
+	}
+	vm := upcomingTile(list, sched, now, 24*time.Hour)
+	assert.Equal(t, 3, vm.Checked)
+	assert.Equal(t, 1, vm.Unreadable)
+	var aWarn, bRuns, bWarn int
+	for _, r := range vm.Runs {
+		switch r.SourceID {
+		case "a":
+			if r.Warning != "" {
+				aWarn++
+			}
+		case "b":
+			bRuns++
+			if r.Warning != "" {
+				bWarn++
+			}
+		}
+	}
+	assert.Zero(t, aWarn, "20 minutes apart is fine")
+	assert.Equal(t, 143, bRuns, "00:10 to 23:50: the next midnight is outside [now, now+24h)")
+	assert.Equal(t, 143, bWarn, "every 10 minutes overlaps itself")
+	for i := 1; i < len(vm.Runs); i++ {
+		assert.LessOrEqual(t, vm.Runs[i-1].Fire.ISO, vm.Runs[i].Fire.ISO, "in time order")
+	}
+}
+
+func TestTasksTileFollowsConsoleTasks(t *testing.T) {
+	env := newTestEnv(t, nil)
+	_, _, _, _, by := sandboxCounts(t, env)
+	for _, h := range []map[string]string{nil, htmxHeaders} {
+		rec := env.do(http.MethodGet, "/dashboard/tasks", nil, h)
+		require.Equal(t, http.StatusOK, rec.Code)
+		doc := assertPageOrFragment(t, rec, false)
+		assert.Equal(t, 1, doc.Find(`[data-testid="tasks-none"]`).Length())
+	}
+	src := directSource(t, by["healthy"])
+	rec := env.do(http.MethodPost, "/sources/"+src.ID+"/import/aggregate", nil, htmxHeaders)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+
+	// Right away the task is running (the sandbox advances it every 20 ms, so
+	// poll until the tile reports an outcome).
+	var outcome string
+	deadline := time.Now().Add(5 * time.Second)
+	for outcome == "" && time.Now().Before(deadline) {
+		rec = env.do(http.MethodGet, "/dashboard/tasks", nil, htmxHeaders)
+		require.Equal(t, http.StatusOK, rec.Code)
+		doc := body(t, rec)
+		row := doc.Find(`[data-testid="task-row"]`)
+		require.Equal(t, 1, row.Length(), rec.Body.String())
+		assert.Contains(t, row.Text(), src.Name)
+		if doc.Find(`[data-testid="tasks-running"]`).Length() > 0 {
+			assert.Contains(t, doc.Find(`[data-testid="tile-tasks"]`).AttrOr("hx-trigger", ""), "load delay:5s", "running: the tile polls")
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		outcome = strings.TrimSpace(row.Find(`[data-testid="task-outcome"]`).Text())
+		assert.Empty(t, doc.Find(`[data-testid="tile-tasks"]`).AttrOr("hx-trigger", ""), "finished: polling stops")
+	}
+	assert.Equal(t, "SUCCESS", outcome)
+	env.sandbox.ResetCalls()
+	rec = env.do(http.MethodGet, "/dashboard/tasks", nil, htmxHeaders)
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Zero(t, env.sandbox.Calls("getTaskStatus"), "a finished task is not asked about again")
+}
+
+// directSource is the first source that aggregates from its connector (file
+// sources need a file).
+func directSource(t *testing.T, list []api.Source) api.Source {
+	t.Helper()
+	for _, s := range list {
+		if s.ConnectionType == "direct" {
+			return s
+		}
+	}
+	t.Fatal("no direct source in the sandbox")
+	return api.Source{}
+}
+
+func TestDashboardForOtherUserLevels(t *testing.T) {
+	t.Run("a subadmin counts only their sources", func(t *testing.T) {
+		env := newTestEnvAs(t, "subadmin", nil)
+		env.sandbox.ResetCalls()
+		rec := env.do(http.MethodGet, "/dashboard/status", nil, htmxHeaders)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		doc := body(t, rec)
+		got := intText(t, doc.Find(`[data-testid="count-total"]`))
+		// The subadmin manages the sources of the demo workgroup.
+		cl, ctx := env.adminAPI()
+		want, all := 0, 0
+		for src, err := range cl.AllSources(ctx, api.ListSourcesParams{}) {
+			require.NoError(t, err)
+			all++
+			if src.ManagementWorkgroup != nil && src.ManagementWorkgroup.ID == sandbox.DemoWorkgroupID {
+				want++
+			}
+		}
+		assert.Equal(t, want, got)
+		assert.Less(t, got, all, "fewer than the whole tenant")
+		assert.Positive(t, got)
+	})
+	t.Run("helpdesk sees no test buttons", func(t *testing.T) {
+		env := newTestEnvAs(t, "helpdesk", nil)
+		rec := env.do(http.MethodGet, "/dashboard/unhealthy", nil, htmxHeaders)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		doc := body(t, rec)
+		assert.Positive(t, doc.Find(`[data-testid="unhealthy-row"]`).Length())
+		assert.Zero(t, doc.Find(`[data-testid="unhealthy-test"]`).Length())
+	})
+	t.Run("signed out, the tiles send to sign-in", func(t *testing.T) {
+		env := newSignedOutEnv(t, nil)
+		rec := env.do(http.MethodGet, "/dashboard/status", nil, htmxHeaders)
+		assert.Equal(t, http.StatusUnauthorized, rec.Code)
+		assert.Contains(t, rec.Header().Get("HX-Redirect"), "/login")
+		rec = env.do(http.MethodGet, "/", nil, nil)
+		require.Equal(t, http.StatusOK, rec.Code)
+		doc := body(t, rec)
+		assert.Equal(t, 1, doc.Find(`[data-testid="home-login"]`).Length())
+		assert.Zero(t, doc.Find(`[data-testid="home-tiles"]`).Length())
+	})
+}

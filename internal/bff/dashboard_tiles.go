@@ -1,0 +1,325 @@
+package bff
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
+
+	"sourcedesk/internal/activity"
+	"sourcedesk/internal/api"
+	"sourcedesk/internal/cron"
+	"sourcedesk/web/templates"
+)
+
+// unhealthyShown caps the rows of the unhealthy tile; the rest is a link to the list.
+const unhealthyShown = 10
+
+// tileFailure turns a failed call into what a tile shows inside itself, with the
+// status to answer. An ended sign-in is not a tile's business: it is returned as an
+// error, so the error handler sends the browser to sign in.
+func tileFailure(err error) (*templates.TileErrorVM, int, error) {
+	o := classify(err)
+	if o.status == http.StatusUnauthorized || errors.Is(err, errNeedLogin) {
+		return nil, 0, err
+	}
+	msg := o.message
+	if o.status == http.StatusTooManyRequests {
+		msg = fmt.Sprintf("ISC is rate limiting this console; retrying in %d s.", o.retryAfter)
+	}
+	return &templates.TileErrorVM{Message: msg, RetryAfter: o.retryAfter}, o.status, nil
+}
+
+// dashStatus handles "GET /dashboard/status": the sources counted by health and type.
+func (s *Server) dashStatus(c echo.Context) error {
+	list, err := s.visibleSources(c)
+	if err != nil {
+		te, status, err := tileFailure(err)
+		if err != nil {
+			return err
+		}
+		return s.renderFragment(c, status, templates.StatusTile(templates.StatusTileVM{Error: te}))
+	}
+	return s.renderFragment(c, http.StatusOK, templates.StatusTile(statusTile(list)))
+}
+
+// statusTile counts sources; pure, so it is tested directly.
+func statusTile(list []api.Source) templates.StatusTileVM {
+	vm := templates.StatusTileVM{Total: len(list)}
+	byType := map[string]*templates.TypeCountVM{}
+	for i := range list {
+		st := sourceState(list[i].Status).State
+		switch st {
+		case "healthy":
+			vm.Healthy++
+		case "unhealthy":
+			vm.Unhealthy++
+		default:
+			vm.Unchecked++
+		}
+		typ := list[i].Type
+		if typ == "" {
+			typ = list[i].ConnectorName
+		}
+		tc := byType[typ]
+		if tc == nil {
+			tc = &templates.TypeCountVM{Type: typ}
+			byType[typ] = tc
+		}
+		tc.Total++
+		if st == "unhealthy" {
+			tc.Unhealthy++
+		}
+	}
+	for _, tc := range byType {
+		vm.Types = append(vm.Types, *tc)
+	}
+	slices.SortFunc(vm.Types, func(a, b templates.TypeCountVM) int {
+		return cmp.Or(cmp.Compare(b.Unhealthy, a.Unhealthy), cmp.Compare(b.Total, a.Total), strings.Compare(a.Type, b.Type))
+	})
+	return vm
+}
+
+// dashUnhealthy handles "GET /dashboard/unhealthy": the unhealthy sources, why, and
+// a connection test for each.
+func (s *Server) dashUnhealthy(c echo.Context) error {
+	list, err := s.visibleSources(c)
+	if err != nil {
+		te, status, err := tileFailure(err)
+		if err != nil {
+			return err
+		}
+		return s.renderFragment(c, status, templates.UnhealthyTile(templates.UnhealthyTileVM{Error: te}))
+	}
+	vm := templates.UnhealthyTileVM{CanWrite: canWrite(c)}
+	for i := range list {
+		st := sourceState(list[i].Status)
+		if st.State != "unhealthy" {
+			continue
+		}
+		if len(vm.Rows) == unhealthyShown {
+			vm.More++
+			continue
+		}
+		vm.Rows = append(vm.Rows, templates.UnhealthyRowVM{ID: list[i].ID, Name: list[i].Name, Type: list[i].Type, Status: st, Since: list[i].Since})
+	}
+	return s.renderFragment(c, http.StatusOK, templates.UnhealthyTile(vm))
+}
+
+// dashUpcoming handles "GET /dashboard/upcoming": the aggregations of the next 24
+// hours across the user's sources, in the user's zone. Schedules are read at most
+// scheduleBatch sources per load (the tile continues by itself) and shared between
+// users for scheduleTTL, so a tenant with hundreds of sources stays within budget.
+func (s *Server) dashUpcoming(c echo.Context) error {
+	zone, loc := scheduleZone(c)
+	fail := func(err error) error {
+		te, status, err := tileFailure(err)
+		if err != nil {
+			return err
+		}
+		return s.renderFragment(c, status, templates.UpcomingTile(templates.UpcomingTileVM{Zone: zone, Error: te}))
+	}
+	list, err := s.visibleSources(c)
+	if err != nil {
+		return fail(err)
+	}
+	ids := make([]string, len(list))
+	for i := range list {
+		ids[i] = list[i].ID
+	}
+	have, missing := s.dash.cachedSchedules(ids)
+	batch := missing[:min(len(missing), scheduleBatch)]
+	if len(batch) > 0 {
+		fetched := make([][]api.Schedule, len(batch))
+		err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+			g, gctx := errgroup.WithContext(ctx)
+			g.SetLimit(dashConcurrency)
+			for i, id := range batch {
+				g.Go(func() error {
+					sc, err := cl.GetSourceSchedules(gctx, id)
+					if api.IsNotFound(err) {
+						sc, err = nil, nil // deleted since the list was read
+					}
+					fetched[i] = sc
+					return err
+				})
+			}
+			return g.Wait()
+		})
+		// What arrived before a failure is kept, so a retry starts further on.
+		for i, id := range batch {
+			if fetched[i] != nil || err == nil {
+				s.dash.storeSchedules(id, fetched[i])
+				have[id] = fetched[i]
+			}
+		}
+		if err != nil {
+			return fail(err)
+		}
+	}
+	vm := upcomingTile(list, have, s.cfg.Now().In(loc), 24*time.Hour)
+	vm.Zone = zone
+	vm.ContinueIn = int(scheduleBatchDelay / time.Second)
+	return s.renderFragment(c, http.StatusOK, templates.UpcomingTile(vm))
+}
+
+// overlapWindow: two aggregations of one source that start closer than this overlap,
+// and ISC refuses the second while the first runs.
+const overlapWindow = 15 * time.Minute
+
+// upcomingTile lists the fire times in [now, now+horizon) of the schedules read so
+// far and flags starts of one source within overlapWindow of each other. Pure.
+func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now time.Time, horizon time.Duration) templates.UpcomingTileVM {
+	vm := templates.UpcomingTileVM{Sources: len(list)}
+	type run struct {
+		vm templates.UpcomingRunVM
+		at time.Time
+	}
+	var runs []run
+	end := now.Add(horizon)
+	for i := range list {
+		src := &list[i]
+		scheds, ok := schedules[src.ID]
+		if !ok {
+			continue
+		}
+		vm.Checked++
+		var mine []run
+		for _, sc := range scheds {
+			e, err := cron.Parse(sc.CronExpression)
+			if err != nil {
+				vm.Unreadable++
+				continue
+			}
+			for at := e.Next(now); !at.IsZero() && at.Before(end); at = e.Next(at) {
+				label := scheduleLabel(string(sc.Type))
+				if label == "" {
+					label = string(sc.Type)
+				}
+				mine = append(mine, run{at: at, vm: templates.UpcomingRunVM{SourceID: src.ID, SourceName: src.Name,
+					Label: label, Cron: sc.CronExpression, Fire: fireVM(at)}})
+			}
+		}
+		slices.SortFunc(mine, func(a, b run) int { return a.at.Compare(b.at) })
+		for j := range mine {
+			for k := range mine {
+				if j == k {
+					continue
+				}
+				if d := mine[k].at.Sub(mine[j].at).Abs(); d < overlapWindow {
+					mine[j].vm.Warning = fmt.Sprintf("%s also starts at %s, %s apart: the two overlap and ISC refuses one of them.",
+						mine[k].vm.Label, mine[k].at.Format("15:04"), d.Round(time.Second))
+					break
+				}
+			}
+		}
+		runs = append(runs, mine...)
+	}
+	slices.SortStableFunc(runs, func(a, b run) int {
+		return cmp.Or(a.at.Compare(b.at), strings.Compare(a.vm.SourceName, b.vm.SourceName))
+	})
+	for _, r := range runs {
+		vm.Runs = append(vm.Runs, r.vm)
+	}
+	return vm
+}
+
+// Tasks tile limits.
+const (
+	tasksScanned  = 50 // log entries with a task read per load
+	tasksFinished = 5  // finished tasks shown
+	tasksPollIn   = 5  // seconds between loads while a task runs
+)
+
+// dashTasks handles "GET /dashboard/tasks": the tasks started from this console on
+// the user's sources, running ones first. It asks ISC about at most taskPolls
+// running tasks per load, and records a task's final status in the log once.
+func (s *Server) dashTasks(c echo.Context) error {
+	fail := func(err error) error {
+		te, status, err := tileFailure(err)
+		if err != nil {
+			return err
+		}
+		return s.renderFragment(c, status, templates.TasksTile(templates.TasksTileVM{Error: te}))
+	}
+	ctx := c.Request().Context()
+	entries, _, err := s.dash.log.Query(ctx, activity.Filter{WithTask: true, Limit: tasksScanned})
+	if err != nil {
+		return fmt.Errorf("dashboard tasks: %w", err)
+	}
+	list, err := s.visibleSources(c)
+	if err != nil {
+		return fail(err)
+	}
+	names := make(map[string]string, len(list))
+	for i := range list {
+		names[list[i].ID] = list[i].Name
+	}
+	entries = slices.DeleteFunc(entries, func(e activity.Entry) bool {
+		_, visible := names[e.SourceID]
+		return e.SourceID != "" && !visible // a subadmin sees only their sources' tasks
+	})
+	now := s.cfg.Now()
+	var poll []int
+	for i, e := range entries {
+		if e.TaskStatus == "" && now.Sub(e.At) < taskPollHorizon && len(poll) < taskPolls {
+			poll = append(poll, i)
+		}
+	}
+	if len(poll) > 0 {
+		statuses := make([]*api.TaskStatus, len(poll))
+		err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+			g, gctx := errgroup.WithContext(ctx)
+			g.SetLimit(dashConcurrency)
+			for j, i := range poll {
+				g.Go(func() error {
+					ts, err := cl.GetTaskStatus(gctx, entries[i].TaskID)
+					if api.IsNotFound(err) {
+						return nil // ISC no longer knows it; it stays "running" until the horizon
+					}
+					statuses[j] = ts
+					return err
+				})
+			}
+			return g.Wait()
+		})
+		if err != nil {
+			return fail(err)
+		}
+		for j, i := range poll {
+			if ts := statuses[j]; ts != nil && ts.Done() {
+				entries[i].TaskStatus = string(ts.CompletionStatus)
+				if err := s.dash.log.SetTaskStatus(context.WithoutCancel(ctx), entries[i].TaskID, entries[i].TaskStatus); err != nil {
+					s.log.Warn("activity: record task status", "task", entries[i].TaskID, "error", err)
+				}
+			}
+		}
+	}
+	_, loc := scheduleZone(c)
+	var vm templates.TasksTileVM
+	for _, e := range entries {
+		row := templates.TaskRowVM{TaskID: e.TaskID, URL: taskURL(e.TaskID, e.SourceID), Action: actionLabel(e.Action),
+			SourceID: e.SourceID, SourceName: names[e.SourceID], UserName: cmp.Or(e.UserName, e.UserID, "someone"),
+			Started: e.At.In(loc).Format("Mon 15:04 MST"), StartedISO: templates.ISOTime(e.At), Outcome: e.TaskStatus,
+			OutcomeOK: api.CompletionStatus(e.TaskStatus).Is(api.CompletionSuccess)}
+		switch {
+		case e.TaskStatus != "":
+			if len(vm.Finished) < tasksFinished {
+				vm.Finished = append(vm.Finished, row)
+			}
+		case now.Sub(e.At) < taskPollHorizon:
+			vm.Running = append(vm.Running, row)
+		}
+	}
+	if len(vm.Running) > 0 {
+		vm.PollIn = tasksPollIn
+	}
+	return s.renderFragment(c, http.StatusOK, templates.TasksTile(vm))
+}

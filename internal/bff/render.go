@@ -1,0 +1,94 @@
+package bff
+
+import (
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"sourcedesk/web/templates"
+)
+
+// Page describes what a handler shows: the title and section for the layout, and the
+// body component, which is also the htmx fragment.
+type Page struct {
+	Title   string
+	Section string
+	Body    templ.Component
+}
+
+// isHTMX reports whether the request comes from htmx and wants a fragment: htmx
+// requests that are not boosted navigations.
+func isHTMX(c echo.Context) bool {
+	h := c.Request().Header
+	return h.Get("HX-Request") == "true" && h.Get("HX-Boosted") != "true"
+}
+
+// render is the only write path for pages. It renders into a buffer first (a failed
+// render must not leave half a page on the wire), marks the response as varying by
+// HX-Request, and sends the fragment to htmx and the full page otherwise.
+func (s *Server) render(c echo.Context, status int, p Page) error {
+	var comp templ.Component = p.Body
+	if !isHTMX(c) {
+		comp = templates.Page(s.chrome(c, p.Title, p.Section), p.Body)
+	}
+	return s.write(c, status, comp)
+}
+
+// renderFragment sends a component on its own, whatever the request: for endpoints
+// that only htmx calls (tiles, previews, table bodies).
+func (s *Server) renderFragment(c echo.Context, status int, comp templ.Component) error {
+	return s.write(c, status, comp)
+}
+
+func (s *Server) write(c echo.Context, status int, comp templ.Component) error {
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
+	ctx := templ.WithNonce(c.Request().Context(), cspNonce(c))
+	if err := comp.Render(ctx, buf); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Add("Vary", "HX-Request")
+	h.Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// chrome builds the layout's view model for this request.
+func (s *Server) chrome(c echo.Context, title, section string) templates.Chrome {
+	return templates.Chrome{
+		Title:     title,
+		Section:   section,
+		Version:   s.cfg.Version,
+		CSRFToken: csrfToken(c),
+		User:      currentUserVM(c),
+		DemoMode:  s.cfg.DemoMode,
+		RequestID: requestIDOf(c),
+	}
+}
+
+// csrfToken is the CSRF token the CSRF middleware put in the context ("" when none).
+func csrfToken(c echo.Context) string {
+	if v, ok := c.Get(ctxCSRFToken).(string); ok {
+		return v
+	}
+	return ""
+}
+
+// currentUserVM is the signed-in user for the nav (nil when signed out).
+func currentUserVM(c echo.Context) *templates.UserVM {
+	if u, ok := c.Get(ctxUser).(*templates.UserVM); ok {
+		return u
+	}
+	return nil
+}
+
+// Context keys set by middleware.
+const (
+	ctxRequestID = "sd.requestID"
+	ctxNonce     = "sd.cspNonce"
+	ctxCSRFToken = "sd.csrf" // set by the CSRF middleware
+	ctxUser      = "sd.user" // *templates.UserVM, set by the auth middleware
+)
+
+var _ = http.StatusOK

@@ -1,0 +1,336 @@
+package bff
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"sourcedesk/internal/api"
+	"sourcedesk/internal/sandbox"
+)
+
+// upstream is an API client of the test's sandbox, for setting up and checking state
+// behind the console's back.
+func (e *testEnv) upstream() *api.Client {
+	e.t.Helper()
+	hc := &http.Client{}
+	cl, err := api.New(api.Config{BaseURL: e.sbURL, HTTPClient: hc})
+	require.NoError(e.t, err)
+	cc := clientcredentials.Config{ClientID: sandbox.DemoPATClientID, ClientSecret: sandbox.DemoPATClientSecret, TokenURL: e.sbURL + "/oauth/token"}
+	return cl.With(cc.TokenSource(context.Background()))
+}
+
+func (e *testEnv) schemaByName(sourceID, name string) *api.Schema {
+	e.t.Helper()
+	list, err := e.upstream().GetSourceSchemas(context.Background(), sourceID, api.SchemaFilter{IncludeNames: name})
+	require.NoError(e.t, err)
+	for i := range list {
+		if list[i].Name == name {
+			return &list[i]
+		}
+	}
+	e.t.Fatalf("no schema %q on %s", name, sourceID)
+	return nil
+}
+
+func formPost(e *testEnv, target string, hx bool, v url.Values) *httptest.ResponseRecorder {
+	return e.do(http.MethodPost, target, strings.NewReader(v.Encode()),
+		withHX(hx, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}))
+}
+
+func TestSchemasTab(t *testing.T) {
+	env := newTestEnv(t, nil)
+	for _, tc := range []struct {
+		name      string
+		query     string
+		hx        bool
+		wantNames []string
+	}{
+		{"all, full page", "", false, []string{"account", "group"}},
+		{"all, htmx", "", true, []string{"account", "group"}},
+		{"group only", "?include-types=group", true, []string{"group"}},
+		{"by name", "?include-names=account", false, []string{"account"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := env.do(http.MethodGet, "/sources/"+delimitedID+"/schemas"+tc.query, nil, withHX(tc.hx, nil))
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			assert.Contains(t, rec.Header().Values("Vary"), "HX-Request")
+			doc := parse(t, rec.Body)
+			assert.Equal(t, !tc.hx, doc.Find("html head title").Length() == 1)
+			var names []string
+			doc.Find(`[data-testid="schema-list"] tbody tr`).Each(func(_ int, s *goquery.Selection) {
+				names = append(names, s.AttrOr("data-schema", ""))
+			})
+			assert.Equal(t, tc.wantNames, names)
+			assert.Equal(t, 1, doc.Find(`[data-testid="schema-file-accounts"]`).Length(), "delimited sources offer the schema CSV")
+		})
+	}
+	t.Run("connector source has no schema files", func(t *testing.T) {
+		doc := parse(t, env.do(http.MethodGet, "/sources/"+sandbox.SeedAuthoritativeSourceID+"/schemas", nil, htmxHeaders).Body)
+		assert.Equal(t, 0, doc.Find(`[data-testid^="schema-file-"]`).Length())
+	})
+}
+
+func TestSchemaEditByJSONPatch(t *testing.T) {
+	env := newTestEnv(t, nil)
+	account := env.schemaByName(delimitedID, "account")
+	base := "/sources/" + delimitedID + "/schemas/" + account.ID
+
+	t.Run("view, full and htmx", func(t *testing.T) {
+		for _, hx := range []bool{false, true} {
+			rec := env.do(http.MethodGet, base, nil, withHX(hx, nil))
+			require.Equal(t, http.StatusOK, rec.Code)
+			doc := parse(t, rec.Body)
+			assert.Equal(t, !hx, doc.Find("html head title").Length() == 1)
+			assert.Equal(t, "id", doc.Find(`[data-testid="identity-attribute"]`).Text())
+			assert.Equal(t, len(account.Attributes), doc.Find(`[data-testid="attributes"] tbody tr`).Length())
+			assert.Equal(t, "yes", doc.Find(`tr[data-attribute="groups"] td`).Eq(4).Text(), "group column")
+		}
+	})
+
+	var patch string
+	t.Run("add shows the patch first", func(t *testing.T) {
+		env.sandbox.ResetCalls()
+		rec := formPost(env, base+"/preview", true, url.Values{"action": {"add"}, "name": {"costCenter"}, "type": {"STRING"}, "description": {"Cost centre"}})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		doc := parse(t, rec.Body)
+		patch = doc.Find(`[data-testid="patch-json"]`).Text()
+		assert.Contains(t, patch, `"op": "add"`)
+		assert.Contains(t, patch, `"path": "/attributes/-"`)
+		assert.Contains(t, patch, `"costCenter"`)
+		assert.Zero(t, env.sandbox.Calls("updateSourceSchema"), "nothing applied yet")
+	})
+	t.Run("apply", func(t *testing.T) {
+		rec := formPost(env, base+"/patch", true, url.Values{"patch": {patch}})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		doc := parse(t, rec.Body)
+		assert.Equal(t, "Schema updated.", doc.Find(`[data-testid="schema-notice"]`).Text())
+		assert.Equal(t, 1, doc.Find(`tr[data-attribute="costCenter"]`).Length())
+		assert.Equal(t, "costCenter", env.schemaByName(delimitedID, "account").Attributes[len(account.Attributes)].Name)
+	})
+	t.Run("validation failures re-render the form with 422", func(t *testing.T) {
+		for _, tc := range []struct {
+			name    string
+			form    url.Values
+			problem string
+		}{
+			{"duplicate name", url.Values{"action": {"add"}, "name": {"email"}, "type": {"STRING"}}, "problem-name"},
+			{"empty name", url.Values{"action": {"add"}, "name": {""}, "type": {"STRING"}}, "problem-name"},
+			{"group without entitlement", url.Values{"action": {"add"}, "name": {"roles"}, "type": {"STRING"}, "group": {"true"}}, "problem-group"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				rec := formPost(env, base+"/preview", true, tc.form)
+				require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+				assert.Equal(t, "#attr-form-add", rec.Header().Get("HX-Retarget"))
+				assert.Equal(t, "outerHTML", rec.Header().Get("HX-Reswap"))
+				doc := parse(t, rec.Body)
+				assert.Equal(t, 1, doc.Find(`[data-testid="`+tc.problem+`"]`).Length())
+				assert.Equal(t, 1, doc.Find(`form#attr-form-add`).Length())
+			})
+		}
+	})
+	t.Run("group attribute references the group schema", func(t *testing.T) {
+		rec := formPost(env, base+"/preview", true, url.Values{"action": {"add"}, "name": {"roles"}, "type": {"STRING"},
+			"entitlement": {"true"}, "group": {"true"}, "multi": {"true"}})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		p := parse(t, rec.Body).Find(`[data-testid="patch-json"]`).Text()
+		group := env.schemaByName(delimitedID, "group")
+		assert.Contains(t, p, `"isGroup": true`)
+		assert.Contains(t, p, group.ID, "the reference to the group schema")
+		rec = formPost(env, base+"/patch", false, url.Values{"patch": {p}})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	})
+	t.Run("edit, identity and remove", func(t *testing.T) {
+		sc := env.schemaByName(delimitedID, "account")
+		idx := -1
+		for i, a := range sc.Attributes {
+			if a.Name == "costCenter" {
+				idx = i
+			}
+		}
+		require.GreaterOrEqual(t, idx, 0)
+		rec := formPost(env, base+"/preview", true, url.Values{"action": {"edit"}, "index": {fmt.Sprint(idx)}, "original": {"costCenter"},
+			"name": {"costCentre"}, "type": {"INT"}})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		p := parse(t, rec.Body).Find(`[data-testid="patch-json"]`).Text()
+		assert.Contains(t, p, `"op": "test"`, "the patch checks it edits the attribute the user saw")
+		require.Equal(t, http.StatusOK, formPost(env, base+"/patch", true, url.Values{"patch": {p}}).Code)
+
+		rec = formPost(env, base+"/preview", true, url.Values{"action": {"keys"}, "identityAttribute": {"email"}, "displayAttribute": {"displayName"}})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		p = parse(t, rec.Body).Find(`[data-testid="patch-json"]`).Text()
+		assert.Contains(t, p, `"/identityAttribute"`)
+		require.Equal(t, http.StatusOK, formPost(env, base+"/patch", true, url.Values{"patch": {p}}).Code)
+		assert.Equal(t, "email", env.schemaByName(delimitedID, "account").IdentityAttribute)
+
+		rec = formPost(env, base+"/preview", true, url.Values{"action": {"remove"}, "index": {fmt.Sprint(idx)}, "original": {"costCentre"}})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		p = parse(t, rec.Body).Find(`[data-testid="patch-json"]`).Text()
+		require.Equal(t, http.StatusOK, formPost(env, base+"/patch", true, url.Values{"patch": {p}}).Code)
+		for _, a := range env.schemaByName(delimitedID, "account").Attributes {
+			assert.NotEqual(t, "costCentre", a.Name)
+		}
+		// The same removal again is stale: the test operation fails, nothing changes.
+		env.sandbox.ResetCalls()
+		rec = formPost(env, base+"/patch", true, url.Values{"patch": {p}})
+		assert.Equal(t, http.StatusConflict, rec.Code)
+		assert.Zero(t, env.sandbox.Calls("updateSourceSchema"))
+	})
+	t.Run("a patch from the browser is checked again", func(t *testing.T) {
+		sc := env.schemaByName(delimitedID, "account")
+		identity := -1
+		for i, a := range sc.Attributes {
+			if a.Name == sc.IdentityAttribute {
+				identity = i
+			}
+		}
+		require.GreaterOrEqual(t, identity, 0)
+		env.sandbox.ResetCalls()
+		for _, p := range []string{
+			`[{"op":"replace","path":"/name","value":"x"}]`,
+			`[{"op":"move","from":"/attributes/0","path":"/attributes/1"}]`,
+			fmt.Sprintf(`[{"op":"remove","path":"/attributes/%d"}]`, identity),
+			`[{"op":"add","path":"/attributes/-","value":{"name":"email","type":"STRING"}}]`, // a duplicate
+			`not json`,
+		} {
+			rec := formPost(env, base+"/patch", true, url.Values{"patch": {p}})
+			assert.Contains(t, []int{http.StatusUnprocessableEntity, http.StatusConflict}, rec.Code, p)
+			assert.Equal(t, "#alerts", rec.Header().Get("HX-Retarget"))
+		}
+		assert.Zero(t, env.sandbox.Calls("updateSourceSchema"))
+	})
+}
+
+func TestSchemaCreateAndDelete(t *testing.T) {
+	env := newTestEnv(t, nil)
+	list := "/sources/" + delimitedID + "/schemas"
+	t.Run("invalid is 422 with the form", func(t *testing.T) {
+		rec := formPost(env, list, true, url.Values{"name": {"bad name!"}, "identityAttribute": {"id"}})
+		require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+		doc := parse(t, rec.Body)
+		assert.Equal(t, 1, doc.Find(`[data-testid="problem-name"]`).Length())
+		assert.Equal(t, 1, doc.Find(`[data-testid="problem-displayAttribute"]`).Length())
+	})
+	var schemaURL string
+	t.Run("create", func(t *testing.T) {
+		rec := formPost(env, list, true, url.Values{"name": {"role"}, "nativeObjectType": {"role"}, "identityAttribute": {"id"}, "displayAttribute": {"name"}})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		schemaURL = rec.Header().Get("HX-Redirect")
+		assert.True(t, strings.HasPrefix(schemaURL, list+"/"), schemaURL)
+		doc := parse(t, env.do(http.MethodGet, schemaURL, nil, nil).Body)
+		assert.Equal(t, "role", doc.Find(`[data-testid="schema-name"]`).Text())
+		assert.Equal(t, 2, doc.Find(`[data-testid="attributes"] tbody tr`).Length())
+	})
+	t.Run("delete", func(t *testing.T) {
+		for _, hx := range []bool{true, false} {
+			rec := env.do(http.MethodDelete, schemaURL, nil, withHX(hx, nil))
+			if hx {
+				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+				assert.Equal(t, list, rec.Header().Get("HX-Redirect"))
+			} else {
+				assert.Equal(t, http.StatusNotFound, rec.Code, "already deleted")
+			}
+		}
+	})
+}
+
+// SECURITY.md case 39 (exports): the raw schema CSV is byte-identical to ISC's and an
+// attachment; the spreadsheet export prefixes formula cells with an apostrophe.
+func TestSecurityCase39SchemaExports(t *testing.T) {
+	env := newTestEnv(t, nil)
+	up := env.upstream()
+	ctx := context.Background()
+	account := env.schemaByName(delimitedID, "account")
+	cells := []string{`=HYPERLINK("http://evil.example","x")`, "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"}
+	var ops []api.JSONPatchOperation
+	for i, c := range cells {
+		ops = append(ops, api.PatchReplace(fmt.Sprintf("/attributes/%d/description", i), c))
+	}
+	_, err := up.UpdateSourceSchema(ctx, delimitedID, account.ID, ops)
+	require.NoError(t, err)
+	rc, err := up.GetAccountsSchema(ctx, delimitedID)
+	require.NoError(t, err)
+	want, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	rc.Close()
+
+	base := "/sources/" + delimitedID + "/schema-files/accounts"
+	raw := env.do(http.MethodGet, base+"?format=raw", nil, nil)
+	require.Equal(t, http.StatusOK, raw.Code)
+	assert.Equal(t, want, raw.Body.Bytes(), "byte-identical")
+	assert.Equal(t, "nosniff", raw.Header().Get("X-Content-Type-Options"))
+	assert.True(t, strings.HasPrefix(raw.Header().Get("Content-Disposition"), "attachment;"), raw.Header().Get("Content-Disposition"))
+	assert.Contains(t, raw.Header().Get("Content-Disposition"), `filename=source-`+delimitedID+`-account-schema.csv`)
+	assert.True(t, strings.HasPrefix(raw.Header().Get("Content-Type"), "text/csv"))
+
+	sheet := env.do(http.MethodGet, base+"?format=spreadsheet", nil, nil)
+	require.Equal(t, http.StatusOK, sheet.Code)
+	body := sheet.Body.String()
+	assert.True(t, strings.HasPrefix(body, "\ufeff"), "BOM for Excel")
+	for _, c := range []string{`'=HYPERLINK(""http://evil.example"",""x"")`, "'+1", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx"} {
+		assert.Contains(t, body, c)
+	}
+	assert.True(t, strings.HasPrefix(sheet.Header().Get("Content-Disposition"), "attachment;"))
+	assert.Contains(t, sheet.Header().Get("Content-Disposition"), "spreadsheet")
+}
+
+func TestSchemaFileDiffAndUpload(t *testing.T) {
+	env := newTestEnv(t, nil)
+	base := "/sources/" + delimitedID + "/schema-files/accounts"
+	raw := env.do(http.MethodGet, base, nil, nil).Body.String()
+	// Edit the downloaded file: drop "level", retype "active", add "manager".
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(raw), "\n") {
+		switch {
+		case strings.HasPrefix(l, "level,"):
+			continue
+		case strings.HasPrefix(l, "active,"):
+			l = strings.Replace(l, "BOOLEAN", "STRING", 1)
+		}
+		lines = append(lines, l)
+	}
+	lines = append(lines, "manager,STRING,The manager's id,false,false,false")
+	edited := []byte(strings.Join(lines, "\n") + "\n")
+
+	for _, hx := range []bool{true, false} {
+		t.Run(fmt.Sprintf("diff htmx=%v", hx), func(t *testing.T) {
+			env.sandbox.ResetCalls()
+			rec := env.upload(base+"/diff", hx, nil, "account-schema.csv", edited)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			doc := parse(t, rec.Body)
+			assert.Contains(t, doc.Find(`[data-testid="diff-added"]`).Text(), "manager")
+			assert.Contains(t, doc.Find(`[data-testid="diff-removed"]`).Text(), "level")
+			assert.Contains(t, doc.Find(`[data-testid="diff-changed"]`).Text(), "type: BOOLEAN → STRING")
+			assert.Equal(t, base, doc.Find(`[data-testid="schema-upload-button"]`).AttrOr("hx-post", ""))
+			assert.Zero(t, env.sandbox.Calls("importAccountsSchema"))
+		})
+	}
+	t.Run("upload", func(t *testing.T) {
+		rec := env.upload(base, true, nil, "account-schema.csv", edited)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Contains(t, rec.Body.String(), "Schema uploaded")
+		assert.Equal(t, 1, env.sandbox.Calls("importAccountsSchema"))
+		names := map[string]bool{}
+		for _, a := range env.schemaByName(delimitedID, "account").Attributes {
+			names[a.Name] = true
+		}
+		assert.True(t, names["manager"])
+		assert.False(t, names["level"])
+	})
+	t.Run("binary schema file is 415", func(t *testing.T) {
+		env.sandbox.ResetCalls()
+		rec := env.upload(base, true, nil, "s.csv", []byte("PK\x03\x04zip"))
+		assert.Equal(t, http.StatusUnsupportedMediaType, rec.Code)
+		assert.Zero(t, env.sandbox.Calls("importAccountsSchema"))
+	})
+}

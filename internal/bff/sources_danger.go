@@ -1,0 +1,111 @@
+package bff
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
+
+	"sourcedesk/internal/api"
+	"sourcedesk/web/templates"
+)
+
+// sourceDangerData reads what the danger zone shows: the source and what uses it.
+func (s *Server) sourceDangerData(c echo.Context, id string) (*api.Source, templates.ConnectionsVM, error) {
+	var (
+		src   *api.Source
+		conns *api.SourceConnections
+		cErr  error
+	)
+	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error {
+			var err error
+			src, err = cl.GetSource(gctx, id)
+			return err
+		})
+		g.Go(func() error {
+			conns, cErr = cl.GetSourceConnections(gctx, id)
+			if api.IsUnauthorized(cErr) {
+				return cErr
+			}
+			return nil
+		})
+		return g.Wait()
+	})
+	if err != nil {
+		return nil, templates.ConnectionsVM{}, fmt.Errorf("danger zone of %s: %w", id, err)
+	}
+	return src, connectionsVM(conns, cErr), nil
+}
+
+// sourceDanger handles "GET /sources/:id/danger".
+func (s *Server) sourceDanger(c echo.Context) error {
+	id, err := sourceIDParam(c)
+	if err != nil {
+		return err
+	}
+	src, conns, err := s.sourceDangerData(c, id)
+	if err != nil {
+		return err
+	}
+	vm := templates.SourceDangerVM{Source: sourceSummary(src), Connections: conns, Errors: templates.FieldErrors{}}
+	return s.renderSourceTabFor(c, http.StatusOK, src, "danger", templates.SourceDanger(vm))
+}
+
+// sourceRemoveAccounts handles "POST /sources/:id/remove-accounts": it starts the
+// task and sends the user to follow it.
+func (s *Server) sourceRemoveAccounts(c echo.Context) error {
+	id, err := sourceIDParam(c)
+	if err != nil {
+		return err
+	}
+	var task *api.TaskResult
+	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		task, err = cl.DeleteAccountsAsync(ctx, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("remove accounts of %s: %w", id, err)
+	}
+	return s.goTo(c, taskURL(task.ID, id))
+}
+
+// sourceDelete handles "POST /sources/:id/delete". The user must type the source's
+// name; the server checks it (a mismatch is a 422 with the form as typed). ISC
+// refusing (the source is still used) comes back the same way, with its reasons.
+// On success the user follows the delete task.
+func (s *Server) sourceDelete(c echo.Context) error {
+	id, err := sourceIDParam(c)
+	if err != nil {
+		return err
+	}
+	typed := c.FormValue("confirm_name")
+	src, conns, err := s.sourceDangerData(c, id)
+	if err != nil {
+		return err
+	}
+	vm := templates.SourceDangerVM{Source: sourceSummary(src), Connections: conns, ConfirmName: typed, Errors: templates.FieldErrors{}}
+	if strings.TrimSpace(typed) != strings.TrimSpace(src.Name) || typed == "" {
+		vm.Errors["confirm_name"] = "The name does not match. Type the source's name exactly as shown to delete it."
+		return s.renderSourceTabFor(c, http.StatusUnprocessableEntity, src, "danger", templates.SourceDanger(vm))
+	}
+	var task *api.TaskResult
+	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		task, err = cl.DeleteSource(ctx, id)
+		return err
+	})
+	if msgs, ok := iscRejection(err); ok {
+		vm.Errors["form"] = "ISC did not delete the source: " + strings.Join(msgs, " ")
+		return s.renderSourceTabFor(c, http.StatusUnprocessableEntity, src, "danger", templates.SourceDanger(vm))
+	}
+	if err != nil {
+		return fmt.Errorf("delete source %s: %w", id, err)
+	}
+	return s.goTo(c, taskURL(task.ID, id))
+}

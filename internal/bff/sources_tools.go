@@ -1,0 +1,253 @@
+package bff
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"sourcedesk/internal/api"
+	"sourcedesk/web/templates"
+)
+
+// Limits of the peek tool: ISC's default is 25 objects; more makes a slow page.
+const (
+	peekDefaultCount = 25
+	peekMaxCount     = 250
+	peekMaxColumns   = 12
+)
+
+// sourceTools handles "GET /sources/:id/tools".
+func (s *Server) sourceTools(c echo.Context) error {
+	id, err := sourceIDParam(c)
+	if err != nil {
+		return err
+	}
+	return s.renderSourceTab(c, id, "tools", templates.SourceTools(s.toolsVM(id)))
+}
+
+func (s *Server) toolsVM(id string) templates.SourceToolsVM {
+	return templates.SourceToolsVM{
+		Source:      templates.SourceSummaryVM{ID: id},
+		Peek:        templates.PeekVM{ObjectType: "account", MaxCount: strconv.Itoa(peekDefaultCount)},
+		UploadLimit: byteSize(s.cfg.UploadLimit),
+	}
+}
+
+// sourceTool returns the handler of one connector check, e.g. "POST
+// /sources/:id/tools/test-connection". Checks change nothing, so a 401 may repeat them.
+func (s *Server) sourceTool(label string, call func(cl *api.Client, ctx context.Context, id string) (*api.StatusResponse, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := sourceIDParam(c)
+		if err != nil {
+			return err
+		}
+		var res *api.StatusResponse
+		err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+			var err error
+			res, err = call(cl, ctx, id)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s on %s: %w", label, id, err)
+		}
+		return s.renderFragment(c, http.StatusOK, templates.ToolResult(toolResultVM(label, res)))
+	}
+}
+
+func toolResultVM(label string, res *api.StatusResponse) templates.ToolResultVM {
+	vm := templates.ToolResultVM{
+		Tool:    label,
+		OK:      res.Status == api.ConnectorSuccess,
+		Message: toolMessage(res),
+		Elapsed: strconv.FormatInt(res.ElapsedMillis, 10) + " ms",
+	}
+	keys := make([]string, 0, len(res.Details))
+	for k := range res.Details {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		vm.Details = append(vm.Details, templates.KV{Label: k, Value: jsonText(res.Details[k])})
+	}
+	return vm
+}
+
+// jsonText shows a JSON value as text: strings without their quotes, the rest as JSON.
+func jsonText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// objectTypeRE is what the peek tool accepts as an object type ("account", "group").
+var objectTypeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
+
+// sourcePeek handles "POST /sources/:id/tools/peek": a sample of the objects the
+// connector reads, in a table.
+func (s *Server) sourcePeek(c echo.Context) error {
+	id, err := sourceIDParam(c)
+	if err != nil {
+		return err
+	}
+	p := templates.PeekVM{
+		ObjectType: strings.TrimSpace(c.FormValue("object_type")),
+		MaxCount:   strings.TrimSpace(c.FormValue("max_count")),
+		Errors:     templates.FieldErrors{},
+	}
+	req := api.ResourceObjectsRequest{ObjectType: p.ObjectType, MaxCount: peekDefaultCount}
+	if p.ObjectType == "" {
+		req.ObjectType = "account"
+	} else if !objectTypeRE.MatchString(p.ObjectType) {
+		p.Errors["object_type"] = "An object type is a word such as account or group."
+	}
+	if p.MaxCount != "" {
+		n, err := strconv.Atoi(p.MaxCount)
+		if err != nil || n < 1 || n > peekMaxCount {
+			p.Errors["max_count"] = fmt.Sprintf("Enter a whole number from 1 to %d.", peekMaxCount)
+		}
+		req.MaxCount = n
+	}
+	if len(p.Errors) > 0 {
+		return s.renderFragment(c, http.StatusUnprocessableEntity, templates.PeekForm(id, p))
+	}
+	var res *api.ResourceObjectsResponse
+	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		res, err = cl.SearchResourceObjects(ctx, id, req)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("peek resource objects on %s: %w", id, err)
+	}
+	p.Ran = true
+	p.Count = res.ObjectCount
+	if p.Count == 0 {
+		p.Count = len(res.ResourceObjects)
+	}
+	p.Elapsed = strconv.FormatInt(res.ElapsedMillis, 10) + " ms"
+	p.Columns, p.Rows = peekTable(res.ResourceObjects)
+	return s.renderFragment(c, http.StatusOK, templates.PeekForm(id, p))
+}
+
+// peekTable lays resource objects out as rows: identity, name, then the attributes
+// (the first peekMaxColumns by name, so a wide schema stays readable).
+func peekTable(objs []api.ResourceObject) ([]string, [][]string) {
+	seen := map[string]bool{}
+	var attrs []string
+	for _, o := range objs {
+		for k := range o.Attributes {
+			if !seen[k] {
+				seen[k] = true
+				attrs = append(attrs, k)
+			}
+		}
+	}
+	sort.Strings(attrs)
+	if len(attrs) > peekMaxColumns {
+		attrs = attrs[:peekMaxColumns]
+	}
+	cols := append([]string{"Identity", "Name"}, attrs...)
+	rows := make([][]string, 0, len(objs))
+	for _, o := range objs {
+		row := []string{o.Identity, o.Name}
+		for _, a := range attrs {
+			v := ""
+			if raw, ok := o.Attributes[a]; ok {
+				v = jsonText(raw)
+			}
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+	}
+	return cols, rows
+}
+
+// sourceConnectorFile handles "POST /sources/:id/tools/connector-file": a connector
+// file (e.g. a JDBC driver jar) streamed from the browser to ISC. The body is read
+// part by part (openUpload, shared with the CSV uploads), never ParseMultipartForm,
+// so nothing is buffered whole, and the size cap applies while streaming: a file past
+// it aborts the upstream request. Uploads are never repeated (callAPIOnce).
+func (s *Server) sourceConnectorFile(c echo.Context) error {
+	id, err := sourceIDParam(c)
+	if err != nil {
+		return err
+	}
+	up, err := s.openUpload(c)
+	if err != nil {
+		return err
+	}
+	if up == nil {
+		return userErrorf(http.StatusUnprocessableEntity, "Choose a file to upload.")
+	}
+	part, err := connectorFilePart(up)
+	if err != nil {
+		return err
+	}
+	defer part.Close()
+	name := api.SanitizeFilename(part.FileName())
+	body := &limitedReader{r: part, limit: s.cfg.UploadLimit}
+	var updated *api.Source
+	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		updated, err = cl.ImportConnectorFile(ctx, id, body, name)
+		return err
+	})
+	if body.exceeded {
+		return tooLarge(s.cfg.UploadLimit)
+	}
+	if err != nil {
+		return fmt.Errorf("upload connector file to %s: %w", id, err)
+	}
+	return s.renderFragment(c, http.StatusOK, templates.UploadResult(
+		fmt.Sprintf("Uploaded %s (%s) to %s.", name, byteSize(body.n), updated.Name)))
+}
+
+// connectorFilePart returns the "file" part of the upload, skipping the few small
+// fields before it. A connector file may be any kind of file (a jar, a zip), so it
+// is not sniffed as the CSV uploads are.
+func connectorFilePart(up *uploadStream) (*multipart.Part, error) {
+	for up.parts < maxUploadParts {
+		up.hdr.startHeader()
+		p, err := up.mr.NextPart()
+		up.hdr.endHeader()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, &UserError{Status: http.StatusBadRequest, Message: "The upload is not a valid form.", Err: err}
+		}
+		up.parts++
+		if p.FormName() == "file" && p.FileName() != "" {
+			return p, nil
+		}
+		if _, err := io.Copy(io.Discard, io.LimitReader(p, maxFieldBytes)); err != nil {
+			return nil, &UserError{Status: http.StatusBadRequest, Message: "The upload is not a valid form.", Err: err}
+		}
+	}
+	return nil, userErrorf(http.StatusUnprocessableEntity, "Choose a file to upload.")
+}
+
+// byteSize writes a size for people: 512 MiB, 2 KiB.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + " GiB"
+	case n >= 1<<20:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}

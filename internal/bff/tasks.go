@@ -1,0 +1,186 @@
+package bff
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"sourcedesk/internal/api"
+	"sourcedesk/web/templates"
+)
+
+// Polling back-off of the task panel: the first poll comes after pollFirst
+// seconds and each later one waits twice as long, up to pollMax.
+const (
+	pollFirst = 1
+	pollMax   = 10
+)
+
+// iscIDPattern is what an ISC object id (source, schema, task) may look like. Ids come
+// from the URL and end up in hx-get attributes and upstream paths, so anything else is
+// refused before it goes anywhere.
+var iscIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// pathID returns the named path parameter when it is a plausible ISC id, or a 404.
+func pathID(c echo.Context, name string) (string, error) {
+	id := c.Param(name)
+	if !iscIDPattern.MatchString(id) {
+		return "", userErrorf(http.StatusNotFound, "There is nothing at this address.")
+	}
+	return id, nil
+}
+
+// taskPage handles "GET /tasks/:id": the task panel, following GET /task-status/{id}.
+// The full page is the task's permanent address (a reload keeps following it); htmx
+// polls the same URL for the panel alone, with ?wait= carrying the back-off.
+// ?source=<id> adds the link back to the source.
+func (s *Server) taskPage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	sourceID := c.QueryParam("source")
+	if sourceID != "" && !iscIDPattern.MatchString(sourceID) {
+		sourceID = ""
+	}
+	var ts *api.TaskStatus
+	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		ts, err = cl.GetTaskStatus(ctx, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// A poll (htmx, with ?wait=) gets the panel alone; anything else gets the page
+	// (as a fragment for a plain htmx navigation).
+	if wait := c.QueryParam("wait"); wait != "" && isHTMX(c) {
+		vm := taskVM(ts, sourceID, nextPollDelay(wait))
+		return s.render(c, http.StatusOK, Page{Body: templates.TaskPanel(vm)})
+	}
+	vm := taskVM(ts, sourceID, pollFirst)
+	return s.render(c, http.StatusOK, Page{Title: "Task " + vm.Name, Section: "sources", Body: templates.TaskPage(vm)})
+}
+
+// nextPollDelay is the wait before the poll after one that waited prev seconds:
+// doubled, at least pollFirst, at most pollMax.
+func nextPollDelay(prev string) int {
+	n, err := strconv.Atoi(prev)
+	if err != nil || n < pollFirst {
+		return pollFirst
+	}
+	return min(n*2, pollMax)
+}
+
+// taskPanelURL is the task panel's address; sourceID may be "" (no link back).
+func taskPanelURL(taskID, sourceID string) string {
+	u := "/tasks/" + url.PathEscape(taskID)
+	if sourceID != "" {
+		u += "?source=" + url.QueryEscape(sourceID)
+	}
+	return u
+}
+
+// taskVM maps a task status into the panel's view model. wait is the delay before the
+// next poll, if the task still runs.
+func taskVM(ts *api.TaskStatus, sourceID string, wait int) templates.TaskVM {
+	vm := templates.TaskVM{
+		ID:          ts.ID,
+		Name:        firstNonEmpty(ts.UniqueName, "Task"),
+		Description: ts.Description,
+		Launcher:    ts.Launcher,
+		Created:     string(ts.Created),
+		Completed:   string(ts.Completed),
+		Progress:    firstNonEmpty(ts.Progress, "Waiting for ISC"),
+		Percent:     min(max(ts.PercentComplete, 0), 100),
+		Done:        ts.Done(),
+	}
+	if sourceID == "" && ts.Target != nil && strings.EqualFold(ts.Target.Type, "APPLICATION") && iscIDPattern.MatchString(ts.Target.ID) {
+		sourceID = ts.Target.ID
+	}
+	if ts.Target != nil {
+		vm.SourceName = strings.TrimSuffix(ts.Target.Name, " [source]")
+	}
+	if sourceID != "" {
+		vm.SourceURL = "/sources/" + url.PathEscape(sourceID)
+	}
+	if vm.Done {
+		vm.State = strings.ToLower(string(ts.CompletionStatus))
+		vm.Percent = 100
+	} else {
+		vm.State = "running"
+		vm.PollDelay = wait
+		vm.PollURL = taskPanelURL(ts.ID, sourceID)
+		if strings.Contains(vm.PollURL, "?") {
+			vm.PollURL += "&wait=" + strconv.Itoa(wait)
+		} else {
+			vm.PollURL += "?wait=" + strconv.Itoa(wait)
+		}
+	}
+	for _, m := range ts.Messages {
+		text := m.Key
+		if m.LocalizedText != nil && m.LocalizedText.Message != "" {
+			text = m.LocalizedText.Message
+		}
+		vm.Messages = append(vm.Messages, templates.TaskMessageVM{Type: m.Type, Text: text})
+	}
+	for _, r := range ts.Returns {
+		raw, ok := ts.Attributes[r.AttributeName]
+		if !ok {
+			continue
+		}
+		vm.Counts = append(vm.Counts, templates.TaskCountVM{
+			Name: r.AttributeName, Label: countLabel(r.Name, r.AttributeName), Value: rawScalar(raw),
+		})
+	}
+	return vm
+}
+
+// countLabels turns ISC's return labels into words.
+var countLabels = map[string]string{
+	"TASK_OUT_ACCOUNT_AGGREGATION_TOTAL":         "Accounts scanned",
+	"TASK_OUT_ACCOUNT_AGGREGATION_CREATED":       "Accounts created",
+	"TASK_OUT_ACCOUNT_AGGREGATION_UPDATED":       "Accounts updated",
+	"TASK_OUT_UNCHANGED_ACCOUNTS":                "Accounts unchanged",
+	"TASK_OUT_ACCOUNT_AGGREGATION_DELETED":       "Accounts removed",
+	"TASK_OUT_ACCOUNT_AGGREGATION_ERRORS":        "Rows with errors",
+	"TASK_OUT_ACCOUNT_GROUP_AGGREGATION_TOTAL":   "Groups scanned",
+	"TASK_OUT_ACCOUNT_GROUP_AGGREGATION_CREATED": "Groups created",
+	"TASK_OUT_ACCOUNT_GROUP_AGGREGATION_UPDATED": "Groups updated",
+	"TASK_OUT_ACCOUNT_GROUP_AGGREGATION_DELETED": "Groups deleted",
+	"TASK_OUT_SOURCE_DELETE_ACCOUNTS":            "Accounts deleted",
+}
+
+func countLabel(name, attr string) string {
+	if l, ok := countLabels[name]; ok {
+		return l
+	}
+	if name != "" {
+		return name
+	}
+	return attr
+}
+
+// rawScalar shows a JSON scalar as text: numbers and strings as they are.
+func rawScalar(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return strings.TrimSpace(string(raw))
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,410 @@
+package bff
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"sourcedesk/internal/api"
+	"sourcedesk/internal/csvcheck"
+	"sourcedesk/web/templates"
+)
+
+// uploadKind is one of the aggregation uploads of the "Import data" tab.
+type uploadKind struct {
+	slug         string // the URL segment: accounts, uncorrelated, entitlements
+	title, help  string
+	schemaGroup  bool // checked against the group schema instead of the account schema
+	optimization bool
+	fileOptional bool // non-file sources may run it without a file
+}
+
+var uploadKinds = []uploadKind{
+	{slug: "accounts", title: "Account aggregation", optimization: true,
+		help: "Upload the accounts file. ISC compares it with the accounts it has and creates, updates and removes accounts."},
+	{slug: "uncorrelated", title: "Uncorrelated accounts",
+		help: "Upload accounts that should be correlated to identities again (load-uncorrelated-accounts)."},
+	{slug: "entitlements", title: "Entitlement aggregation", schemaGroup: true, fileOptional: true,
+		help: "Upload the entitlements (groups) file, checked against the group schema."},
+}
+
+func findUploadKind(slug string) (uploadKind, bool) {
+	for _, k := range uploadKinds {
+		if k.slug == slug {
+			return k, true
+		}
+	}
+	return uploadKind{}, false
+}
+
+// sourceForUpload is what the upload handlers need to know before reading a file.
+type sourceForUpload struct {
+	head   templates.SourceHeadVM
+	delim  rune
+	schema *api.Schema // nil when the source has none for this upload
+}
+
+// loadSourceForUpload reads the source and the schema the file is checked against.
+func (s *Server) loadSourceForUpload(c echo.Context, id string, groupSchema bool) (*sourceForUpload, error) {
+	var out sourceForUpload
+	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+		src, err := cl.GetSource(ctx, id)
+		if err != nil {
+			return err
+		}
+		out.head = sourceHead(src)
+		out.delim = sourceDelimiter(src)
+		f := api.SchemaFilter{IncludeNames: "account"}
+		if groupSchema {
+			f = api.SchemaFilter{IncludeTypes: "group"}
+		}
+		schemas, err := cl.GetSourceSchemas(ctx, id, f)
+		if err != nil {
+			return err
+		}
+		for i := range schemas {
+			if !groupSchema && schemas[i].Name != "account" {
+				continue
+			}
+			out.schema = &schemas[i]
+			break
+		}
+		return nil
+	})
+	return &out, err
+}
+
+// sourceHead maps a source into the little the tabs show.
+func sourceHead(src *api.Source) templates.SourceHeadVM {
+	return templates.SourceHeadVM{
+		ID: src.ID, Name: src.Name, Type: firstNonEmpty(src.Type, src.ConnectorName, src.Connector),
+		Delimited: isDelimited(src),
+	}
+}
+
+// isDelimited reports whether the source is a Delimited File source, whose
+// aggregations and schema files take CSV.
+func isDelimited(src *api.Source) bool {
+	return strings.EqualFold(src.Type, "DelimitedFile") || strings.EqualFold(src.Connector, "delimited-file") ||
+		strings.EqualFold(src.ConnectionType, "file") && strings.Contains(strings.ToLower(src.ConnectorName), "delimited")
+}
+
+// sourceDelimiter is the source's configured delimiter, or 0 to detect it.
+func sourceDelimiter(src *api.Source) rune {
+	var d string
+	if raw, ok := src.ConnectorAttributes["delimiter"]; ok && json.Unmarshal(raw, &d) == nil {
+		if r, size := utf8.DecodeRuneInString(d); size == len(d) && size == 1 {
+			return r
+		}
+	}
+	return 0
+}
+
+// checkSchema maps an ISC schema into what csvcheck needs.
+func checkSchema(sc *api.Schema) csvcheck.Schema {
+	if sc == nil {
+		return csvcheck.Schema{}
+	}
+	out := csvcheck.Schema{IdentityAttribute: sc.IdentityAttribute, DisplayAttribute: sc.DisplayAttribute}
+	for _, a := range sc.Attributes {
+		out.Attributes = append(out.Attributes, csvcheck.Attribute{Name: a.Name, Type: string(a.Type), Multi: a.IsMulti})
+	}
+	return out
+}
+
+func importURL(sourceID, rest string) string {
+	return "/sources/" + url.PathEscape(sourceID) + "/import" + rest
+}
+
+// importTab handles "GET /sources/:id/import": the "Import data" tab.
+func (s *Server) importTab(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	info, err := s.loadSourceForUpload(c, id, false)
+	if err != nil {
+		return err
+	}
+	vm := templates.ImportVM{
+		Source:       info.head,
+		UploadLimit:  humanBytes(s.cfg.UploadLimit),
+		AggregateURL: importURL(id, "/aggregate"),
+	}
+	for _, k := range uploadKinds {
+		f := templates.UploadFormVM{
+			Kind: k.slug, Title: k.title, Help: k.help,
+			PreflightURL: importURL(id, "/"+k.slug+"/preflight"),
+			UploadURL:    importURL(id, "/"+k.slug),
+			Optimization: k.optimization, FileOptional: k.fileOptional && !info.head.Delimited,
+		}
+		if !k.schemaGroup && info.schema != nil {
+			for _, a := range info.schema.Attributes {
+				f.ExpectColumns = append(f.ExpectColumns, a.Name)
+			}
+		}
+		vm.Forms = append(vm.Forms, f)
+	}
+	return s.renderSourceTabBody(c, info.head, "import", "Import data", templates.ImportTab(vm))
+}
+
+// importPreflight handles "POST /sources/:id/import/:kind/preflight": it streams the
+// uploaded file through csvcheck against the schema and answers with the report.
+// Nothing is stored and nothing is sent to ISC.
+func (s *Server) importPreflight(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	kind, ok := findUploadKind(c.Param("kind"))
+	if !ok {
+		return echo.ErrNotFound
+	}
+	info, err := s.loadSourceForUpload(c, id, kind.schemaGroup)
+	if err != nil {
+		return err
+	}
+	us, err := s.openUpload(c)
+	if err != nil {
+		return err
+	}
+	var f *uploadFile
+	if us != nil {
+		if f, err = us.nextFile(); err != nil {
+			return err
+		}
+	}
+	if f == nil {
+		return userErrorf(http.StatusUnprocessableEntity, "Choose a file to check.")
+	}
+	capture := &previewCapture{max: 32 << 10}
+	rep, err := csvcheck.Check(c.Request().Context(), io.TeeReader(f.Reader(), capture), checkSchema(info.schema),
+		csvcheck.Options{Delimiter: info.delim})
+	if ferr := f.failure(c.Request().Context()); ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return fmt.Errorf("pre-flight check: %w", err)
+	}
+	vm := preflightVM(kind.slug, f.Name, rep, info.schema == nil, capture.buf.Bytes())
+	if !rep.Blocking() {
+		vm.UploadURL = importURL(id, "/"+kind.slug)
+		if vm.Warnings > 0 {
+			vm.UploadURL += "?sendAnyway=1"
+		}
+	}
+	return s.render(c, http.StatusOK, Page{Title: "File check", Section: "sources", Body: templates.PreflightReport(vm)})
+}
+
+// preflightVM maps a csvcheck report into the report fragment's view model.
+func preflightVM(kind, name string, rep *csvcheck.Report, noSchema bool, head []byte) templates.PreflightVM {
+	vm := templates.PreflightVM{
+		Kind: kind, FileName: name, Rows: rep.Rows, Lines: rep.Lines, Size: humanBytes(rep.Bytes),
+		Columns: rep.Columns, NoSchema: noSchema,
+	}
+	switch rep.Delimiter {
+	case 0:
+	case '\t':
+		vm.Delimiter = "TAB"
+	default:
+		vm.Delimiter = string(rep.Delimiter)
+	}
+	for _, f := range rep.Findings {
+		lines := make([]string, len(f.Lines))
+		for i, l := range f.Lines {
+			lines[i] = strconv.Itoa(l)
+		}
+		vm.Findings = append(vm.Findings, templates.FindingVM{
+			Severity: f.Severity.String(), Code: f.Code, Message: f.Message, Column: f.Column,
+			Count: f.Count, Lines: strings.Join(lines, ", "), Examples: f.Examples,
+		})
+		switch f.Severity {
+		case csvcheck.Error:
+			vm.Errors++
+		case csvcheck.Warning:
+			vm.Warnings++
+		}
+	}
+	vm.Preview = csvPreview(head, rep.Delimiter, 10)
+	return vm
+}
+
+// csvPreview parses the first rows of a file for display. head may end mid-record;
+// a record that does not parse ends the preview.
+func csvPreview(head []byte, delim rune, rows int) templates.PreviewVM {
+	var pv templates.PreviewVM
+	if i := bytes.LastIndexByte(head, '\n'); i >= 0 {
+		head = head[:i+1]
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(head, []byte(csvcheck.BOM))))
+	if delim != 0 {
+		r.Comma = delim
+	}
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.Comment = '#'
+	for len(pv.Rows) < rows {
+		rec, err := r.Read()
+		if err != nil {
+			break
+		}
+		if pv.Header == nil {
+			pv.Header = rec
+			continue
+		}
+		pv.Rows = append(pv.Rows, rec)
+	}
+	return pv
+}
+
+// importUpload handles "POST /sources/:id/import/:kind": it streams the uploaded file to
+// ISC (load-accounts, load-uncorrelated-accounts or load-entitlements) while checking it
+// again, and sends the user to the task panel. The file is never held whole in memory
+// or on disk; the upload is never retried; if the browser goes away, the upstream
+// request is cancelled before its body completes, so ISC starts nothing.
+func (s *Server) importUpload(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	kind, ok := findUploadKind(c.Param("kind"))
+	if !ok {
+		return echo.ErrNotFound
+	}
+	info, err := s.loadSourceForUpload(c, id, kind.schemaGroup)
+	if err != nil {
+		return err
+	}
+	us, err := s.openUpload(c)
+	if err != nil {
+		return err
+	}
+	var f *uploadFile
+	if us != nil {
+		if f, err = us.nextFile(); err != nil {
+			return err
+		}
+	}
+	if f == nil && (info.head.Delimited || !kind.fileOptional) {
+		return userErrorf(http.StatusUnprocessableEntity, "Choose a CSV file to upload.")
+	}
+	disableOpt := c.QueryParam("disableOptimization") == "true"
+	if us != nil {
+		disableOpt = disableOpt || us.fields["disableOptimization"] == "true"
+	}
+
+	var body io.Reader
+	var name string
+	var checked *checkedReader
+	if f != nil {
+		allowWarnings := c.QueryParam("sendAnyway") == "1" || us.fields["sendAnyway"] == "1"
+		checked = startCheck(c.Request().Context(), f.Reader(), checkSchema(info.schema),
+			csvcheck.Options{Delimiter: info.delim}, allowWarnings)
+		// The check goroutine must end before the handler does, whatever happens.
+		defer checked.finish(errors.New("upload ended"))
+		body, name = checked, f.Name
+	}
+
+	var taskID string
+	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+		switch kind.slug {
+		case "accounts":
+			t, err := cl.ImportAccounts(ctx, id, body, name, disableOpt)
+			if err == nil {
+				taskID = t.Task.ID
+			}
+			return err
+		case "uncorrelated":
+			t, err := cl.ImportUncorrelatedAccounts(ctx, id, body, name)
+			if err == nil {
+				taskID = t.Task.ID
+			}
+			return err
+		default:
+			var t *api.LoadEntitlementTask
+			var err error
+			if body == nil {
+				t, err = cl.ImportEntitlements(ctx, id, nil, "")
+			} else {
+				t, err = cl.ImportEntitlements(ctx, id, body, name)
+			}
+			if err == nil {
+				taskID = t.ID
+			}
+			return err
+		}
+	})
+	if f != nil {
+		if ferr := f.failure(c.Request().Context()); ferr != nil {
+			return ferr
+		}
+		checked.finish(nil)
+		if checked.blocked {
+			if checked.report == nil {
+				return fmt.Errorf("upload check failed: %w", checked.checkErr)
+			}
+			vm := preflightVM(kind.slug, f.Name, checked.report, info.schema == nil, nil)
+			vm.Blocked = true
+			if !checked.report.Blocking() {
+				vm.UploadURL = importURL(id, "/"+kind.slug) + "?sendAnyway=1"
+			}
+			return s.render(c, http.StatusUnprocessableEntity, Page{Title: "File check", Section: "sources", Body: templates.PreflightReport(vm)})
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", kind.slug, err)
+	}
+	return s.toTask(c, taskID, id)
+}
+
+// importAggregate handles "POST /sources/:id/import/aggregate": an account aggregation
+// without a file, for sources that read from their connector. Never retried.
+func (s *Server) importAggregate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	// Only a small urlencoded form is read here: parsing a multipart body would buffer it.
+	disableOpt := false
+	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt == echo.MIMEApplicationForm {
+		disableOpt = c.FormValue("disableOptimization") == "true"
+	}
+	var taskID string
+	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+		t, err := cl.ImportAccounts(ctx, id, nil, "", disableOpt)
+		if err == nil {
+			taskID = t.Task.ID
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("aggregate: %w", err)
+	}
+	return s.toTask(c, taskID, id)
+}
+
+// toTask sends the browser to the task panel: HX-Redirect for htmx (never a 3xx),
+// 303 otherwise.
+func (s *Server) toTask(c echo.Context, taskID, sourceID string) error {
+	if !iscIDPattern.MatchString(taskID) {
+		return fmt.Errorf("ISC answered without a usable task id (%q)", taskID)
+	}
+	u := taskPanelURL(taskID, sourceID)
+	if c.Request().Header.Get("HX-Request") == "true" {
+		c.Response().Header().Set("HX-Redirect", u)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, u)
+}

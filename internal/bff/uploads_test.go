@@ -1,0 +1,257 @@
+package bff
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/textproto"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"sourcedesk/internal/sandbox"
+)
+
+const delimitedID = sandbox.SeedDelimitedSourceID
+
+// goodCSV matches the seeded Delimited File source's account schema.
+const goodCSV = "id,displayName,email,department,startDate,active,level,groups\n" +
+	"u1,Ann Archer,ann@example.com,IT,2024-01-02,true,1,admins\n" +
+	"u2,Bob Baker,bob@example.com,HR,2023-05-06,false,2,users\n" +
+	"u3,Cy Cole,cy@example.com,IT,2022-07-08,true,3,users\n"
+
+// badCSV has an error a user should see with its line number: a duplicate id and a
+// value that is not an integer.
+const badCSV = "id,displayName,email,department,startDate,active,level,groups\n" +
+	"u1,Ann Archer,ann@example.com,IT,2024-01-02,true,1,admins\n" +
+	"u1,Bob Baker,bob@example.com,HR,2023-05-06,false,two,users\n"
+
+// formFile is a multipart body with plain fields first, then the file part.
+func formFile(t *testing.T, fields [][2]string, filename string, content []byte) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range fields {
+		require.NoError(t, mw.WriteField(f[0], f[1]))
+	}
+	if filename != "" {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, filename))
+		h.Set("Content-Type", "text/csv")
+		w, err := mw.CreatePart(h)
+		require.NoError(t, err)
+		_, err = w.Write(content)
+		require.NoError(t, err)
+	}
+	require.NoError(t, mw.Close())
+	return &buf, mw.FormDataContentType()
+}
+
+func withHX(hx bool, h map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range h {
+		out[k] = v
+	}
+	if hx {
+		out["HX-Request"] = "true"
+	}
+	return out
+}
+
+// upload posts a file to a console route.
+func (e *testEnv) upload(target string, hx bool, fields [][2]string, filename string, content []byte) *httptest.ResponseRecorder {
+	e.t.Helper()
+	body, ct := formFile(e.t, fields, filename, content)
+	return e.do(http.MethodPost, target, body, withHX(hx, map[string]string{"Content-Type": ct}))
+}
+
+// waitTask polls the task page until the task is done and returns the final panel.
+func (e *testEnv) waitTask(taskURL string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		rec := e.do(http.MethodGet, taskURL+"&wait=1", nil, htmxHeaders)
+		require.Equal(e.t, http.StatusOK, rec.Code, rec.Body.String())
+		if !strings.Contains(rec.Body.String(), `data-state="running"`) || time.Now().After(deadline) {
+			return rec
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestImportTab(t *testing.T) {
+	env := newTestEnv(t, nil)
+	for _, tc := range []struct {
+		name     string
+		source   string
+		hx       bool
+		wantForm bool
+	}{
+		{"delimited, full page", delimitedID, false, true},
+		{"delimited, htmx", delimitedID, true, true},
+		{"connector source, full page", sandbox.SeedAuthoritativeSourceID, false, false},
+		{"connector source, htmx", sandbox.SeedAuthoritativeSourceID, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := env.do(http.MethodGet, "/sources/"+tc.source+"/import", nil, withHX(tc.hx, nil))
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			assert.Contains(t, rec.Header().Values("Vary"), "HX-Request")
+			doc := parse(t, rec.Body)
+			assert.Equal(t, !tc.hx, doc.Find("html head title").Length() == 1)
+			assert.Equal(t, 1, doc.Find(`[data-testid="import-tab"]`).Length())
+			assert.Equal(t, tc.wantForm, doc.Find(`[data-testid="upload-accounts"]`).Length() == 1)
+			assert.Equal(t, !tc.wantForm, doc.Find(`[data-testid="aggregate-now"]`).Length() == 1)
+			if tc.wantForm {
+				form := doc.Find(`#form-accounts`)
+				assert.Equal(t, "multipart/form-data", form.AttrOr("hx-encoding", ""))
+				// Options precede the file input: the server reads the form as a stream.
+				html, _ := form.Html()
+				assert.Less(t, strings.Index(html, "disableOptimization"), strings.Index(html, `type="file"`))
+				assert.Contains(t, doc.Find(`[data-testid="expected-columns"]`).Text(), "displayName")
+			}
+		})
+	}
+	t.Run("unknown source is 404", func(t *testing.T) {
+		rec := env.do(http.MethodGet, "/sources/2c9180887e5f4a1b017e5f4a1bffffff/import", nil, htmxHeaders)
+		assert.Equal(t, http.StatusNotFound, rec.Code)
+		assert.Equal(t, "#alerts", rec.Header().Get("HX-Retarget"))
+	})
+}
+
+func TestPreflightReportsFindings(t *testing.T) {
+	env := newTestEnv(t, nil)
+	target := "/sources/" + delimitedID + "/import/accounts/preflight"
+	for _, hx := range []bool{false, true} {
+		t.Run(fmt.Sprintf("htmx=%v", hx), func(t *testing.T) {
+			env.sandbox.ResetCalls()
+			rec := env.upload(target, hx, nil, "bad.csv", []byte(badCSV))
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			assert.Contains(t, rec.Header().Values("Vary"), "HX-Request")
+			doc := parse(t, rec.Body)
+			rep := doc.Find(`[data-testid="preflight-report"]`)
+			require.Equal(t, 1, rep.Length())
+			assert.Equal(t, "2", doc.Find(`[data-testid="preflight-rows"]`).Text())
+			errs := doc.Find(`tr[data-severity="error"]`)
+			assert.Positive(t, errs.Length(), "errors are listed")
+			assert.Contains(t, errs.Find(`[data-testid="finding-lines"]`).Text(), "3", "with the line number")
+			assert.Equal(t, 0, doc.Find(`[data-testid="upload-button"]`).Length(), "errors block the upload")
+			assert.Equal(t, 1, doc.Find(`[data-testid="upload-blocked"]`).Length())
+			assert.Zero(t, env.sandbox.Calls("importAccounts"), "a pre-flight sends nothing to ISC")
+		})
+	}
+	t.Run("a good file can be sent", func(t *testing.T) {
+		rec := env.upload(target, true, nil, "good.csv", []byte(goodCSV))
+		require.Equal(t, http.StatusOK, rec.Code)
+		doc := parse(t, rec.Body)
+		assert.Equal(t, "3", doc.Find(`[data-testid="preflight-rows"]`).Text())
+		btn := doc.Find(`[data-testid="upload-button"]`)
+		require.Equal(t, 1, btn.Length())
+		assert.Equal(t, "/sources/"+delimitedID+"/import/accounts", btn.AttrOr("hx-post", ""))
+		assert.Equal(t, 3, doc.Find(`[data-testid="preview"] tbody tr`).Length())
+	})
+	t.Run("no file is 422", func(t *testing.T) {
+		rec := env.upload(target, true, nil, "", nil)
+		assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	})
+}
+
+func TestUploadAccountsToTaskSuccess(t *testing.T) {
+	for _, hx := range []bool{true, false} {
+		t.Run(fmt.Sprintf("htmx=%v", hx), func(t *testing.T) {
+			env := newTestEnv(t, nil)
+			src := sandbox.SeedEmptyDelimitedSourceID
+			rec := env.upload("/sources/"+src+"/import/accounts", hx,
+				[][2]string{{"disableOptimization", "true"}}, "people.csv", []byte(goodCSV))
+			var taskURL string
+			if hx {
+				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+				taskURL = rec.Header().Get("HX-Redirect")
+			} else {
+				require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+				taskURL = rec.Header().Get("Location")
+			}
+			require.True(t, strings.HasPrefix(taskURL, "/tasks/"), taskURL)
+			assert.Contains(t, taskURL, "?source="+src)
+			assert.Equal(t, 1, env.sandbox.Calls("importAccounts"))
+
+			// The task page, full and as a fragment, while it runs.
+			page := env.do(http.MethodGet, taskURL, nil, nil)
+			require.Equal(t, http.StatusOK, page.Code)
+			doc := parse(t, page.Body)
+			assert.Equal(t, 1, doc.Find("html head title").Length())
+			panel := doc.Find(`[data-testid="task-panel"]`)
+			require.Equal(t, 1, panel.Length())
+
+			final := env.waitTask(taskURL)
+			assert.Contains(t, final.Header().Values("Vary"), "HX-Request")
+			doc = parse(t, final.Body)
+			assert.Equal(t, 0, doc.Find("html head title").Length(), "a poll gets the panel alone")
+			panel = doc.Find(`[data-testid="task-panel"]`)
+			assert.Equal(t, "success", panel.AttrOr("data-state", ""))
+			_, polling := panel.Attr("hx-get")
+			assert.False(t, polling, "polling stops when the task is done")
+			assert.Equal(t, "3", doc.Find(`[data-testid="count-total"]`).Text(), "counts match the file")
+			assert.Equal(t, "3", doc.Find(`[data-testid="count-created"]`).Text())
+			assert.Equal(t, "100", panel.Find(`progress`).AttrOr("value", ""))
+		})
+	}
+}
+
+func TestTaskPanelBacksOff(t *testing.T) {
+	env := newTestEnv(t, nil)
+	rec := env.upload("/sources/"+sandbox.SeedEmptyDelimitedSourceID+"/import/accounts", true, nil, "p.csv", []byte(goodCSV))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	taskURL := rec.Header().Get("HX-Redirect")
+	for _, tc := range []struct {
+		wait     string
+		wantNext string
+	}{
+		{"1", "2"}, {"2", "4"}, {"4", "8"}, {"8", "10"}, {"10", "10"}, {"garbage", "1"},
+	} {
+		t.Run("wait="+tc.wait, func(t *testing.T) {
+			got := nextPollDelay(tc.wait)
+			assert.Equal(t, tc.wantNext, fmt.Sprint(got))
+		})
+	}
+	first := parse(t, env.do(http.MethodGet, taskURL, nil, nil).Body).Find(`[data-testid="task-panel"]`)
+	if first.AttrOr("data-state", "") == "running" {
+		assert.Equal(t, "load delay:1s", first.AttrOr("hx-trigger", ""))
+		assert.Contains(t, first.AttrOr("hx-get", ""), "wait=1")
+	}
+	t.Run("unknown task is 404", func(t *testing.T) {
+		for _, hx := range []bool{false, true} {
+			r := env.do(http.MethodGet, "/tasks/2c9180887e5f4a1b017e5f4a1bffffff", nil, withHX(hx, nil))
+			assert.Equal(t, http.StatusNotFound, r.Code)
+			assert.Equal(t, hx, r.Header().Get("HX-Retarget") == "#alerts")
+		}
+	})
+	t.Run("hostile id never reaches ISC", func(t *testing.T) {
+		env.sandbox.ResetCalls()
+		r := env.do(http.MethodGet, "/tasks/..%2f..%2fsources", nil, nil)
+		assert.Equal(t, http.StatusNotFound, r.Code)
+		assert.Zero(t, env.sandbox.Calls(""))
+	})
+}
+
+func TestAggregateNowWithoutFile(t *testing.T) {
+	env := newTestEnv(t, nil)
+	for _, hx := range []bool{true, false} {
+		t.Run(fmt.Sprintf("htmx=%v", hx), func(t *testing.T) {
+			rec := env.do(http.MethodPost, "/sources/"+sandbox.SeedAuthoritativeSourceID+"/import/aggregate",
+				strings.NewReader("disableOptimization=true"),
+				withHX(hx, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}))
+			if hx {
+				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+				assert.Contains(t, rec.Header().Get("HX-Redirect"), "/tasks/")
+			} else {
+				require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+			}
+			env.waitTask(rec.Header().Get("HX-Redirect") + rec.Header().Get("Location"))
+		})
+	}
+}

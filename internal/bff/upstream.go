@@ -1,0 +1,104 @@
+package bff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sourcedesk/internal/api"
+)
+
+// callAPI runs fn with an API client that speaks for the signed-in user. If ISC
+// answers 401 (the access token was revoked or expired early), the sign-in is renewed
+// once and fn runs once more (SECURITY.md case 27); a second 401 means signing in again.
+// Use callAPIOnce for calls that must never be repeated (uploads, aggregations).
+func (s *Server) callAPI(c echo.Context, fn func(ctx context.Context, cl *api.Client) error) error {
+	return s.callUpstream(c, true, fn)
+}
+
+// callAPIOnce is callAPI without the repeat after a 401: for uploads, whose body
+// cannot be replayed, and for non-idempotent calls such as starting an aggregation.
+func (s *Server) callAPIOnce(c echo.Context, fn func(ctx context.Context, cl *api.Client) error) error {
+	return s.callUpstream(c, false, fn)
+}
+
+func (s *Server) callUpstream(c echo.Context, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
+	if s.cfg.API == nil {
+		return errors.New("bff: no API client configured")
+	}
+	ts, err := s.tokenSource(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	err = fn(ctx, s.cfg.API.With(ts))
+	if !retry || !api.IsUnauthorized(err) {
+		return err
+	}
+	if rerr := s.renewAfter401(c); rerr != nil {
+		return rerr
+	}
+	if ts, err = s.tokenSource(c); err != nil {
+		return err
+	}
+	err = fn(ctx, s.cfg.API.With(ts))
+	if api.IsUnauthorized(err) {
+		return fmt.Errorf("%w: ISC refused the renewed token: %v", errNeedLogin, err)
+	}
+	return err
+}
+
+// classifyUpstream maps what the API client returns into what the user is told.
+// ISC's own messages are shown for 400 and 409 (they say what is wrong with the
+// input); other statuses get plain words.
+func classifyUpstream(err error) (outcome, bool) {
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		switch {
+		case ae.Status == http.StatusBadRequest, ae.Status == http.StatusConflict, ae.Status == http.StatusUnprocessableEntity:
+			return outcome{status: ae.Status, message: iscSays(ae, "ISC refused the request.")}, true
+		case ae.Status == http.StatusUnauthorized:
+			return outcome{status: http.StatusUnauthorized, message: genericMessage(http.StatusUnauthorized)}, true
+		case ae.Status == http.StatusForbidden:
+			return outcome{status: http.StatusForbidden, message: "Your user level cannot do this."}, true
+		case ae.Status == http.StatusNotFound:
+			return outcome{status: http.StatusNotFound, message: "ISC has no such object. It may have been deleted."}, true
+		case ae.Status == http.StatusTooManyRequests:
+			secs := int((ae.RetryAfter + time.Second - 1) / time.Second)
+			if secs < 1 {
+				secs = 5
+			}
+			return outcome{status: http.StatusTooManyRequests, retryAfter: secs,
+				message: fmt.Sprintf("ISC is rate limiting this console. Retrying in %d s.", secs)}, true
+		case ae.Status == http.StatusGatewayTimeout:
+			return outcome{status: http.StatusGatewayTimeout, message: genericMessage(http.StatusGatewayTimeout)}, true
+		case ae.Status >= 500:
+			return outcome{status: http.StatusBadGateway, message: "ISC answered with an error. Try again in a moment."}, true
+		default:
+			return outcome{status: ae.Status, message: iscSays(ae, genericMessage(ae.Status))}, true
+		}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return outcome{status: http.StatusGatewayTimeout, message: genericMessage(http.StatusGatewayTimeout)}, true
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return outcome{status: http.StatusBadGateway, message: "ISC cannot be reached right now. Try again in a moment."}, true
+	}
+	return outcome{}, false
+}
+
+// iscSays joins ISC's messages for the user, or gives fallback when there are none.
+func iscSays(ae *api.Error, fallback string) string {
+	if len(ae.Messages) == 0 {
+		return fallback
+	}
+	return "ISC says: " + strings.Join(ae.Messages, " ")
+}

@@ -1,0 +1,531 @@
+// Package session owns sign-in and the signed-in state of the console: the scs
+// session (cookie, idle and absolute timeouts, store selection), the OAuth
+// authorization-code + PKCE login and the personal-access-token login, the
+// encrypted token vault kept beside the scs blob, token refresh serialised across
+// replicas, "kill user", the CSRF token accessor and the shared API rate budget.
+//
+// It works at the net/http level (no Echo): Manager.LoadAndSave is a plain
+// func(http.Handler) http.Handler, which internal/bff wraps with echo.WrapMiddleware.
+//
+// Where state lives:
+//   - the scs blob (cookie __Host-sd_session → store key sha256(token)) holds only
+//     timestamps and the CSRF token;
+//   - the vault record "tok:<sha256(token)>" holds the tokens, AES-GCM encrypted
+//     under a key ring, versioned and written with compare-and-set;
+//   - "user:<hash(identity)>" indexes a user's sessions for KillUser;
+//   - "lock:<hash>" serialises refreshes; "rate:…" counts the API budget.
+//
+// All of them sit in one backend chosen by Config.Store (memory, SQLite file,
+// Redis, Postgres), so with Redis or Postgres every replica sees the same state.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/goredisstore"
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultIdleTimeout   = 30 * time.Minute
+	DefaultLifetime      = 12 * time.Hour
+	DefaultRefreshMargin = 60 * time.Second
+	DefaultRateLimit     = 100
+	DefaultRateWindow    = 10 * time.Second
+)
+
+// Cookie names. The __Host- prefix makes the browser insist on Secure, Path=/ and
+// no Domain; it is dropped (with Secure) only when Config.Secure is false.
+const (
+	cookieSession = "sd_session"
+	cookieLogin   = "sd_login_"
+	hostPrefix    = "__Host-"
+)
+
+// Config configures a Manager. Everything is passed in explicitly; zero values take
+// the defaults named per field.
+type Config struct {
+	// Store selects where sessions, tokens, locks and the rate budget live:
+	// "memory" (default; one process, lost on restart), "file:/path/to.db"
+	// (embedded SQLite, survives restarts, one process), "redis://…"/"rediss://…"
+	// or "postgres://…"/"postgresql://…" (shared by replicas).
+	Store string
+	// Keys is the key ring for the token vault and the login-state cookie:
+	// 32 bytes each; Keys[0] encrypts, any decrypts. Required except for the memory
+	// store, where a random key is generated (sessions die with the process anyway).
+	Keys [][]byte
+	// IdleTimeout ends a session after this long without a request (default 30 min).
+	IdleTimeout time.Duration
+	// Lifetime ends a session this long after sign-in, however active (default 12 h).
+	Lifetime time.Duration
+	// Secure marks cookies Secure and gives the session cookie the __Host- prefix.
+	// Only a demo on plain-HTTP loopback sets it false; the caller should log that.
+	Secure bool
+	// OAuth2 is the confidential client: ClientID, ClientSecret, Endpoint (AuthStyle
+	// in params or header, never the URL), one constant RedirectURL, Scopes.
+	OAuth2 *oauth2.Config
+	// HTTPClient talks to the token endpoint; give it a short timeout. Required.
+	HTTPClient *http.Client
+	// RefreshMargin refreshes access tokens this long before they expire (default 60 s).
+	RefreshMargin time.Duration
+	// RateLimit API requests per RateWindow per OAuth client, shared by all replicas
+	// on a shared store (default 100 per 10 s; negative disables).
+	RateLimit  int
+	RateWindow time.Duration
+	// Now is the clock for every policy decision (timeouts, token expiry, rate
+	// windows); tests pass a fake one. Default time.Now.
+	Now func() time.Time
+	// Logger defaults to a discarding logger. Tokens and secrets are never logged.
+	Logger *slog.Logger
+	// OnStoreError answers a request whose session could not be loaded or saved
+	// (store down). Default: 503 with a short plain-text message, failing closed.
+	OnStoreError func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// User is who a session is signed in as.
+type User struct {
+	Name       string // user_name claim
+	IdentityID string
+	UserLevel  string // first of the token's authorities, e.g. ORG_ADMIN
+	Tenant     string // tenant id
+	TenantName string // tenant name (the token's org), when the tenant reports it
+	PAT        bool   // signed in with a personal access token
+}
+
+// Errors callers map to responses.
+var (
+	// ErrInvalidState means the login callback's state was missing, did not match
+	// the browser's login cookie, had expired or was already used: answer 403 and
+	// offer to sign in again. No code has been redeemed.
+	ErrInvalidState = errors.New("session: sign-in state missing, expired or already used")
+	// ErrLoginCancelled means the user declined at the authorization server.
+	ErrLoginCancelled = errors.New("session: sign-in cancelled")
+	// ErrLoginFailed means the authorization server or the token endpoint refused
+	// the sign-in (wrong PAT, error response, failed exchange).
+	ErrLoginFailed = errors.New("session: sign-in failed")
+	// ErrSessionEnded means the session is gone (logged out, killed, expired or its
+	// refresh token rejected): send the user to sign in again.
+	ErrSessionEnded = errors.New("session: session ended")
+	// ErrRefreshUnavailable means the token endpoint could not be reached; the session
+	// is kept and the user can retry (503).
+	ErrRefreshUnavailable = errors.New("session: token endpoint unavailable")
+	// ErrNotSignedIn means the request has no signed-in session.
+	ErrNotSignedIn = errors.New("session: not signed in")
+)
+
+// Keys in the scs blob. Only timestamps (Unix nanoseconds: gob needs no type
+// registration for int64, and this package registers nothing globally) and the CSRF
+// token live there.
+const (
+	keySignedIn = "sd.signed_in" // sign-in time; absent for anonymous sessions
+	keySeen     = "sd.seen"      // time of the last request
+	keyTouched  = "sd.touched"   // time the vault TTL was last extended
+	keyCSRF     = "sd.csrf"
+)
+
+// Manager is the session layer. Create it with New, wrap the dynamic routes with
+// LoadAndSave, and Close it on shutdown.
+type Manager struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	scs     *scs.SessionManager
+	store   scs.Store
+	b       backend
+	keys    *keyRing
+	flight  singleflight.Group
+	budget  *RateBudget
+	closers []func() error
+}
+
+// New validates cfg (reporting every problem at once), connects to the store and
+// returns a ready Manager.
+func New(ctx context.Context, cfg Config) (*Manager, error) {
+	if cfg.Store == "" {
+		cfg.Store = "memory"
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.Lifetime == 0 {
+		cfg.Lifetime = DefaultLifetime
+	}
+	if cfg.RefreshMargin == 0 {
+		cfg.RefreshMargin = DefaultRefreshMargin
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.RateWindow == 0 {
+		cfg.RateWindow = DefaultRateWindow
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Store == "memory" && len(cfg.Keys) == 0 {
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, err
+		}
+		cfg.Keys = [][]byte{k}
+	}
+	if err := validate(cfg); err != nil {
+		return nil, err
+	}
+	keys, err := newKeyRing(cfg.Keys)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{cfg: cfg, log: cfg.Logger, now: cfg.Now, keys: keys}
+	if err := m.openStore(ctx); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("session store %s: %w", redactDSN(cfg.Store), err)
+	}
+	// A literal rather than scs.New(): New starts a memstore cleanup goroutine that
+	// cannot be stopped without a data race (scs v2.9.0), and we never use that
+	// store. The one thing New adds, a unique context key, only matters when two
+	// SessionManagers wrap the same request, which the console never does.
+	sm := &scs.SessionManager{Codec: scs.GobCodec{}}
+	sm.Store = m.store
+	sm.HashTokenInStore = true
+	sm.IdleTimeout = cfg.IdleTimeout
+	sm.Lifetime = cfg.Lifetime
+	sm.Cookie = scs.SessionCookie{
+		Name:     m.cookieName(cookieSession),
+		HttpOnly: true,
+		Path:     "/",
+		// Strict: the session cookie is never sent on cross-site requests. The OAuth
+		// callback is a cross-site navigation, so the login state rides in its own Lax
+		// cookie and the callback answers with a same-site "bounce" page (SECURITY.md §1).
+		SameSite: http.SameSiteStrictMode,
+		Secure:   cfg.Secure,
+		Persist:  false, // a browser session cookie; the server enforces the timeouts
+	}
+	sm.ErrorFunc = m.storeError
+	m.scs = sm
+	m.budget = &RateBudget{m: m, limit: cfg.RateLimit, window: cfg.RateWindow}
+	return m, nil
+}
+
+func validate(cfg Config) error {
+	var errs []error
+	switch {
+	case cfg.Store == "memory",
+		strings.HasPrefix(cfg.Store, "file:"),
+		strings.HasPrefix(cfg.Store, "redis://"), strings.HasPrefix(cfg.Store, "rediss://"),
+		strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
+	default:
+		errs = append(errs, fmt.Errorf("session store %q: want memory, file:/path, redis://… or postgres://…", redactDSN(cfg.Store)))
+	}
+	if len(cfg.Keys) == 0 {
+		errs = append(errs, errors.New("session keys: at least one 32-byte key is required for a persistent store"))
+	}
+	for i, k := range cfg.Keys {
+		if len(k) != 32 {
+			errs = append(errs, fmt.Errorf("session key %d: %d bytes, want 32", i, len(k)))
+		}
+	}
+	if cfg.IdleTimeout < 0 || cfg.Lifetime < 0 {
+		errs = append(errs, errors.New("session timeouts must be positive"))
+	}
+	if cfg.IdleTimeout > cfg.Lifetime {
+		errs = append(errs, fmt.Errorf("session idle timeout %s exceeds lifetime %s", cfg.IdleTimeout, cfg.Lifetime))
+	}
+	if cfg.OAuth2 == nil {
+		errs = append(errs, errors.New("session: OAuth2 config is required"))
+	} else {
+		if cfg.OAuth2.ClientID == "" {
+			errs = append(errs, errors.New("oauth client id is empty"))
+		}
+		if cfg.OAuth2.Endpoint.AuthURL == "" || cfg.OAuth2.Endpoint.TokenURL == "" {
+			errs = append(errs, errors.New("oauth authorize and token URLs are required"))
+		}
+		if u, err := url.Parse(cfg.OAuth2.RedirectURL); err != nil || !u.IsAbs() {
+			errs = append(errs, fmt.Errorf("oauth redirect URL %q must be absolute", cfg.OAuth2.RedirectURL))
+		}
+	}
+	if cfg.HTTPClient == nil {
+		errs = append(errs, errors.New("session: HTTPClient for the token endpoint is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// redactDSN hides a password in a store URL before it is logged or returned.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	return u.Redacted()
+}
+
+func (m *Manager) openStore(ctx context.Context) error {
+	store := m.cfg.Store
+	switch {
+	case store == "memory":
+		// scs's memstore is not used: its StopCleanup races with its cleanup
+		// goroutine (v2.9.0), and the memory backend already sweeps expired entries.
+		m.b = newMemoryBackend()
+		m.store = &backendStore{b: m.b}
+	case strings.HasPrefix(store, "file:"):
+		path := strings.TrimPrefix(store, "file:")
+		if path == "" {
+			return errors.New("file store needs a path")
+		}
+		// WAL lets readers run beside the writer; busy_timeout waits out the writer
+		// instead of failing with SQLITE_BUSY.
+		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
+		if err != nil {
+			return err
+		}
+		b, err := newSQLBackend(ctx, db, false, true)
+		if err != nil {
+			db.Close()
+			return err
+		}
+		m.b = b
+		m.store = &backendStore{b: b}
+	case strings.HasPrefix(store, "redis://"), strings.HasPrefix(store, "rediss://"):
+		opts, err := redis.ParseURL(store)
+		if err != nil {
+			return err
+		}
+		c := redis.NewClient(opts)
+		m.b = newRedisBackend(c, "sd:")
+		m.store = goredisstore.NewWithPrefix(c, "sd:scs:")
+	case strings.HasPrefix(store, "postgres://"), strings.HasPrefix(store, "postgresql://"):
+		pool, err := pgxpool.New(ctx, store)
+		if err != nil {
+			return err
+		}
+		db := stdlib.OpenDBFromPool(pool)
+		m.closers = append(m.closers, func() error { db.Close(); pool.Close(); return nil })
+		b, err := newSQLBackend(ctx, db, true, false)
+		if err != nil {
+			return err
+		}
+		m.b = b
+		// pgxstore expects this table (its README's schema).
+		if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS sessions (
+			token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL);
+			CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions (expiry);`); err != nil {
+			return err
+		}
+		// No pgxstore cleanup goroutine: its StopCleanup races with it (like
+		// memstore's); the backend's sweeper deletes expired sessions instead.
+		b.extraSweep = append(b.extraSweep, "DELETE FROM sessions WHERE expiry < current_timestamp")
+		ps := pgxstore.NewWithCleanupInterval(pool, 0)
+		m.store = ps
+	}
+	return m.b.Ping(ctx)
+}
+
+// cookieName applies the __Host- prefix when cookies are Secure.
+func (m *Manager) cookieName(base string) string {
+	if m.cfg.Secure {
+		return hostPrefix + base
+	}
+	return base
+}
+
+// SessionCookieName is the name of the session cookie (for tests and logs).
+func (m *Manager) SessionCookieName() string { return m.scs.Cookie.Name }
+
+// Ready reports whether the store answers (for a readiness probe).
+func (m *Manager) Ready(ctx context.Context) error { return m.b.Ping(ctx) }
+
+// Close stops background work and closes the store's connections.
+func (m *Manager) Close() error {
+	var errs []error
+	if m.b != nil {
+		errs = append(errs, m.b.Close())
+	}
+	for _, c := range m.closers {
+		errs = append(errs, c())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+func (m *Manager) storeError(w http.ResponseWriter, r *http.Request, err error) {
+	m.log.ErrorContext(r.Context(), "session store failed", "err", err)
+	if m.cfg.OnStoreError != nil {
+		m.cfg.OnStoreError(w, r, err)
+		return
+	}
+	http.Error(w, "Sessions are temporarily unavailable. Please retry shortly.", http.StatusServiceUnavailable)
+}
+
+// reqState is this request's view of its session, cached so that Current and the
+// token source do not decrypt the record more than needed.
+type reqState struct {
+	hash string  // hashToken(session token); "" for a session with no token yet
+	rec  *record // nil when not signed in
+}
+
+type reqStateKey struct{}
+
+func (m *Manager) state(ctx context.Context) *reqState {
+	if st, ok := ctx.Value(reqStateKey{}).(*reqState); ok {
+		return st
+	}
+	return &reqState{}
+}
+
+// LoadAndSave is the session middleware for the dynamic routes: it loads the scs
+// session, enforces the idle and absolute timeouts against Config.Now, loads the
+// token record, and commits the session before the first byte of the response.
+// A session whose token record is gone (logout or KillUser on any replica) is
+// treated as signed out.
+func (m *Manager) LoadAndSave(next http.Handler) http.Handler {
+	return m.scs.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		st := &reqState{}
+		if tok := m.scs.Token(ctx); tok != "" {
+			st.hash = hashToken(tok)
+			if err := m.loadSignedIn(ctx, st); err != nil {
+				m.storeError(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, reqStateKey{}, st)))
+	}))
+}
+
+// touchEvery limits how often an active session extends its vault record's TTL.
+const touchEvery = time.Minute
+
+// loadSignedIn checks timeouts and loads the record of a signed-in session.
+func (m *Manager) loadSignedIn(ctx context.Context, st *reqState) error {
+	signedIn := m.getTime(ctx, keySignedIn)
+	if signedIn.IsZero() {
+		return nil
+	}
+	now := m.now()
+	seen := m.getTime(ctx, keySeen)
+	switch {
+	case now.Sub(signedIn) > m.cfg.Lifetime:
+		m.log.InfoContext(ctx, "session reached its lifetime", "signed_in", signedIn)
+		return m.endSession(ctx, st)
+	case now.Sub(seen) > m.cfg.IdleTimeout:
+		m.log.InfoContext(ctx, "session idle too long", "last_seen", seen)
+		return m.endSession(ctx, st)
+	}
+	rec, err := m.loadRecord(ctx, st.hash)
+	if errors.Is(err, errNotFound) || errors.Is(err, errUndecryptable) {
+		// Logged out or killed elsewhere, or its key was retired: signed out here too.
+		return m.endSession(ctx, st)
+	}
+	if err != nil {
+		return err
+	}
+	st.rec = rec
+	m.putTime(ctx, keySeen, now)
+	if now.Sub(m.getTime(ctx, keyTouched)) > touchEvery {
+		if err := m.b.Expire(ctx, vaultKey(st.hash), m.recordTTL(signedIn)); err != nil {
+			return err
+		}
+		m.putTime(ctx, keyTouched, now)
+	}
+	return nil
+}
+
+func (m *Manager) getTime(ctx context.Context, key string) time.Time {
+	n := m.scs.GetInt64(ctx, key)
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+func (m *Manager) putTime(ctx context.Context, key string, t time.Time) {
+	m.scs.Put(ctx, key, t.UnixNano())
+}
+
+// recordTTL keeps a vault record only as long as its session could still be used.
+func (m *Manager) recordTTL(signedIn time.Time) time.Duration {
+	ttl := m.cfg.IdleTimeout + touchEvery
+	if left := m.cfg.Lifetime - m.now().Sub(signedIn); left < ttl {
+		ttl = left
+	}
+	if ttl < time.Second {
+		ttl = time.Second
+	}
+	return ttl
+}
+
+// endSession deletes the record and the scs session (server side and cookie).
+func (m *Manager) endSession(ctx context.Context, st *reqState) error {
+	if st.hash != "" {
+		if rec, err := m.loadRecord(ctx, st.hash); err == nil && rec.IdentityID != "" {
+			_ = m.b.SRem(ctx, userKey(rec.IdentityID), st.hash)
+		}
+		if err := m.b.Delete(ctx, vaultKey(st.hash)); err != nil {
+			return err
+		}
+	}
+	st.rec = nil
+	st.hash = ""
+	return m.scs.Destroy(ctx)
+}
+
+func (m *Manager) loadRecord(ctx context.Context, hash string) (*record, error) {
+	sealed, err := m.b.Get(ctx, vaultKey(hash))
+	if err != nil {
+		return nil, err
+	}
+	return m.keys.openRecord(vaultKey(hash), sealed)
+}
+
+// Current returns the signed-in user of the request, if any.
+func (m *Manager) Current(ctx context.Context) (User, bool) {
+	st := m.state(ctx)
+	if st.rec == nil {
+		return User{}, false
+	}
+	return st.rec.user(), true
+}
+
+// CSRFToken returns the session's CSRF token (one per session, rotated at sign-in),
+// creating it if the session has none yet. Call it before the response is written.
+func (m *Manager) CSRFToken(ctx context.Context) string {
+	if t := m.scs.GetString(ctx, keyCSRF); t != "" {
+		return t
+	}
+	t := randomString(32)
+	m.scs.Put(ctx, keyCSRF, t)
+	return t
+}
+
+// randomString is n random bytes, base64url.
+func randomString(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Limiter returns the shared API rate budget (api.Limiter structurally).
+func (m *Manager) Limiter() *RateBudget { return m.budget }

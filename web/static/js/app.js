@@ -1,0 +1,39 @@
+// Sourcedesk's own browser code. No inline scripts anywhere: the CSP forbids them.
+// htmx is configured by the <meta name="htmx-config"> tag in the base layout.
+(function () {
+  "use strict";
+
+  // After htmx swaps new content in, move keyboard focus to it so that keyboard and
+  // screen-reader users land where the change happened: the first element marked
+  // data-autofocus, else a heading in the swapped region.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var root = evt.detail.target;
+    if (!root || root.id === "alerts" && root.children.length === 0) return;
+    var el = root.querySelector("[data-autofocus]") || (root.matches("[data-autofocus]") ? root : null);
+    if (!el && root.id === "alerts") el = root.querySelector(".sd-alert");
+    if (!el) return;
+    if (!el.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(el.tagName)) {
+      el.setAttribute("tabindex", "-1");
+    }
+    el.focus({ preventScroll: false });
+  });
+
+  // Clear old alerts when a new request starts from anywhere but the alerts region.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var alerts = document.getElementById("alerts");
+    if (alerts && !alerts.contains(evt.detail.elt) && evt.detail.requestConfig && evt.detail.requestConfig.verb !== "get") {
+      alerts.innerHTML = "";
+    }
+  });
+
+  // Network failure (server unreachable): tell the user instead of doing nothing.
+  document.addEventListener("htmx:sendError", function () {
+    var alerts = document.getElementById("alerts");
+    if (!alerts) return;
+    var div = document.createElement("div");
+    div.className = "sd-alert";
+    div.setAttribute("role", "alert");
+    div.textContent = "The console could not be reached. Check your connection and try again.";
+    alerts.replaceChildren(div);
+  });
+})();

@@ -1,0 +1,199 @@
+package templates
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// DashboardVM is the signed-in home page: the frame of tiles that load themselves.
+type DashboardVM struct {
+	UserName string
+	Zone     string // the tz the page was asked with ("" = let the browser say)
+}
+
+// Tile endpoints and element ids of the dashboard.
+const (
+	TileStatusURL    = "/dashboard/status"
+	TileUnhealthyURL = "/dashboard/unhealthy"
+	TileUpcomingURL  = "/dashboard/upcoming"
+	TileTasksURL     = "/dashboard/tasks"
+	DashZoneID       = "dash-tz"
+)
+
+// TileErrorVM is what a tile shows when its call failed: the words, and a retry.
+type TileErrorVM struct {
+	Message    string
+	RetryAfter int // seconds; the retry happens by itself after this long
+}
+
+// StatusTileVM counts the user's sources by health and by connector type.
+type StatusTileVM struct {
+	Error                         *TileErrorVM
+	Total                         int
+	Healthy, Unhealthy, Unchecked int
+	Types                         []TypeCountVM
+}
+
+// TypeCountVM is one connector type's line of the status tile.
+type TypeCountVM struct {
+	Type      string
+	Total     int
+	Unhealthy int
+}
+
+// SourcesURL is the sources list filtered by status and type ("" = no filter).
+func SourcesURL(status, typ string) string {
+	return SourceListQuery{Status: status, Type: typ}.URL("/sources")
+}
+
+// UnhealthyTileVM lists the unhealthy sources with the reason.
+type UnhealthyTileVM struct {
+	Error *TileErrorVM
+	Rows  []UnhealthyRowVM
+	More  int // unhealthy sources not listed
+	// CanWrite shows the test-connection buttons.
+	CanWrite bool
+}
+
+// UnhealthyRowVM is one unhealthy source.
+type UnhealthyRowVM struct {
+	ID, Name, Type string
+	Status         SourceStateVM
+	Since          string
+}
+
+// TestConnectionURL is the source's test-connection tool (issue 6).
+func TestConnectionURL(id string) string {
+	return "/sources/" + url.PathEscape(id) + "/tools/test-connection"
+}
+
+// SourceURL is the source's overview.
+func SourceURL(id string) string { return "/sources/" + url.PathEscape(id) }
+
+// UpcomingTileVM lists the aggregations of the next 24 hours.
+type UpcomingTileVM struct {
+	Error *TileErrorVM
+	Zone  string
+	Runs  []UpcomingRunVM
+	// Checked of Sources have had their schedules read; the tile loads itself
+	// again (ContinueIn seconds) until Checked == Sources.
+	Checked, Sources int
+	ContinueIn       int
+	// Unreadable counts schedules whose cron expression the console cannot read.
+	Unreadable int
+}
+
+// UpcomingRunVM is one aggregation start.
+type UpcomingRunVM struct {
+	SourceID, SourceName string
+	Label                string // "Account aggregation"
+	Cron                 string
+	Fire                 CronFireVM
+	// Warning says when another aggregation of the same source starts close by.
+	Warning string
+}
+
+// Complete reports whether every source's schedules were read.
+func (u UpcomingTileVM) Complete() bool { return u.Checked >= u.Sources }
+
+// ReloadURL is the tile's own address with the zone, for retries and continuation.
+func (u UpcomingTileVM) ReloadURL() string {
+	if u.Zone == "" {
+		return TileUpcomingURL
+	}
+	return TileUpcomingURL + "?tz=" + url.QueryEscape(u.Zone)
+}
+
+// TasksTileVM shows the tasks started from the console.
+type TasksTileVM struct {
+	Error    *TileErrorVM
+	Running  []TaskRowVM
+	Finished []TaskRowVM
+	// PollIn is the seconds until the tile reloads itself (0 = no running task).
+	PollIn int
+}
+
+// TaskRowVM is one task started from the console.
+type TaskRowVM struct {
+	TaskID     string
+	URL        string
+	Action     string
+	SourceID   string
+	SourceName string
+	UserName   string
+	Started    string
+	StartedISO string
+	Outcome    string // SUCCESS, WARNING, ERROR, TERMINATED, … ("" while running)
+	OutcomeOK  bool
+}
+
+// ActivityVM is the activity log page.
+type ActivityVM struct {
+	Query   ActivityQuery
+	Rows    []ActivityRowVM
+	Total   int
+	Actions []string // the action filter's choices
+	// OnlyOwn says the list is limited to the user's own actions (subadmins).
+	OnlyOwn bool
+}
+
+// ActivityQuery is the state of the activity page, as it is in the URL.
+type ActivityQuery struct {
+	User, Source, Action string
+	From, To             string // YYYY-MM-DD, UTC days, inclusive
+	Page                 int
+}
+
+// ActivityPageSize is the number of entries per page.
+const ActivityPageSize = 50
+
+// Values returns the query as URL parameters, without defaults.
+func (q ActivityQuery) Values() url.Values {
+	v := url.Values{}
+	for k, val := range map[string]string{"user": q.User, "source": q.Source, "action": q.Action, "from": q.From, "to": q.To} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	if q.Page > 1 {
+		v.Set("page", strconv.Itoa(q.Page))
+	}
+	return v
+}
+
+// URL is the page's address for q under path.
+func (q ActivityQuery) URL(path string) string {
+	if enc := q.Values().Encode(); enc != "" {
+		return path + "?" + enc
+	}
+	return path
+}
+
+// WithPage returns q on page p.
+func (q ActivityQuery) WithPage(p int) ActivityQuery { q.Page = p; return q }
+
+// Pages is the number of pages.
+func (a ActivityVM) Pages() int {
+	return max(1, (a.Total+ActivityPageSize-1)/ActivityPageSize)
+}
+
+// ActivityRowVM is one entry of the log.
+type ActivityRowVM struct {
+	When, WhenISO string
+	User, UserID  string
+	SourceID      string
+	Action        string
+	Route         string
+	Status        int
+	OK            bool
+	Error         string
+	TaskID        string
+	TaskURL       string
+	TaskStatus    string
+	RequestID     string
+	Details       []KV
+}
+
+// ISOTime formats t for <time datetime>.
+func ISOTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,75 @@
+package templates
+
+// UsageTypes are the provisioning policy usage types of the v2025 API, in the order
+// the console lists them.
+var UsageTypes = []string{"CREATE", "UPDATE", "ENABLE", "DISABLE", "DELETE", "ASSIGN", "UNASSIGN",
+	"CREATE_GROUP", "UPDATE_GROUP", "DELETE_GROUP", "REGISTER", "CREATE_IDENTITY", "UPDATE_IDENTITY",
+	"EDIT_GROUP", "UNLOCK", "CHANGE_PASSWORD"}
+
+// PoliciesVM is the "Provisioning" tab: the source's provisioning policies by usage type.
+type PoliciesVM struct {
+	Source   SourceHeadVM
+	Policies []PolicyRowVM
+	Create   PolicyCreateVM
+	Bulk     JSONEditorVM
+}
+
+// PolicyRowVM is one policy in the list.
+type PolicyRowVM struct {
+	UsageType   string
+	Name        string
+	Description string
+	Fields      int
+	URL         string
+}
+
+// PolicyCreateVM is the "new policy" form: usage type, name, description and the fields
+// as JSON (with their transforms).
+type PolicyCreateVM struct {
+	URL         string
+	UsageTypes  []string // the usage types without a policy yet
+	UsageType   string
+	Name        string
+	Description string
+	Fields      string // JSON array of fields
+	Errors      []string
+}
+
+// PolicyVM is one provisioning policy: its fields and the editors that change it.
+type PolicyVM struct {
+	Source      SourceHeadVM
+	UsageType   string
+	Name        string
+	Description string
+	Fields      []PolicyFieldVM
+	ListURL     string
+	DeleteURL   string
+	Replace     JSONEditorVM // PUT: the whole policy as JSON
+	Patch       JSONEditorVM // PATCH: a JSON Patch
+	Notice      string
+}
+
+// PolicyFieldVM is one field of a policy.
+type PolicyFieldVM struct {
+	Name       string
+	Type       string
+	Required   bool
+	Multi      bool
+	Transform  string // compact JSON
+	Attributes string // compact JSON
+}
+
+// JSONEditorVM is a textarea of JSON sent to the server, which validates it and answers
+// 422 with the problems (and the text as typed) when it is not acceptable.
+type JSONEditorVM struct {
+	ID     string // element id, also the data-testid
+	Title  string
+	Help   string
+	URL    string
+	Method string // "post", "put" or "patch"
+	Field  string // the form field name
+	Text   string
+	Errors []string
+	Submit string
+	Target string // the element the answer replaces on success
+}
