@@ -10,6 +10,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"sourcedesk/bench/scenario"
 	"sourcedesk/internal/sandbox"
 )
 
@@ -39,7 +40,7 @@ func figOverhead(ctx context.Context, h *harness, r *report, s settings) error {
 	if err != nil {
 		return err
 	}
-	cookie := cookieHeader(u.Cookies())
+	cookie := scenario.CookieHeader(u.Cookies())
 	id := sandbox.SeedDelimitedSourceID
 	bearer := http.Header{"Authorization": {"Bearer " + tok}}
 	page := http.Header{"Cookie": {cookie}}
@@ -59,21 +60,22 @@ func figOverhead(ctx context.Context, h *harness, r *report, s settings) error {
 	}
 	for _, c := range cases {
 		// Warm both paths (connections, caches, JIT-free but lazily built state).
-		closedLoop(ctx, []vegeta.Target{c.direct}, conc, time.Second, 200)
-		closedLoop(ctx, []vegeta.Target{c.console}, conc, time.Second, 200)
-		direct := closedLoop(ctx, []vegeta.Target{c.direct}, conc, s.loadDuration, 200)
+		scenario.ClosedLoop(ctx, []vegeta.Target{c.direct}, conc, time.Second, 200)
+		scenario.ClosedLoop(ctx, []vegeta.Target{c.console}, conc, time.Second, 200)
+		direct := scenario.ClosedLoop(ctx, []vegeta.Target{c.direct}, conc, s.loadDuration, 200)
 		before := st.tenant.Sandbox.CallCounts()
-		cons := closedLoop(ctx, []vegeta.Target{c.console}, conc, s.loadDuration, 200)
-		r.add(fig, c.name+": upstream calls per console request", callsPer(before, st.tenant.Sandbox.CallCounts(), cons.requests), "1 (the direct call)", "", info)
-		ratio := float64(cons.p50) / float64(direct.p50)
+		cons := scenario.ClosedLoop(ctx, []vegeta.Target{c.console}, conc, s.loadDuration, 200)
+		r.add(fig, c.name+": upstream calls per console request", callsPer(before, st.tenant.Sandbox.CallCounts(), cons.Requests), "1 (the direct call)", "", info)
+		ratio := float64(cons.P50) / float64(direct.P50)
 		r.check(fig, c.name+": p50 ratio", fmt.Sprintf("%.2f×", ratio), "", "≤ 2× the direct call", ratio <= 2)
 		r.add(fig, c.name+": console", cons.String(), direct.String()+" (direct API call)", "", info)
-		r.check(fig, c.name+": console errors", fmt.Sprintf("%d of %d (%s)", cons.bad, cons.requests, cons.codesText()),
-			fmt.Sprintf("%d of %d direct", direct.bad, direct.requests), "0", cons.bad == 0)
-		if cons.firstErr != "" {
-			r.note(fig, "first console error: %s", cons.firstErr)
+		r.check(fig, c.name+": console errors", fmt.Sprintf("%d of %d (%s)", cons.Bad, cons.Requests, cons.CodesText()),
+			fmt.Sprintf("%d of %d direct", direct.Bad, direct.Requests), "0", cons.Bad == 0)
+		if cons.FirstErr != "" {
+			r.note(fig, "first console error: %s", cons.FirstErr)
 		}
 	}
+	r.note(fig, "the detail partial shows the source, its health and its connections: the console makes those 3 calls in parallel, against 1 direct call, and every upstream call also passes the shared rate budget (2 Redis round trips)")
 	r.note(fig, "closed loop, %d workers, %s per measurement after 1 s of warm-up each, keep-alive; direct = GET /v2025/... with a bearer token, as the console sends it", conc, s.loadDuration)
 	r.note(fig, "console: the real binary, SESSION_STORE=redis, ISC_RATE_LIMIT=100000/10s (the shared budget is still counted in Redis); sandbox rate limit off; both on this machine's 2 cores with the load generator")
 	return nil

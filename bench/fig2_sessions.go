@@ -9,6 +9,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"sourcedesk/bench/scenario"
 )
 
 // figSessions measures what the session store costs: requests per second of an
@@ -58,16 +60,16 @@ func figSessions(ctx context.Context, h *harness, r *report, s settings) error {
 			u = user
 		}
 		slices.Sort(signins)
-		target := vegeta.Target{Method: "GET", URL: c.URL + "/", Header: http.Header{"Cookie": {cookieHeader(u.Cookies())}}}
-		closedLoop(ctx, []vegeta.Target{target}, conc, time.Second, 200)
-		res := closedLoop(ctx, []vegeta.Target{target}, conc, s.loadDuration, 200)
-		got[sc.name] = res.rps
-		r.add(fig, sc.name+": authenticated no-op page", rps(res.rps), "", "", info)
-		r.add(fig, sc.name+": latency at concurrency 16", fmt.Sprintf("p50 %s, p99 %s", ms(res.p50), ms(res.p99)), "", "", info)
+		target := vegeta.Target{Method: "GET", URL: c.URL + "/", Header: http.Header{"Cookie": {scenario.CookieHeader(u.Cookies())}}}
+		scenario.ClosedLoop(ctx, []vegeta.Target{target}, conc, time.Second, 200)
+		res := scenario.ClosedLoop(ctx, []vegeta.Target{target}, conc, s.loadDuration, 200)
+		got[sc.name] = res.RPS
+		r.add(fig, sc.name+": authenticated no-op page", rps(res.RPS), "", "", info)
+		r.add(fig, sc.name+": latency at concurrency 16", fmt.Sprintf("p50 %s, p99 %s", ms(res.P50), ms(res.P99)), "", "", info)
 		r.add(fig, sc.name+": one sign-in (code flow)", "median "+ms(signins[len(signins)/2]), "", "", info)
-		if res.bad > 0 {
-			r.check(fig, sc.name+": errors", fmt.Sprintf("%d of %d (%s)", res.bad, res.requests, res.codesText()), "", "0", false)
-			r.note(fig, "first %s error: %s", sc.name, res.firstErr)
+		if res.Bad > 0 {
+			r.check(fig, sc.name+": errors", fmt.Sprintf("%d of %d (%s)", res.Bad, res.Requests, res.CodesText()), "", "0", false)
+			r.note(fig, "first %s error: %s", sc.name, res.FirstErr)
 		}
 		for _, cn := range st.consoles {
 			cn.stop()

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"sourcedesk/bench/scenario"
 	"sourcedesk/internal/sandbox"
 )
 
@@ -77,18 +78,19 @@ func figUpload(ctx context.Context, h *harness, r *report, s settings) error {
 		bestDirect = max(bestDirect, rate)
 
 		// Through the console, sampling its heap.
-		base, err := c.level(ctx)
+		m, err := scrape(ctx, c.hc, c.URL+"/metrics")
 		if err != nil {
 			return err
 		}
+		base := uint64(m["go_memstats_heap_inuse_bytes"])
 		sampler := sampleHeap(ctx, c)
 		status, rate, err = curlUpload(ctx, c.URL+"/sources/"+id+"/import/accounts", file, []string{
-			"Cookie: " + cookieHeader(u.Cookies()), "X-CSRF-Token: " + u.CSRF, "HX-Request: true", "Sec-Fetch-Site: same-origin"})
+			"Cookie: " + scenario.CookieHeader(u.Cookies()), "X-CSRF-Token: " + u.CSRF, "HX-Request: true", "Sec-Fetch-Site: same-origin"})
 		peak := sampler()
 		if err != nil {
 			return err
 		}
-		growth := mibOf(peak) - mibOf(base.HeapBytes)
+		growth := mibOf(peak) - mibOf(base)
 		worstHeap = max(worstHeap, growth)
 		if status != http.StatusOK {
 			return fmt.Errorf("console upload answered %d (want 200 with HX-Redirect to the task); console log: %s", status, tail(c.log, 5))

@@ -112,7 +112,9 @@ func (h *harness) newTenant(ctx context.Context, consolePorts ...int) (*scenario
 		uris = append(uris, fmt.Sprintf("http://127.0.0.1:%d/auth/callback", p))
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	t, err := scenario.StartTenant(ctx, scenario.TenantConfig{RedirectURIs: uris})
+	// Short task steps: an aggregation ends in a fraction of a second, so users
+	// uploading to one source meet "an aggregation is running" only now and then.
+	t, err := scenario.StartTenant(ctx, scenario.TenantConfig{RedirectURIs: uris, TaskStep: 25 * time.Millisecond})
 	if err != nil {
 		cancel()
 		return nil, err
@@ -225,24 +227,18 @@ func (c *console) stop() {
 	}
 }
 
-// level reads the console's goroutines and heap in use from its /metrics. The
-// heap is the smallest of a few readings: between collections the heap in use
-// includes garbage, and the low point is the closest to the live heap.
+// level reads the console's goroutines and heap from its /metrics. The heap is
+// the collector's goal (go_memstats_next_gc_bytes), which the runtime sets at each
+// collection from the live heap it found: unlike the heap in use it does not
+// depend on how much garbage happens to be waiting, so two readings taken under
+// the same load compare live heaps. (An idle process does not collect, so a
+// reading "at rest" would only show when the last collection happened.)
 func (c *console) level(ctx context.Context) (scenario.Level, error) {
-	var lv scenario.Level
-	for i := range 5 {
-		m, err := scrape(ctx, c.hc, c.URL+"/metrics")
-		if err != nil {
-			return lv, err
-		}
-		g, heap := int(m["go_goroutines"]), uint64(m["go_memstats_heap_inuse_bytes"])
-		if i == 0 || heap < lv.HeapBytes {
-			lv.HeapBytes = heap
-		}
-		lv.Goroutines = g
-		time.Sleep(200 * time.Millisecond)
+	m, err := scrape(ctx, c.hc, c.URL+"/metrics")
+	if err != nil {
+		return scenario.Level{}, err
 	}
-	return lv, nil
+	return scenario.Level{Goroutines: int(m["go_goroutines"]), HeapBytes: uint64(m["go_memstats_next_gc_bytes"])}, nil
 }
 
 // scrape reads the unlabelled samples of a Prometheus text exposition.

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"sourcedesk/internal/sandbox"
 )
 
@@ -50,9 +52,12 @@ type SoakConfig struct {
 
 // SoakResult is what the soak saw; Problems lists every failed check.
 type SoakResult struct {
-	Requests       int
-	ByStatus       map[int]int
-	ByAction       map[string]int
+	Requests int
+	ByStatus map[int]int
+	ByAction map[string]int
+	// Samples holds, per "action status" other than 200, what the first such
+	// page said, to explain refusals in the report.
+	Samples        map[string]string
 	Latency        map[string]Percentiles // per action
 	TransportErrs  int
 	Status500      []string // "METHOD path → 500 (request id)" samples, at most 10
@@ -117,7 +122,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 		cfg.Logf = func(string, ...any) {}
 	}
 	r := &soakRun{cfg: cfg, lat: map[string][]time.Duration{}, uploads: map[string]string{},
-		res: &SoakResult{ByStatus: map[int]int{}, ByAction: map[string]int{}, Latency: map[string]Percentiles{}}}
+		res: &SoakResult{ByStatus: map[int]int{}, ByAction: map[string]int{}, Latency: map[string]Percentiles{}, Samples: map[string]string{}}}
 
 	// Sign everybody in first (in parallel, as a team arriving in the morning would).
 	users := make([]*soakUser, cfg.Users)
@@ -246,8 +251,8 @@ var soakActions = []action{
 		return u.Do(ctx, http.MethodGet, "/cron/preview?"+q.Encode(), nil, "", true)
 	}},
 	{"schema-edit", 8, func(ctx context.Context, u *soakUser, _ *soakRun) (*Response, error) {
-		// Replace one attribute's description: a real PATCH through the console's checks.
-		patch := fmt.Sprintf(`[{"op":"replace","path":"/attributes/%d/description","value":"soak user %d edit %d"}]`, u.rng.IntN(3), u.id, u.seq)
+		// Set one attribute's description ("add" also replaces): a real PATCH through the console's checks.
+		patch := fmt.Sprintf(`[{"op":"add","path":"/attributes/%d/description","value":"soak user %d edit %d"}]`, u.rng.IntN(3), u.id, u.seq)
 		form := url.Values{"patch": {patch}}
 		return u.Do(ctx, http.MethodPost, "/sources/"+sandbox.SeedDelimitedSourceID+"/schemas/"+seedDelimitedSchemaID+"/patch",
 			strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", true)
@@ -332,6 +337,11 @@ func (r *soakRun) record(ctx context.Context, name string, resp *Response, err e
 	r.res.ByStatus[resp.Status]++
 	r.res.ByAction[name]++
 	r.lat[name] = append(r.lat[name], resp.Elapsed)
+	if key := fmt.Sprintf("%s %d", name, resp.Status); resp.Status != http.StatusOK {
+		if _, ok := r.res.Samples[key]; !ok {
+			r.res.Samples[key] = pageMessage(resp.Body)
+		}
+	}
 	switch {
 	case resp.Status == http.StatusInternalServerError:
 		if len(r.res.Status500) < 10 {
@@ -432,4 +442,21 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// pageMessage is what a console page tells the user: its alert, else its heading.
+func pageMessage(body []byte) string {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		return ""
+	}
+	for _, sel := range []string{`[role=alert]`, `.error`, `h1`, `h2`, `body`} {
+		if t := strings.Join(strings.Fields(doc.Find(sel).First().Text()), " "); t != "" {
+			if len(t) > 160 {
+				t = t[:160] + "…"
+			}
+			return t
+		}
+	}
+	return ""
 }

@@ -63,11 +63,15 @@ func (u *User) Cookies() []*http.Cookie {
 	return u.hc.Jar.Cookies(base)
 }
 
-// SignIn signs the user in: it opens /login and either fills the tenant's login
-// page (code flow) or the console's personal access token form, then reads the
-// CSRF token from a signed-in page.
+// SignIn signs the user in: it opens /login and fills the tenant's login page
+// (the code flow), or with a personal access token fills the console's form at
+// /login/pat; then it reads the CSRF token from a signed-in page.
 func (u *User) SignIn(ctx context.Context, cr Credentials) error {
-	resp, body, err := u.get(ctx, u.follow, u.Base+"/login?next=%2F")
+	start := "/login?next=%2F"
+	if cr.PATClientID != "" {
+		start = "/login/pat"
+	}
+	resp, body, err := u.get(ctx, u.follow, u.Base+start)
 	if err != nil {
 		return err
 	}

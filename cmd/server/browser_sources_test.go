@@ -75,12 +75,26 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 		defer cancel()
-		require.NoError(t, chromedp.Run(ctx, actions...), step)
+		err := chromedp.Run(ctx, actions...)
+		if err != nil {
+			b.screenshot(t, "failed-"+strings.ReplaceAll(step, " ", "-"))
+		}
+		require.NoError(t, err, step)
 	}
 	var (
 		loc, text string
 		names     []string
 	)
+	// click waits until htmx has finished any swap (new links are live only once htmx
+	// has processed them; a click before that would be a plain navigation), then clicks.
+	click := func(sel string) chromedp.Action {
+		return chromedp.Tasks{
+			chromedp.Poll(`!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")`, nil,
+				chromedp.WithPollingTimeout(10*time.Second)),
+			chromedp.Sleep(50 * time.Millisecond),
+			chromedp.Click(sel, chromedp.ByQuery),
+		}
+	}
 	rowNames := chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="source-row"] [data-testid="source-link"]')].map(a => a.textContent)`, &names)
 
 	run("sign in",
@@ -90,16 +104,22 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 		chromedp.SendKeys(`#password`, "admin", chromedp.ByQuery),
 		chromedp.Click(`button[value="login"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="sources-table"]`, chromedp.ByQuery),
+		// Load the list once more, so no navigation of the sign-in bounce is still
+		// under way when the test starts typing.
+		chromedp.Navigate(app.ConsoleURL+"/sources"),
+		chromedp.WaitVisible(`[data-testid="sources-table"]`, chromedp.ByQuery),
 	)
 	b.screenshot(t, "01-sources-list")
 
+	ready := chromedp.Poll(`document.readyState === "complete" && typeof htmx !== "undefined"`, nil, chromedp.WithPollingTimeout(10*time.Second))
 	run("search as you type, filter, sort",
+		ready,
 		chromedp.SendKeys(`#sources-q`, "corporate", chromedp.ByQuery),
 		chromedp.Poll(`location.search.includes("q=corporate")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.SetValue(`[data-testid="filter-status"]`, "healthy", chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelector('[data-testid="filter-status"]').dispatchEvent(new Event("change", {bubbles: true}))`, nil),
 		chromedp.Poll(`location.search.includes("status=healthy")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
-		chromedp.Click(`[data-testid="sort-modified"]`, chromedp.ByQuery),
+		click(`[data-testid="sort-modified"]`),
 		chromedp.Poll(`location.search.includes("sort=modified")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.Location(&loc),
 		rowNames,
@@ -120,7 +140,7 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	run("open a source",
 		chromedp.Navigate(app.ConsoleURL+"/sources?q=HR+Contractors"),
 		chromedp.WaitVisible(`[data-testid="source-link"]`, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="source-link"]`, chromedp.ByQuery),
+		click(`[data-testid="source-link"]`),
 		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="source-name"]`, &text, chromedp.ByQuery),
 	)
@@ -130,11 +150,11 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	const newDescription = "Edited in the browser walkthrough"
 	var patch string
 	run("edit the description: review, then apply",
-		chromedp.Click(`[data-testid="tab-configuration"]`, chromedp.ByQuery),
+		click(`[data-testid="tab-configuration"]`),
 		chromedp.WaitVisible(`[data-testid="config-form"]`, chromedp.ByQuery),
 		chromedp.Location(&loc),
 		chromedp.SetValue(`#config-form-description`, newDescription, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="review-patch"]`, chromedp.ByQuery),
+		click(`[data-testid="review-patch"]`),
 		chromedp.WaitVisible(`[data-testid="patch-json"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="patch-json"]`, &patch, chromedp.ByQuery),
 	)
@@ -143,9 +163,9 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	assert.Contains(t, patch, newDescription)
 	b.screenshot(t, "04-configuration-review")
 	run("apply and see the new value",
-		chromedp.Click(`[data-testid="apply-patch"]`, chromedp.ByQuery),
+		click(`[data-testid="apply-patch"]`),
 		chromedp.WaitVisible(`[data-testid="saved"]`, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="tab-overview"]`, chromedp.ByQuery),
+		click(`[data-testid="tab-overview"]`),
 		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="source-description"]`, &text, chromedp.ByQuery),
 	)
@@ -154,9 +174,9 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 
 	var ok string
 	run("test connection",
-		chromedp.Click(`[data-testid="tab-tools"]`, chromedp.ByQuery),
+		click(`[data-testid="tab-tools"]`),
 		chromedp.WaitVisible(`[data-testid="tool-test-connection"]`, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="tool-test-connection"]`, chromedp.ByQuery),
+		click(`[data-testid="tool-test-connection"]`),
 		chromedp.WaitVisible(`[data-testid="tool-result"]`, chromedp.ByQuery),
 		chromedp.AttributeValue(`[data-testid="tool-result"]`, "data-ok", &ok, nil, chromedp.ByQuery),
 	)
@@ -169,8 +189,8 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="create-form"]`, chromedp.ByQuery),
 		chromedp.SendKeys(`#create-form-name`, created, chromedp.ByQuery),
 		chromedp.SendKeys(`#create-form-owner`, "2c9180857a1b4c2d017a1b4c2d0e0001", chromedp.ByQuery),
-		chromedp.Click(`[data-testid="create-csv"]`, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="create-submit"]`, chromedp.ByQuery),
+		click(`[data-testid="create-csv"]`),
+		click(`[data-testid="create-submit"]`),
 		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="source-name"]`, &text, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="source-type"]`, &loc, chromedp.ByQuery),
@@ -180,10 +200,10 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	b.screenshot(t, "07-created")
 
 	run("a wrong name does not delete",
-		chromedp.Click(`[data-testid="tab-danger"]`, chromedp.ByQuery),
+		click(`[data-testid="tab-danger"]`),
 		chromedp.WaitVisible(`[data-testid="delete-form"]`, chromedp.ByQuery),
 		chromedp.SendKeys(`#delete-form-confirm_name`, "not the name", chromedp.ByQuery),
-		chromedp.Click(`[data-testid="delete-submit"]`, chromedp.ByQuery),
+		click(`[data-testid="delete-submit"]`),
 		chromedp.WaitVisible(`[data-testid="error-confirm_name"]`, chromedp.ByQuery),
 	)
 	b.screenshot(t, "08-delete-name-mismatch")
@@ -191,13 +211,32 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	defer cancel()
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.SetValue(`#delete-form-confirm_name`, created, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="delete-submit"]`, chromedp.ByQuery),
+		click(`[data-testid="delete-submit"]`),
 		chromedp.WaitVisible(`[data-testid="task-panel"]`, chromedp.ByQuery),
 		chromedp.Location(&loc),
 		chromedp.WaitVisible(`[data-testid="task-state"][data-state="success"]`, chromedp.ByQuery),
 	), "delete and follow the task")
 	assert.Contains(t, loc, "/tasks/")
 	b.screenshot(t, "09-delete-task-done")
+
+	var fitsList, fitsDetail bool
+	// Our part of the page (the layout's header is the lead's) must not overflow.
+	fits := `(() => { const el = document.querySelector("main > section"); const r = el.getBoundingClientRect();
+		return r.right <= window.innerWidth && el.scrollWidth <= el.clientWidth; })()`
+	run("half a laptop screen",
+		chromedp.EmulateViewport(640, 900),
+		chromedp.Navigate(app.ConsoleURL+"/sources"),
+		chromedp.WaitVisible(`[data-testid="sources-table"]`, chromedp.ByQuery),
+		chromedp.Evaluate(fits, &fitsList),
+		chromedp.ActionFunc(func(context.Context) error { b.screenshot(t, "11-narrow-list"); return nil }),
+		chromedp.Navigate(app.ConsoleURL+"/sources/"+sandbox.SeedDelimitedSourceID+"/configuration"),
+		chromedp.WaitVisible(`[data-testid="config-form"]`, chromedp.ByQuery),
+		chromedp.Evaluate(fits, &fitsDetail),
+		chromedp.ActionFunc(func(context.Context) error { b.screenshot(t, "12-narrow-configuration"); return nil }),
+		chromedp.EmulateViewport(1280, 900),
+	)
+	assert.True(t, fitsList, "the list fits 640 px (the table scrolls in its own box)")
+	assert.True(t, fitsDetail, "the source page fits 640 px")
 
 	run("hostile names stay text",
 		chromedp.Navigate(app.ConsoleURL+"/sources?q=%3C"),
@@ -206,7 +245,7 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 		chromedp.Navigate(app.ConsoleURL+"/sources/"+sandbox.SeedXSSSourceID),
 		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="source-name"]`, &text, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="tab-configuration"]`, chromedp.ByQuery),
+		click(`[data-testid="tab-configuration"]`),
 		chromedp.WaitVisible(`[data-testid="config-form"]`, chromedp.ByQuery),
 		chromedp.Navigate(app.ConsoleURL+"/sources/"+sandbox.SeedHTMXSourceID),
 		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),

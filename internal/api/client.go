@@ -92,7 +92,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		prefix:    strings.TrimRight(cfg.BaseURL, "/") + "/" + version,
-		hc:        cfg.HTTPClient,
+		hc:        noRedirects(cfg.HTTPClient),
 		limiter:   cfg.Limiter,
 		observe:   cfg.Observe,
 		backoff:   cfg.RetryBackoff,
@@ -108,6 +108,16 @@ func New(cfg Config) (*Client, error) {
 		c.userAgent = "sourcedesk"
 	}
 	return c, nil
+}
+
+// noRedirects returns a copy of hc that never follows a redirect. ISC's API does
+// not redirect, and following one could carry the bearer token to another place
+// (Go keeps Authorization on a redirect to the same host on another port): a 3xx
+// comes back to the caller as an *Error instead.
+func noRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
 }
 
 // With returns a view of c that authenticates with ts. The view shares c's

@@ -15,6 +15,7 @@ import (
 
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/session"
 )
 
 // adminIdentity is the sandbox admin's identity id.
@@ -220,6 +221,7 @@ func TestCase14_GetRoutesMakeOnlyGetCallsUpstream(t *testing.T) {
 		}
 		path := strings.NewReplacer(":id", id, ":kind", "accounts", ":schemaId", "x", ":type", "ACCOUNT_AGGREGATION", "*", "").Replace(r.Path)
 		for _, hx := range []map[string]string{nil, htmxHeaders} {
+			// (Over 100 ISC calls in all: the shared rate budget makes this take ~10 s.)
 			rec := e.do(http.MethodGet, path, nil, hx)
 			assert.Less(t, rec.Code, 500, "GET %s", path)
 			n++
@@ -417,4 +419,25 @@ func TestPATFormRefusalKeepsSecretOut(t *testing.T) {
 	rec = e.do(http.MethodPost, "/login/pat", strings.NewReader(form.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	assert.Equal(t, http.StatusSeeOther, rec.Code)
 	assert.Equal(t, "/sources", rec.Header().Get("Location"))
+}
+
+// The session manager is what bff expects, and its budget is what api paces with.
+var (
+	_ sessionManager = (*session.Manager)(nil)
+	_ api.Limiter    = (*session.RateBudget)(nil)
+)
+
+// TestCase12_CSRFNeverReadsTheUploadBody: the CSRF check of an upload route looks
+// at headers only, so a refused upload is refused before one body byte is read
+// (Echo's form lookup would have parsed the whole multipart body first).
+func TestCase12_CSRFNeverReadsTheUploadBody(t *testing.T) {
+	e := newTestEnvAs(t, "admin", nil)
+	id := firstSourceID(t, e)
+	body := &countingReader{r: strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nforged\r\n--b\r\n" +
+		"Content-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nname\nx\n--b--\r\n")}
+	rec := e.do(http.MethodPost, "/sources/"+id+"/import/accounts", body, map[string]string{
+		"Content-Type": "multipart/form-data; boundary=b", "X-CSRF-Token": "", "HX-Request": "true",
+	})
+	assert.Equal(t, http.StatusForbidden, rec.Code)
+	assert.Zero(t, body.n.Load(), "body bytes read before the CSRF refusal")
 }

@@ -215,8 +215,8 @@ func TestUnhealthyTile(t *testing.T) {
 }
 
 func TestUpcomingTile(t *testing.T) {
-	// 01:50 UTC: the next 24 hours hold the seeded daily runs and ours.
-	now := time.Date(2026, 11, 30, 1, 50, 0, 0, time.UTC)
+	// 02:30 UTC, after the seeded 02:00 runs: ours are among the first listed.
+	now := time.Date(2026, 11, 30, 2, 30, 0, 0, time.UTC)
 	env := newTestEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
 	cl, ctx := env.adminAPI()
 	_, _, _, _, by := sandboxCounts(t, env)
@@ -232,8 +232,8 @@ func TestUpcomingTile(t *testing.T) {
 	}{
 		{"UTC by default", "", "Mon 2026-11-30 03:00 UTC", nil},
 		// Expressions run on the wall clock of the zone they are read in (as on the
-		// Schedules tab), so 03:00 stays 03:00 in Paris.
-		{"the browser's zone", "Europe/Paris", "Mon 2026-11-30 03:00 CET", htmxHeaders},
+		// Schedules tab): it is 21:30 on Sunday in New York, so 03:00 is Monday's.
+		{"the browser's zone", "America/New_York", "Mon 2026-11-30 03:00 EST", htmxHeaders},
 		{"an unknown zone falls back to UTC", "Mars/Olympus", "Mon 2026-11-30 03:00 UTC", htmxHeaders},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,6 +22,9 @@ import (
 // unhealthyShown caps the rows of the unhealthy tile; the rest is a link to the list.
 const unhealthyShown = 10
 
+// upcomingShown caps the runs the upcoming tile lists; the rest is counted.
+const upcomingShown = 20
+
 // tileFailure turns a failed call into what a tile shows inside itself, with the
 // status to answer. An ended sign-in is not a tile's business: it is returned as an
 // error, so the error handler sends the browser to sign in.
@@ -165,6 +168,9 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 		}
 	}
 	vm := upcomingTile(list, have, s.cfg.Now().In(loc), 24*time.Hour)
+	if len(vm.Runs) > upcomingShown {
+		vm.More, vm.Runs = len(vm.Runs)-upcomingShown, vm.Runs[:upcomingShown]
+	}
 	vm.Zone = zone
 	vm.ContinueIn = int(scheduleBatchDelay / time.Second)
 	return s.renderFragment(c, http.StatusOK, templates.UpcomingTile(vm))
@@ -218,6 +224,11 @@ func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now ti
 						mine[k].vm.Label, mine[k].at.Format("15:04"), d.Round(time.Second))
 					break
 				}
+			}
+		}
+		for _, r := range mine {
+			if r.vm.Warning != "" {
+				vm.Overlaps++
 			}
 		}
 		runs = append(runs, mine...)

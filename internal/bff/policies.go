@@ -46,7 +46,7 @@ func (s *Server) policiesTab(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTabBody(c, sourceHead(src), "provisioning", "Provisioning", templates.PoliciesTab(policiesVM(src, policies, nil, nil)))
+	return s.renderSourceTabBody(c, http.StatusOK, src, "provisioning", templates.PoliciesTab(policiesVM(src, policies, nil, nil)))
 }
 
 func (s *Server) loadPolicies(c echo.Context, id string) (*api.Source, []api.ProvisioningPolicy, error) {
@@ -97,7 +97,7 @@ func policiesVM(src *api.Source, policies []api.ProvisioningPolicy, create *temp
 		vm.Bulk = templates.JSONEditorVM{Text: string(b)}
 	}
 	vm.Bulk.ID, vm.Bulk.Title, vm.Bulk.URL, vm.Bulk.Method, vm.Bulk.Field = "policy-bulk", "All policies (JSON array)", policiesURL(src.ID)+"/bulk", "post", "policies"
-	vm.Bulk.Help, vm.Bulk.Submit, vm.Bulk.Target = "Every policy in the array is replaced at once.", "Update all", "#policies-tab"
+	vm.Bulk.Help, vm.Bulk.Submit, vm.Bulk.Target = "Every policy in the array is replaced at once.", "Update all", "#source-tab"
 	return vm
 }
 
@@ -132,7 +132,7 @@ func (s *Server) policyView(c echo.Context) error {
 		return err
 	}
 	vm := policyVM(src, p, usage)
-	return s.renderSourceTabBody(c, vm.Source, "provisioning", "Policy "+usage, templates.PolicyView(vm))
+	return s.renderSourceTabBody(c, http.StatusOK, src, "provisioning", templates.PolicyView(vm))
 }
 
 func policyVM(src *api.Source, p *api.ProvisioningPolicy, usage string) templates.PolicyVM {
@@ -149,10 +149,10 @@ func policyVM(src *api.Source, p *api.ProvisioningPolicy, usage string) template
 	}
 	text, _ := json.MarshalIndent(p, "", "  ")
 	vm.Replace = templates.JSONEditorVM{ID: "policy-replace", Title: "The whole policy (JSON)", URL: policyURL(src.ID, usage),
-		Method: "put", Field: "policy", Text: string(text), Submit: "Replace policy", Target: "#policy-view",
+		Method: "put", Field: "policy", Text: string(text), Submit: "Replace policy", Target: "#source-tab",
 		Help: "Edit fields and their transforms; the console checks the JSON before it goes to ISC. isRequired is computed by ISC and ignored."}
 	vm.Patch = templates.JSONEditorVM{ID: "policy-patch", Title: "JSON Patch operations", URL: policyURL(src.ID, usage),
-		Method: "patch", Field: "patch", Text: `[{"op": "replace", "path": "/description", "value": "…"}]`, Submit: "Apply patch", Target: "#policy-view"}
+		Method: "patch", Field: "patch", Text: `[{"op": "replace", "path": "/description", "value": "…"}]`, Submit: "Apply patch", Target: "#source-tab"}
 	return vm
 }
 
@@ -403,11 +403,12 @@ func (s *Server) policyWrite(c echo.Context, field string,
 		}
 		ed.Text, ed.Errors = text, problems
 		c.Response().Header().Set("HX-Retarget", "#"+ed.ID)
+		c.Response().Header().Set("HX-Reswap", "outerHTML")
 		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "Policy " + usage, Section: "sources", Body: templates.JSONEditor(ed)})
 	}
 	vm := policyVM(src, updated, usage)
 	vm.Notice = "Policy saved."
-	return s.renderSourceTabBody(c, vm.Source, "provisioning", "Policy "+usage, templates.PolicyView(vm))
+	return s.renderSourceTabBody(c, http.StatusOK, src, "provisioning", templates.PolicyView(vm))
 }
 
 // policyDelete handles "DELETE /sources/:id/provisioning/:usage".
@@ -465,6 +466,7 @@ func (s *Server) policiesBulk(c echo.Context) error {
 		}
 		vm := policiesVM(src, current, nil, &templates.JSONEditorVM{Text: text, Errors: problems})
 		c.Response().Header().Set("HX-Retarget", "#"+vm.Bulk.ID)
+		c.Response().Header().Set("HX-Reswap", "outerHTML")
 		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "Bulk update", Section: "sources", Body: templates.JSONEditor(vm.Bulk)})
 	}
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
@@ -478,7 +480,7 @@ func (s *Server) policiesBulk(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTabBody(c, sourceHead(src), "provisioning", "Provisioning", templates.PoliciesTab(policiesVM(src, current, nil, nil)))
+	return s.renderSourceTabBody(c, http.StatusOK, src, "provisioning", templates.PoliciesTab(policiesVM(src, current, nil, nil)))
 }
 
 // applyPatchBytes applies an RFC 6902 patch to doc and decodes the result into out.

@@ -154,7 +154,9 @@ func (s *Server) saveSchedule(c echo.Context) error {
 		}
 		return err
 	})
+	recordDetail(c, "cron", f.Cron)
 	if st := api.StatusOf(err); st == http.StatusBadRequest {
+		recordDetail(c, "error", upstreamMessage(err))
 		return invalid(upstreamMessage(err), !creating)
 	}
 	if err != nil {

@@ -84,7 +84,7 @@ func (s *Server) schemasTab(c echo.Context) error {
 	if vm.Source.Delimited {
 		vm.Files = schemaFiles(id, schemas)
 	}
-	return s.renderSourceTabBody(c, vm.Source, "schemas", "Schemas", templates.SchemasTab(vm))
+	return s.renderSourceTabBody(c, http.StatusOK, src, "schemas", templates.SchemasTab(vm))
 }
 
 // schemaFiles lists the schema CSVs of a Delimited File source: the account schema and
@@ -238,7 +238,7 @@ func (s *Server) schemaView(c echo.Context) error {
 		return err
 	}
 	vm := schemaVM(sc)
-	return s.renderSourceTabBody(c, vm.Source, "schemas", "Schema "+vm.Name, templates.SchemaView(vm))
+	return s.renderSourceTabBody(c, http.StatusOK, sc.src, "schemas", templates.SchemaView(vm))
 }
 
 // attributeNameProblem says what is wrong with an attribute name, or "".
@@ -478,7 +478,7 @@ func (s *Server) schemaPatchApply(c echo.Context) error {
 	sc.schema = updated
 	vm := schemaVM(sc)
 	vm.Notice = "Schema updated."
-	return s.renderSourceTabBody(c, vm.Source, "schemas", "Schema "+vm.Name, templates.SchemaView(vm))
+	return s.renderSourceTabBody(c, http.StatusOK, sc.src, "schemas", templates.SchemaView(vm))
 }
 
 // checkSchemaPatch applies ops to the current schema locally and checks the result.

@@ -145,6 +145,15 @@ func sourceSorters(q templates.SourceListQuery) []string {
 	return []string{sort, "id"}
 }
 
+// subadminScope is the for-subadmin value of a source list: "me" for a
+// SOURCE_SUBADMIN, whom ISC refuses a list without it (403), "" for everyone else.
+func subadminScope(c echo.Context) string {
+	if isSubadmin(c) {
+		return "me"
+	}
+	return ""
+}
+
 // sourcesList handles "GET /sources": the list page, or only its results when htmx
 // asks for the results region (filtering, sorting, paging).
 func (s *Server) sourcesList(c echo.Context) error {
@@ -153,11 +162,12 @@ func (s *Server) sourcesList(c echo.Context) error {
 		return err
 	}
 	params := api.ListSourcesParams{
-		Limit:   q.Size,
-		Offset:  (q.Page - 1) * q.Size,
-		Count:   true,
-		Filters: sourceFilter(q),
-		Sorters: sourceSorters(q),
+		Limit:       q.Size,
+		Offset:      (q.Page - 1) * q.Size,
+		Count:       true,
+		Filters:     sourceFilter(q),
+		Sorters:     sourceSorters(q),
+		ForSubadmin: subadminScope(c),
 	}
 	var page api.Page[api.Source]
 	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
@@ -198,7 +208,7 @@ func (s *Server) sourcesExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	params := api.ListSourcesParams{Limit: api.MaxLimit, Filters: sourceFilter(q), Sorters: sourceSorters(q)}
+	params := api.ListSourcesParams{Limit: api.MaxLimit, Filters: sourceFilter(q), Sorters: sourceSorters(q), ForSubadmin: subadminScope(c)}
 	var buf bytes.Buffer
 	// Written into a buffer first: a failure half-way must become an error page,
 	// not a truncated file that looks complete.
@@ -296,7 +306,7 @@ func (s *Server) sourcesBulk(c echo.Context, action string, once bool,
 		for i, id := range ids {
 			vals[i] = id
 		}
-		page, err := cl.ListSources(ctx, api.ListSourcesParams{Limit: len(ids), Filters: filter.In("id", vals...)})
+		page, err := cl.ListSources(ctx, api.ListSourcesParams{Limit: len(ids), Filters: filter.In("id", vals...), ForSubadmin: subadminScope(c)})
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package bff
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -301,4 +303,43 @@ func TestSourceWritesForbiddenForHelpdesk(t *testing.T) {
 			assert.Contains(t, body(t, rec).Find(`[data-testid="alert"]`).Text(), "Your user level cannot do this")
 		})
 	}
+}
+
+// TestSourcesBulkIsBounded checks the concurrency bound of bulk actions: with every
+// check taking 150 ms upstream, eight sources at four at a time take two rounds.
+func TestSourcesBulkIsBounded(t *testing.T) {
+	env := newTestEnv(t, nil)
+	var ids []string
+	doc := body(t, env.do(http.MethodGet, "/sources?size=10", nil, hxTo("sources-results")))
+	doc.Find(`[data-testid="source-row"]`).Each(func(i int, s *goquery.Selection) {
+		if i < 8 {
+			ids = append(ids, s.AttrOr("data-source-id", ""))
+		}
+	})
+	require.Len(t, ids, 8)
+	env.sandbox.SetFault("testSourceConnection", sandbox.Fault{Latency: 150 * time.Millisecond})
+	start := time.Now()
+	rec := env.postForm("/sources/bulk/test-connection", url.Values{"id": ids}, htmxHeaders)
+	elapsed := time.Since(start)
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, 8, body(t, rec).Find(`[data-testid="bulk-row"]`).Length(), "one result per source")
+	assert.Equal(t, 8, env.sandbox.Calls("testSourceConnection"))
+	assert.GreaterOrEqual(t, elapsed, 2*150*time.Millisecond, "at most %d checks run at once", bulkConcurrency)
+	assert.Less(t, elapsed, 8*150*time.Millisecond, "but they do run in parallel")
+}
+
+// TestSourcesExportMakesFormulasInert: a source name that a spreadsheet would run
+// as a formula is exported as text (SECURITY.md case 39).
+func TestSourcesExportMakesFormulasInert(t *testing.T) {
+	env := newTestEnv(t, nil)
+	rec := env.postForm("/sources", url.Values{"name": {`=HYPERLINK("http://evil.example","x")`},
+		"owner_id": {"2c9180857a1b4c2d017a1b4c2d0e0001"}, "provision_as_csv": {"true"}, "description": {"@SUM(A1)"}}, htmxHeaders)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	rec = env.do(http.MethodGet, "/sources/export.csv?q=HYPERLINK", nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, records, 2)
+	assert.Equal(t, `'=HYPERLINK("http://evil.example","x")`, records[1][1])
+	assert.Equal(t, `'@SUM(A1)`, records[1][10])
 }

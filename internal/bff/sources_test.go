@@ -513,3 +513,18 @@ func cloneValues(v url.Values) url.Values {
 	}
 	return out
 }
+
+// A SOURCE_SUBADMIN gets the list (ISC refuses it without for-subadmin) with only
+// the sources of their governance group.
+func TestSourcesListAsSubadmin(t *testing.T) {
+	env := newTestEnvAs(t, "subadmin", nil)
+	for _, hx := range []map[string]string{nil, htmxHeaders} {
+		rec := env.do(http.MethodGet, "/sources", nil, hx)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		doc := parse(t, rec.Body)
+		rows := doc.Find(`tbody tr`)
+		require.Greater(t, rows.Length(), 0, "the subadmin sees their sources")
+		assert.Contains(t, doc.Text(), "Interns 2026 CSV")
+		assert.NotContains(t, doc.Text(), "Workday", "sources of other groups are not listed")
+	}
+}

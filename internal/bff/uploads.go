@@ -51,6 +51,7 @@ func findUploadKind(slug string) (uploadKind, bool) {
 
 // sourceForUpload is what the upload handlers need to know before reading a file.
 type sourceForUpload struct {
+	src    *api.Source
 	head   templates.SourceHeadVM
 	delim  rune
 	schema *api.Schema // nil when the source has none for this upload
@@ -64,7 +65,7 @@ func (s *Server) loadSourceForUpload(c echo.Context, id string, groupSchema bool
 		if err != nil {
 			return err
 		}
-		out.head = sourceHead(src)
+		out.src, out.head = src, sourceHead(src)
 		out.delim = sourceDelimiter(src)
 		f := api.SchemaFilter{IncludeNames: "account"}
 		if groupSchema {
@@ -157,7 +158,7 @@ func (s *Server) importTab(c echo.Context) error {
 		}
 		vm.Forms = append(vm.Forms, f)
 	}
-	return s.renderSourceTabBody(c, info.head, "import", "Import data", templates.ImportTab(vm))
+	return s.renderSourceTabBody(c, http.StatusOK, info.src, "import", templates.ImportTab(vm))
 }
 
 // importPreflight handles "POST /sources/:id/import/:kind/preflight": it streams the
@@ -364,7 +365,7 @@ func (s *Server) importUpload(c echo.Context) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("upload %s: %w", kind.slug, err)
+		return outcomeUnknown(fmt.Errorf("upload %s: %w", kind.slug, err))
 	}
 	return s.toTask(c, taskID, id)
 }
@@ -390,9 +391,25 @@ func (s *Server) importAggregate(c echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("aggregate: %w", err)
+		return outcomeUnknown(fmt.Errorf("aggregate: %w", err))
 	}
 	return s.toTask(c, taskID, id)
+}
+
+// outcomeUnknown rewords a failed aggregation start when ISC may have started it all
+// the same (a 5xx or a timeout after the request went out): the console never repeats
+// it, so the user is told to look at the task status before trying again
+// (SECURITY.md §6, case 41). Other errors pass through unchanged.
+func outcomeUnknown(err error) error {
+	o, ok := classifyUpstream(err)
+	if !ok && errors.Is(err, context.DeadlineExceeded) {
+		o, ok = outcome{status: http.StatusGatewayTimeout}, true
+	}
+	if !ok || o.status < 500 {
+		return err
+	}
+	return &UserError{Status: o.status, Err: err, Message: "ISC did not confirm the aggregation, but it may have started anyway. " +
+		"Check the source's task status (its recent aggregations) before you try again; the console does not repeat it on its own."}
 }
 
 // toTask sends the browser to the task panel: HX-Redirect for htmx (never a 3xx),

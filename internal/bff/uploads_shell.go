@@ -1,21 +1,15 @@
 package bff
 
 import (
-	"net/http"
-
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"sourcedesk/web/templates"
+	"sourcedesk/internal/api"
 )
 
 // renderSourceTabBody renders one of this package's source tabs (schemas, import,
-// provisioning). INTERIM: until the source pages' shell (renderSourceTab) is available,
-// the tab is framed by a breadcrumb; htmx requests get the tab alone either way.
-func (s *Server) renderSourceTabBody(c echo.Context, src templates.SourceHeadVM, tab, title string, body templ.Component) error {
-	return s.render(c, http.StatusOK, Page{
-		Title:   title + " · " + src.Name,
-		Section: "sources",
-		Body:    templates.SourceTabFrame(src, tab, body),
-	})
+// provisioning) in the source pages' shell (sources_detail.go): the tab alone for htmx
+// requests aimed at the tab panel (#source-tab), the whole shell otherwise.
+func (s *Server) renderSourceTabBody(c echo.Context, status int, src *api.Source, tab string, body templ.Component) error {
+	return s.renderSourceTabFor(c, status, src, tab, body)
 }

@@ -255,3 +255,75 @@ func TestAggregateNowWithoutFile(t *testing.T) {
 		})
 	}
 }
+
+func TestIssue7TabsInSourceShell(t *testing.T) {
+	env := newTestEnv(t, nil)
+	for _, tab := range []struct{ slug, testid string }{
+		{"schemas", "schemas-tab"}, {"import", "import-tab"}, {"provisioning", "policies-tab"},
+	} {
+		for _, tc := range []struct {
+			name      string
+			headers   map[string]string
+			wantShell bool
+			wantPage  bool
+		}{
+			{"full page", nil, true, true},
+			{"tab swap", map[string]string{"HX-Request": "true", "HX-Target": "source-tab"}, false, false},
+			{"htmx elsewhere gets the shell", htmxHeaders, true, false},
+		} {
+			t.Run(tab.slug+" "+tc.name, func(t *testing.T) {
+				rec := env.do(http.MethodGet, "/sources/"+delimitedID+"/"+tab.slug, nil, tc.headers)
+				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+				vary := strings.Join(rec.Header().Values("Vary"), ",")
+				assert.Contains(t, vary, "HX-Request")
+				assert.Contains(t, vary, "HX-Target")
+				doc := parse(t, rec.Body)
+				assert.Equal(t, 1, doc.Find(`[data-testid="`+tab.testid+`"]`).Length())
+				assert.Equal(t, tc.wantShell, doc.Find(`[data-testid="source-shell"]`).Length() == 1)
+				assert.Equal(t, tc.wantPage, doc.Find("html head title").Length() == 1)
+				assert.Equal(t, 1, doc.Find(`[data-autofocus]`).Length(), "focus lands on the tab's heading")
+			})
+		}
+	}
+}
+
+// The upload checks the file again while it streams: a file with errors, sent without
+// the pre-flight, is refused with the report and no aggregation starts; warnings need
+// the explicit "send anyway".
+func TestUploadEnforcesPreflight(t *testing.T) {
+	env, sk := newSinkEnv(t, nil)
+	warningsOnly := strings.Replace(goodCSV, ",1,admins", ",two,admins", 1) // a type mismatch is a warning
+	for _, tc := range []struct {
+		name      string
+		query     string
+		content   string
+		wantCode  int
+		wantCheck string // the pre-flight's verdict: data-errors/data-warnings non-zero
+	}{
+		{"errors block even with send anyway", "?sendAnyway=1", badCSV, http.StatusUnprocessableEntity, "errors"},
+		{"warnings block without send anyway", "", warningsOnly, http.StatusUnprocessableEntity, "warnings"},
+		{"warnings pass with send anyway", "?sendAnyway=1", warningsOnly, http.StatusOK, "warnings"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pre := parse(t, env.upload("/sources/"+delimitedID+"/import/accounts/preflight", true, nil, "f.csv", []byte(tc.content)).Body)
+			rep := pre.Find(`[data-testid="preflight-report"]`)
+			if tc.wantCheck == "warnings" {
+				require.Equal(t, "0", rep.AttrOr("data-errors", ""), "warnings only")
+				require.NotEqual(t, "0", rep.AttrOr("data-warnings", "0"))
+				assert.Contains(t, pre.Find(`[data-testid="upload-button"]`).AttrOr("hx-post", ""), "sendAnyway=1")
+			} else {
+				require.NotEqual(t, "0", rep.AttrOr("data-errors", "0"))
+			}
+			_, before, _ := sk.counts()
+			rec := env.upload("/sources/"+delimitedID+"/import/accounts"+tc.query, true, nil, "f.csv", []byte(tc.content))
+			require.Equal(t, tc.wantCode, rec.Code, rec.Body.String())
+			_, after, _ := sk.counts()
+			if tc.wantCode == http.StatusOK {
+				assert.Equal(t, before+1, after)
+				return
+			}
+			assert.Equal(t, 1, parse(t, rec.Body).Find(`[data-testid="preflight-report"]`).Length())
+			assert.Equal(t, before, after, "ISC never got a complete file")
+		})
+	}
+}

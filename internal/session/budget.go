@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"math/rand/v2"
 	"strconv"
 	"time"
 )
@@ -21,6 +22,10 @@ type RateBudget struct {
 	m      *Manager
 	limit  int
 	window time.Duration
+	// turn lets one waiter per replica at a time contend for the shared budget.
+	// Without it, every waiting request increments at the same bucket boundary,
+	// all see the sum over the limit, all back off, and none gets through.
+	turn chan struct{}
 }
 
 // Wait blocks until the request's OAuth client may make one more API call, or ctx
@@ -36,6 +41,12 @@ func (rb *RateBudget) Wait(ctx context.Context) error {
 	}
 	prefix := "rate:" + hashToken("client\x00" + client)[:22] + ":"
 	bucket := rb.window / rateBuckets
+	select {
+	case rb.turn <- struct{}{}:
+		defer func() { <-rb.turn }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	for {
 		now := rb.m.now()
 		cur := now.UnixNano() / int64(bucket)
@@ -57,9 +68,11 @@ func (rb *RateBudget) Wait(ctx context.Context) error {
 		if _, err := rb.m.b.Incr(ctx, keys[0], -1, 2*rb.window+bucket); err != nil {
 			return err
 		}
-		// Wait for the next bucket: only then can an old one drop out.
+		// Wait for the next bucket (only then can an old one drop out), plus jitter so
+		// that the replicas' contenders do not all retry at the same instant.
 		next := time.Unix(0, (cur+1)*int64(bucket))
-		t := time.NewTimer(max(next.Sub(now), time.Millisecond))
+		jitter := time.Duration(rand.Int64N(int64(bucket)/4 + 1))
+		t := time.NewTimer(max(next.Sub(now), time.Millisecond) + jitter)
 		select {
 		case <-ctx.Done():
 			t.Stop()

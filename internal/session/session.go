@@ -224,7 +224,7 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	}
 	sm.ErrorFunc = m.storeError
 	m.scs = sm
-	m.budget = &RateBudget{m: m, limit: cfg.RateLimit, window: cfg.RateWindow}
+	m.budget = &RateBudget{m: m, limit: cfg.RateLimit, window: cfg.RateWindow, turn: make(chan struct{}, 1)}
 	return m, nil
 }
 

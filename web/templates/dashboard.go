@@ -82,6 +82,8 @@ type UpcomingTileVM struct {
 	ContinueIn       int
 	// Unreadable counts schedules whose cron expression the console cannot read.
 	Unreadable int
+	// More counts the runs not listed; Overlaps the runs (listed or not) with a warning.
+	More, Overlaps int
 }
 
 // UpcomingRunVM is one aggregation start.

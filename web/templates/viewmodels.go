@@ -38,9 +38,9 @@ type AlertVM struct {
 
 // ErrorPageVM is a full-page error.
 type ErrorPageVM struct {
-	Status    int
-	Alert     AlertVM
-	LoginURL  string // set when signing in again is the way forward
+	Status   int
+	Alert    AlertVM
+	LoginURL string // set when signing in again is the way forward
 }
 
 // HomeVM is the home page.

@@ -25,9 +25,12 @@
     bar.value = Math.floor((evt.detail.loaded / evt.detail.total) * 100);
   });
 
+  // The bar only means something while bytes move: show the end, then hide it.
   document.addEventListener("htmx:afterRequest", function (evt) {
     var bar = barFor(evt.detail.elt);
-    if (bar && evt.detail.successful) bar.value = 100;
+    if (!bar) return;
+    bar.value = 100;
+    window.setTimeout(function () { bar.setAttribute("hidden", ""); }, 1000);
   });
 
   // A new file makes the previous check meaningless: clear its report.

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"sourcedesk/internal/sandbox"
+)
+
+// TestBrowserImportWalkthrough is issue 7 in a real browser against the demo tenant:
+// sign in, open a Delimited File source, add a schema attribute through the reviewed
+// JSON Patch, pre-flight a CSV with errors (they are listed), fix it, upload it with
+// the progress bar, and follow the task to SUCCESS; its counts match the file.
+func TestBrowserImportWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser walkthrough skipped in -short mode")
+	}
+	app := startApp(t, nil)
+	b := newBrowser(t)
+	run := func(step string, timeout time.Duration, actions ...chromedp.Action) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(b.ctx, timeout)
+		defer cancel()
+		require.NoError(t, chromedp.Run(ctx, actions...), step)
+	}
+	src := sandbox.SeedEmptyDelimitedSourceID
+	ready := chromedp.Poll(`document.readyState === "complete" && typeof htmx !== "undefined"`, nil, chromedp.WithPollingTimeout(10*time.Second))
+
+	run("sign in", 20*time.Second,
+		chromedp.Navigate(app.ConsoleURL+"/login?next=/sources/"+src+"/schemas"),
+		chromedp.WaitVisible(`#username`, chromedp.ByQuery),
+		chromedp.SendKeys(`#username`, "admin", chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, "admin", chromedp.ByQuery),
+		chromedp.Click(`button[value="login"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="schemas-tab"]`, chromedp.ByQuery),
+		chromedp.Navigate(app.ConsoleURL+"/sources/"+src+"/schemas"),
+		chromedp.WaitVisible(`[data-testid="schema-list"]`, chromedp.ByQuery),
+		ready,
+	)
+	b.screenshot(t, "01-schemas")
+
+	var patch, notice string
+	run("add an attribute: review the patch, then apply", 20*time.Second,
+		chromedp.Click(`tr[data-schema="account"] a`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="schema-view"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="schema-view"] details').forEach(d => d.open = true)`, nil),
+		chromedp.SendKeys(`#attr-form-add input[name="name"]`, "costCenter", chromedp.ByQuery),
+		chromedp.SendKeys(`#attr-form-add input[name="description"]`, "Cost centre", chromedp.ByQuery),
+		chromedp.Click(`#attr-form-add [data-testid="attribute-submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="patch-json"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="patch-json"]`, &patch, chromedp.ByQuery),
+	)
+	b.screenshot(t, "02-schema-patch-preview")
+	assert.Contains(t, patch, `"/attributes/-"`)
+	assert.Contains(t, patch, "costCenter")
+	run("apply", 20*time.Second,
+		chromedp.Click(`[data-testid="patch-apply"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="schema-notice"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="schema-notice"]`, &notice, chromedp.ByQuery),
+		chromedp.WaitVisible(`tr[data-attribute="costCenter"]`, chromedp.ByQuery),
+	)
+	b.screenshot(t, "03-schema-updated")
+	assert.Equal(t, "Schema updated.", notice)
+
+	dir := t.TempDir()
+	header := "id,displayName,email,department,startDate,active,level,groups,costCenter\n"
+	var good strings.Builder
+	good.WriteString(header)
+	const rows = 20000 // about 1.5 MB: enough for several progress events
+	for i := range rows {
+		fmt.Fprintf(&good, "u%06d,User %d,u%d@example.com,IT,2024-01-02,true,%d,users,CC%d\n", i, i, i, i%5, i%7)
+	}
+	bad := header + "u1,Ann,ann@example.com,IT,2024-01-02,true,1,users,CC1\n" +
+		"u1,Bob,bob@example.com,HR,2024-01-02,true,2,users,CC2\n"
+	badPath, goodPath := filepath.Join(dir, "accounts-bad.csv"), filepath.Join(dir, "accounts.csv")
+	require.NoError(t, os.WriteFile(badPath, []byte(bad), 0o600))
+	require.NoError(t, os.WriteFile(goodPath, []byte(good.String()), 0o600))
+
+	var findings string
+	var uploadButtons int
+	run("pre-flight a file with errors", 20*time.Second,
+		chromedp.Navigate(app.ConsoleURL+"/sources/"+src+"/import"),
+		chromedp.WaitVisible(`#form-accounts`, chromedp.ByQuery),
+		ready,
+		chromedp.SetUploadFiles(`#form-accounts input[type="file"]`, []string{badPath}, chromedp.ByQuery),
+		chromedp.Click(`#form-accounts [data-testid="preflight-button"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#report-accounts [data-testid="findings"]`, chromedp.ByQuery),
+		chromedp.Text(`#report-accounts [data-testid="findings"]`, &findings, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('#report-accounts [data-testid="upload-button"]').length`, &uploadButtons),
+	)
+	b.screenshot(t, "04-preflight-errors")
+	assert.Contains(t, strings.ToLower(findings), "error")
+	assert.Contains(t, findings, "3", "the line of the duplicate")
+	assert.Zero(t, uploadButtons, "errors block the upload")
+
+	var preflightRows string
+	run("fix the file and check it again", 30*time.Second,
+		chromedp.SetUploadFiles(`#form-accounts input[type="file"]`, []string{goodPath}, chromedp.ByQuery),
+		chromedp.Click(`#form-accounts [data-testid="preflight-button"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#report-accounts [data-testid="upload-button"]`, chromedp.ByQuery),
+		chromedp.Text(`#report-accounts [data-testid="preflight-rows"]`, &preflightRows, chromedp.ByQuery),
+	)
+	b.screenshot(t, "05-preflight-ok")
+	assert.Equal(t, fmt.Sprint(rows), preflightRows)
+
+	// Record the progress bar's values in sessionStorage: the upload ends with a
+	// navigation to the task page, which resets the page's own state.
+	var progress string
+	run("upload with the progress bar, then follow the task", 60*time.Second,
+		chromedp.Evaluate(`sessionStorage.removeItem("sdProgress");
+			document.addEventListener("htmx:xhr:progress", () => {
+				const bar = document.querySelector('#form-accounts [data-upload-progress]');
+				sessionStorage.setItem("sdProgress", (sessionStorage.getItem("sdProgress") || "") + (bar.hidden ? "h" : bar.value) + ",");
+			});`, nil),
+		chromedp.Click(`#report-accounts [data-testid="upload-button"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="task-panel"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`sessionStorage.getItem("sdProgress") || ""`, &progress),
+	)
+	b.screenshot(t, "06-task-running")
+	assert.NotEmpty(t, progress, "the upload reported progress")
+	assert.NotContains(t, progress, "h", "the bar was visible while uploading")
+	assert.Contains(t, progress, "100,", "the bar reached 100 %")
+
+	var state, total, created string
+	run("the task finishes", 60*time.Second,
+		chromedp.WaitVisible(`[data-testid="task-panel"][data-state="success"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="count-total"]`, &total, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="count-created"]`, &created, chromedp.ByQuery),
+		chromedp.AttributeValue(`[data-testid="task-panel"]`, "data-state", &state, nil, chromedp.ByQuery),
+	)
+	b.screenshot(t, "07-task-success")
+	assert.Equal(t, "success", state)
+	assert.Equal(t, fmt.Sprint(rows), total, "ISC counted every row of the file")
+	assert.Equal(t, fmt.Sprint(rows), created)
+	assert.Empty(t, b.Problems(), "no console errors or CSP violations")
+}

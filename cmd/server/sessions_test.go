@@ -1,0 +1,44 @@
+package main
+
+import (
+	"encoding/base64"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSessionKeys(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	k1 := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 32)))
+	k2 := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("b", 32)))
+
+	keys, err := sessionKeys(&Config{SessionKeys: k2 + ", " + k1, Tenant: "acme"}, logger)
+	require.NoError(t, err)
+	require.Len(t, keys, 2)
+	assert.Equal(t, strings.Repeat("b", 32), string(keys[0]), "newest first")
+
+	_, err = sessionKeys(&Config{SessionKeys: k1 + ",c2hvcnQ=", Tenant: "acme"}, logger)
+	assert.ErrorContains(t, err, "key 2 is not base64 of 32 bytes")
+
+	keys, err = sessionKeys(&Config{SessionStore: "memory"}, logger)
+	require.NoError(t, err)
+	assert.Empty(t, keys, "the memory store makes its own")
+
+	// Demo mode with a file store: one key generated next to the database, then reused.
+	dir := t.TempDir()
+	cfg := &Config{SessionStore: "file:" + filepath.Join(dir, "sessions.db")}
+	first, err := sessionKeys(cfg, logger)
+	require.NoError(t, err)
+	require.Len(t, first, 1)
+	fi, err := os.Stat(filepath.Join(dir, "session.key"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	again, err := sessionKeys(cfg, logger)
+	require.NoError(t, err)
+	assert.Equal(t, first, again, "sessions survive a restart")
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"sourcedesk/bench/scenario"
+	"sourcedesk/internal/sandbox"
+)
+
+// TestSoakSmoke is the CI version of `make bench`'s load (figure 1) and soak
+// (figure 6) scenarios, bounded to well under a minute: two console replicas
+// (the real wiring, run) in tenant mode on one real Redis, in front of a sandbox
+// tenant that injects 2% 5xx, added latency and bursts of 429s. It asserts
+// correctness, never speed: no 500 from the console, no failed sign-in or lost
+// session, every upload the console accepted reached the tenant with the same
+// SHA-256, and no goroutines left behind.
+func TestSoakSmoke(t *testing.T) {
+	redisURL, _ := startTestRedis(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	tenant, consoles := startReplicas(ctx, t, 2, redisURL, nil)
+
+	t.Run("load", func(t *testing.T) {
+		u := scenario.NewUser(consoles[0], nil)
+		require.NoError(t, u.SignIn(ctx, scenario.Credentials{Username: "admin", Password: "admin"}))
+		cookie := http.Header{"Cookie": {scenario.CookieHeader(u.Cookies())}}
+		partial := http.Header{"Cookie": cookie["Cookie"], "HX-Request": {"true"}, "HX-Target": {"source-tab"}}
+		// The session made on replica 1 serves on replica 2: both read Redis.
+		targets := []vegeta.Target{
+			{Method: "GET", URL: consoles[0] + "/sources?size=50", Header: cookie},
+			{Method: "GET", URL: consoles[1] + "/sources/" + sandbox.SeedDelimitedSourceID, Header: partial},
+		}
+		res := scenario.ClosedLoop(ctx, targets, 8, 3*time.Second, http.StatusOK)
+		assert.Positive(t, res.Requests)
+		assert.Zero(t, res.Bad, "every request answers 200 (%s; first bad: %s)", res.CodesText(), res.FirstErr)
+	})
+
+	t.Run("soak", func(t *testing.T) {
+		res, err := scenario.Soak(ctx, scenario.SoakConfig{
+			Consoles: consoles,
+			Tenant:   tenant,
+			Users:    20,
+			Duration: 30 * time.Second,
+			Warmup:   8 * time.Second,
+			Faults:   true,
+			// Both replicas and the tenant share this process: count goroutines for
+			// the process, and leave the heap unjudged (the tenant's data grows with
+			// every upload; bench/ measures each replica's heap on its own).
+			Levels: func(context.Context) ([]scenario.Level, error) {
+				return []scenario.Level{{Goroutines: runtime.NumGoroutine()}}, nil
+			},
+			Logf: t.Logf,
+		})
+		require.NoError(t, err)
+		t.Log(res.Summary())
+		for k, v := range res.Samples {
+			t.Logf("first %s answer: %q", k, v)
+		}
+		assert.Empty(t, res.Problems)
+		assert.Positive(t, res.ByAction["upload"], "the mix sent uploads")
+		assert.Positive(t, res.ByAction["schema-edit"], "the mix edited schemas")
+	})
+}
+
+// startReplicas starts n consoles (run, in this process) in tenant mode against a
+// new sandbox tenant, all on the session store, and returns the tenant and their
+// URLs. env overrides settings.
+func startReplicas(ctx context.Context, t *testing.T, n int, store string, env map[string]string) (*scenario.Tenant, []string) {
+	t.Helper()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		require.NoError(t, l.Close())
+	}
+	var uris []string
+	for _, p := range ports {
+		uris = append(uris, fmt.Sprintf("http://127.0.0.1:%d/auth/callback", p))
+	}
+	tctx, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	tenant, err := scenario.StartTenant(tctx, scenario.TenantConfig{RedirectURIs: uris, TaskStep: 25 * time.Millisecond})
+	require.NoError(t, err)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	var urls []string
+	for _, p := range ports {
+		vars := map[string]string{
+			"ADDR":              fmt.Sprintf("127.0.0.1:%d", p),
+			"ISC_API_URL":       tenant.URL,
+			"ISC_AUTHORIZE_URL": tenant.URL + "/oauth/authorize",
+			"ISC_CLIENT_ID":     scenario.ConsoleClientID,
+			"ISC_CLIENT_SECRET": tenant.ClientSecret,
+			"SESSION_STORE":     store,
+			"SESSION_KEYS":      base64.StdEncoding.EncodeToString(key),
+			"ISC_RATE_LIMIT":    "100000/10s",
+			"UPSTREAM_TIMEOUT":  "5s",
+			"LOG_LEVEL":         "error",
+		}
+		for k, v := range env {
+			vars[k] = v
+		}
+		urls = append(urls, startApp(t, vars).ConsoleURL)
+	}
+	return tenant, urls
+}
+
+// startTestRedis starts a throwaway redis-server (no persistence) on a loopback
+// port for this test, or skips when it is not installed (fails in CI). restart
+// stops it and, after the returned func is called, starts it again on the same port.
+func startTestRedis(t *testing.T) (url string, down func() (up func())) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is not on PATH, and CI is set")
+		}
+		t.Skip("redis-server is not on PATH (apt-get install redis-server)")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	url = fmt.Sprintf("redis://127.0.0.1:%d/0", port)
+	var cmd *exec.Cmd
+	var done chan struct{}
+	start := func() {
+		cmd = exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+		require.NoError(t, cmd.Start())
+		done = make(chan struct{})
+		go func(c *exec.Cmd, d chan struct{}) { _ = c.Wait(); close(d) }(cmd, done)
+		opts, _ := redis.ParseURL(url)
+		c := redis.NewClient(opts)
+		defer c.Close()
+		for range 100 {
+			if c.Ping(context.Background()).Err() == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("redis-server did not answer on port %d", port)
+	}
+	stop := func() {
+		_ = cmd.Process.Kill() // this test's own redis-server, by pid
+		<-done
+	}
+	start()
+	t.Cleanup(stop)
+	return url, func() func() {
+		stop()
+		return start
+	}
+}
