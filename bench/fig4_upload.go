@@ -93,7 +93,7 @@ func figUpload(ctx context.Context, h *harness, r *report, s settings) error {
 		growth := mibOf(peak) - mibOf(base)
 		worstHeap = max(worstHeap, growth)
 		if status != http.StatusOK {
-			return fmt.Errorf("console upload answered %d (want 200 with HX-Redirect to the task); console log: %s", status, tail(c.log, 5))
+			return fmt.Errorf("console upload answered %d (want 200 sending the browser to the task); console log: %s", status, tail(c.log, 5))
 		}
 		if sk.last() != want {
 			return fmt.Errorf("round %d: the sink got a different SHA-256 through the console", round+1)

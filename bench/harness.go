@@ -227,16 +227,23 @@ func (c *console) stop() {
 	}
 }
 
-// level reads the console's goroutines and heap from its /metrics. The heap is
-// the collector's goal (go_memstats_next_gc_bytes), which the runtime sets at each
-// collection from the live heap it found: unlike the heap in use it does not
-// depend on how much garbage happens to be waiting, so two readings taken under
-// the same load compare live heaps. (An idle process does not collect, so a
-// reading "at rest" would only show when the last collection happened.)
+// level reads the console's goroutines and heap from its /metrics, at rest. An
+// idle Go process does not collect garbage, so its heap in use only says when it
+// last collected; level first makes the console collect twice by asking for
+// /metrics until the collection count has risen by 2 (each answer is a little
+// garbage), then reads the collector's heap goal (go_memstats_next_gc_bytes),
+// which the runtime sets from the live heap it has just marked: about twice the
+// live heap at rest.
 func (c *console) level(ctx context.Context) (scenario.Level, error) {
 	m, err := scrape(ctx, c.hc, c.URL+"/metrics")
 	if err != nil {
 		return scenario.Level{}, err
+	}
+	gcs := m["go_gc_duration_seconds_count"]
+	for end := time.Now().Add(15 * time.Second); m["go_gc_duration_seconds_count"] < gcs+2 && time.Now().Before(end); {
+		if m, err = scrape(ctx, c.hc, c.URL+"/metrics"); err != nil {
+			return scenario.Level{}, err
+		}
 	}
 	return scenario.Level{Goroutines: int(m["go_goroutines"]), HeapBytes: uint64(m["go_memstats_next_gc_bytes"])}, nil
 }

@@ -87,11 +87,12 @@ func (h *harness) startPostgres(ctx context.Context) (string, error) {
 	if _, err := exec.LookPath("psql"); err != nil {
 		return "", fmt.Errorf("psql not on PATH")
 	}
+	// Not CommandContext: the cluster must also stop when the run was interrupted.
 	asUser := func(name string, args ...string) *exec.Cmd {
 		if os.Geteuid() == 0 {
-			return exec.CommandContext(ctx, "runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
+			return exec.Command("runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
 		}
-		return exec.CommandContext(ctx, name, args...)
+		return exec.Command(name, args...)
 	}
 	dir, err := os.MkdirTemp("", "sd-bench-pg-")
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	mrand "math/rand/v2"
@@ -288,11 +289,30 @@ func (r *soakRun) upload(ctx context.Context, u *soakUser) (*Response, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.res.UploadsSent++
-	if err == nil && resp.Status == http.StatusOK && strings.HasPrefix(resp.Header.Get("HX-Redirect"), "/tasks/") {
+	if err == nil && strings.HasPrefix(taskTarget(resp), "/tasks/") {
 		r.res.UploadsOK++
 		r.uploads[name] = hex.EncodeToString(sum[:])
 	}
 	return resp, err
+}
+
+// taskTarget is where the console sends the browser after an accepted upload:
+// HX-Location (JSON or a path) or HX-Redirect for htmx, Location of a 303 otherwise.
+func taskTarget(resp *Response) string {
+	switch {
+	case resp.Status == http.StatusSeeOther:
+		return resp.Header.Get("Location")
+	case resp.Status != http.StatusOK:
+		return ""
+	}
+	if loc := resp.Header.Get("HX-Location"); loc != "" {
+		var v struct{ Path string }
+		if json.Unmarshal([]byte(loc), &v) == nil {
+			return v.Path
+		}
+		return loc
+	}
+	return resp.Header.Get("HX-Redirect")
 }
 
 func (r *soakRun) userLoop(ctx context.Context, u *soakUser) {

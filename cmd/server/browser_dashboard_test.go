@@ -5,11 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestBrowserDashboardToActivity walks issue 10: sign in, read the home page's
@@ -19,14 +17,9 @@ func TestBrowserDashboardToActivity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser walkthrough skipped in -short mode")
 	}
+	t.Parallel()
 	app := startApp(t, nil)
 	b := newBrowser(t)
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-		defer cancel()
-		require.NoError(t, chromedp.Run(ctx, actions...), step)
-	}
 	count := func(id string, n *int) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
 			var s string
@@ -39,18 +32,15 @@ func TestBrowserDashboardToActivity(t *testing.T) {
 		})
 	}
 	var total, healthy, unhealthy, unchecked, rows int
-	var zone, loc, name, text string
+	var zone, loc, name, heading, text string
 
-	run("sign in and see the tiles",
-		chromedp.Navigate(app.ConsoleURL+"/login?next=/"),
-		chromedp.WaitVisible(`#username`, chromedp.ByQuery),
-		chromedp.SendKeys(`#username`, "admin", chromedp.ByQuery),
-		chromedp.SendKeys(`#password`, "admin", chromedp.ByQuery),
-		chromedp.Click(`button[value="login"]`, chromedp.ByQuery),
+	b.run(t, "sign in and see the tiles",
+		signIn(app.ConsoleURL, "admin", "/", `[data-testid="home-tiles"]`),
 		chromedp.WaitVisible(`[data-testid="tile-status"][data-state="ready"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="tile-unhealthy"][data-state="ready"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="tile-upcoming"] [data-testid="upcoming-zone"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="tile-tasks"][data-state="ready"]`, chromedp.ByQuery),
+		settled(),
 		count("count-total", &total), count("count-healthy", &healthy),
 		count("count-unhealthy", &unhealthy), count("count-unchecked", &unchecked),
 		chromedp.Text(`[data-testid="upcoming-zone"]`, &zone, chromedp.ByQuery),
@@ -62,9 +52,9 @@ func TestBrowserDashboardToActivity(t *testing.T) {
 	assert.Equal(t, min(unhealthy, 10), rows)
 	assert.Equal(t, "UTC", zone, "the browser's zone (headless Chromium runs in UTC here) went to the tile")
 
-	run("follow the unhealthy count to the filtered list",
-		chromedp.Click(`[data-testid="count-unhealthy"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="sources-table"]`, chromedp.ByQuery),
+	b.run(t, "follow the unhealthy count to the filtered list",
+		click(`[data-testid="count-unhealthy"]`),
+		visible(`[data-testid="sources-table"]`),
 		chromedp.Location(&loc),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="source-row"]').length`, &rows),
 	)
@@ -73,27 +63,34 @@ func TestBrowserDashboardToActivity(t *testing.T) {
 	assert.Equal(t, min(unhealthy, 25), rows)
 
 	const newDescription = "Edited from the dashboard walkthrough"
-	run("edit the first unhealthy source",
+	b.run(t, "open the first unhealthy source",
 		chromedp.Text(`[data-testid="source-link"]`, &name, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="source-link"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="tab-configuration"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="config-form"]`, chromedp.ByQuery),
+		click(`[data-testid="source-link"]`),
+		visible(`[data-testid="source-overview"]`),
+		chromedp.Text(`[data-testid="source-name"]`, &heading, chromedp.ByQuery),
+	)
+	assert.Equal(t, name, heading, "the link led to its source")
+	b.run(t, "edit it: review the patch",
+		click(`[data-testid="tab-configuration"]`),
+		visible(`[data-testid="config-form"]`),
 		chromedp.SetValue(`#config-form-description`, newDescription, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="review-patch"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="patch-json"]`, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="apply-patch"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="saved"]`, chromedp.ByQuery),
+		click(`[data-testid="review-patch"]`),
+		visible(`[data-testid="patch-json"]`),
+	)
+	b.run(t, "apply the patch",
+		click(`[data-testid="apply-patch"]`),
+		visible(`[data-testid="saved"]`),
 	)
 	b.screenshot(t, "03-edited")
 
-	run("the activity log shows the edit",
+	b.run(t, "the activity log shows the edit",
 		chromedp.Navigate(app.ConsoleURL+"/activity"),
-		chromedp.WaitVisible(`[data-testid="activity-table"]`, chromedp.ByQuery),
+		visible(`[data-testid="activity-table"]`),
 		chromedp.Text(`[data-testid="activity-row"] [data-testid="activity-action"]`, &text, chromedp.ByQuery),
 	)
 	b.screenshot(t, "04-activity")
 	assert.Contains(t, text, "Edit source")
-	time.Sleep(300 * time.Millisecond)
+	t.Logf("upstream calls: %d", app.Sandbox.Calls(""))
+	b.flush(t)
 	assert.Empty(t, b.Problems(), "the pages logged errors or CSP violations")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,47 +23,31 @@ func TestBrowserImportWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser walkthrough skipped in -short mode")
 	}
+	t.Parallel()
 	app := startApp(t, nil)
 	b := newBrowser(t)
-	run := func(step string, timeout time.Duration, actions ...chromedp.Action) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(b.ctx, timeout)
-		defer cancel()
-		require.NoError(t, chromedp.Run(ctx, actions...), step)
-	}
 	src := sandbox.SeedEmptyDelimitedSourceID
-	ready := chromedp.Poll(`document.readyState === "complete" && typeof htmx !== "undefined"`, nil, chromedp.WithPollingTimeout(10*time.Second))
 
-	run("sign in", 20*time.Second,
-		chromedp.Navigate(app.ConsoleURL+"/login?next=/sources/"+src+"/schemas"),
-		chromedp.WaitVisible(`#username`, chromedp.ByQuery),
-		chromedp.SendKeys(`#username`, "admin", chromedp.ByQuery),
-		chromedp.SendKeys(`#password`, "admin", chromedp.ByQuery),
-		chromedp.Click(`button[value="login"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="schemas-tab"]`, chromedp.ByQuery),
-		chromedp.Navigate(app.ConsoleURL+"/sources/"+src+"/schemas"),
-		chromedp.WaitVisible(`[data-testid="schema-list"]`, chromedp.ByQuery),
-		ready,
-	)
+	b.run(t, "sign in", signIn(app.ConsoleURL, "admin", "/sources/"+src+"/schemas", `[data-testid="schema-list"]`))
 	b.screenshot(t, "01-schemas")
 
 	var patch, notice string
-	run("add an attribute: review the patch, then apply", 20*time.Second,
-		chromedp.Click(`tr[data-schema="account"] a`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="schema-view"]`, chromedp.ByQuery),
+	b.run(t, "add an attribute: review the patch",
+		click(`tr[data-schema="account"] a`),
+		visible(`[data-testid="schema-view"]`),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="schema-view"] details').forEach(d => d.open = true)`, nil),
 		chromedp.SendKeys(`#attr-form-add input[name="name"]`, "costCenter", chromedp.ByQuery),
 		chromedp.SendKeys(`#attr-form-add input[name="description"]`, "Cost centre", chromedp.ByQuery),
-		chromedp.Click(`#attr-form-add [data-testid="attribute-submit"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="patch-json"]`, chromedp.ByQuery),
+		click(`#attr-form-add [data-testid="attribute-submit"]`),
+		visible(`[data-testid="patch-json"]`),
 		chromedp.Text(`[data-testid="patch-json"]`, &patch, chromedp.ByQuery),
 	)
 	b.screenshot(t, "02-schema-patch-preview")
 	assert.Contains(t, patch, `"/attributes/-"`)
 	assert.Contains(t, patch, "costCenter")
-	run("apply", 20*time.Second,
-		chromedp.Click(`[data-testid="patch-apply"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="schema-notice"]`, chromedp.ByQuery),
+	b.run(t, "apply",
+		click(`[data-testid="patch-apply"]`),
+		visible(`[data-testid="schema-notice"]`),
 		chromedp.Text(`[data-testid="schema-notice"]`, &notice, chromedp.ByQuery),
 		chromedp.WaitVisible(`tr[data-attribute="costCenter"]`, chromedp.ByQuery),
 	)
@@ -87,13 +70,12 @@ func TestBrowserImportWalkthrough(t *testing.T) {
 
 	var findings string
 	var uploadButtons int
-	run("pre-flight a file with errors", 20*time.Second,
+	b.run(t, "pre-flight a file with errors",
 		chromedp.Navigate(app.ConsoleURL+"/sources/"+src+"/import"),
-		chromedp.WaitVisible(`#form-accounts`, chromedp.ByQuery),
-		ready,
+		visible(`#form-accounts`),
 		chromedp.SetUploadFiles(`#form-accounts input[type="file"]`, []string{badPath}, chromedp.ByQuery),
-		chromedp.Click(`#form-accounts [data-testid="preflight-button"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#report-accounts [data-testid="findings"]`, chromedp.ByQuery),
+		click(`#form-accounts [data-testid="preflight-button"]`),
+		visible(`#report-accounts [data-testid="findings"]`),
 		chromedp.Text(`#report-accounts [data-testid="findings"]`, &findings, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll('#report-accounts [data-testid="upload-button"]').length`, &uploadButtons),
 	)
@@ -103,25 +85,26 @@ func TestBrowserImportWalkthrough(t *testing.T) {
 	assert.Zero(t, uploadButtons, "errors block the upload")
 
 	var preflightRows string
-	run("fix the file and check it again", 30*time.Second,
+	b.run(t, "fix the file and check it again",
 		chromedp.SetUploadFiles(`#form-accounts input[type="file"]`, []string{goodPath}, chromedp.ByQuery),
-		chromedp.Click(`#form-accounts [data-testid="preflight-button"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#report-accounts [data-testid="upload-button"]`, chromedp.ByQuery),
+		click(`#form-accounts [data-testid="preflight-button"]`),
+		visible(`#report-accounts [data-testid="upload-button"]`),
 		chromedp.Text(`#report-accounts [data-testid="preflight-rows"]`, &preflightRows, chromedp.ByQuery),
 	)
 	b.screenshot(t, "05-preflight-ok")
 	assert.Equal(t, fmt.Sprint(rows), preflightRows)
 
-	// Record the progress bar's values in sessionStorage: the upload ends with a
-	// navigation to the task page, which resets the page's own state.
+	// Record the progress bar's values in sessionStorage, which outlives the swap to
+	// the task page (htmx replaces #main; later requests find no upload form).
 	var progress string
-	run("upload with the progress bar, then follow the task", 60*time.Second,
+	b.runFor(t, time.Minute, "upload with the progress bar, then follow the task",
 		chromedp.Evaluate(`sessionStorage.removeItem("sdProgress");
 			document.addEventListener("htmx:xhr:progress", () => {
 				const bar = document.querySelector('#form-accounts [data-upload-progress]');
+				if (!bar) return;
 				sessionStorage.setItem("sdProgress", (sessionStorage.getItem("sdProgress") || "") + (bar.hidden ? "h" : bar.value) + ",");
 			});`, nil),
-		chromedp.Click(`#report-accounts [data-testid="upload-button"]`, chromedp.ByQuery),
+		click(`#report-accounts [data-testid="upload-button"]`),
 		chromedp.WaitVisible(`[data-testid="task-panel"]`, chromedp.ByQuery),
 		chromedp.Evaluate(`sessionStorage.getItem("sdProgress") || ""`, &progress),
 	)
@@ -131,7 +114,7 @@ func TestBrowserImportWalkthrough(t *testing.T) {
 	assert.Contains(t, progress, "100,", "the bar reached 100 %")
 
 	var state, total, created string
-	run("the task finishes", 60*time.Second,
+	b.runFor(t, time.Minute, "the task finishes",
 		chromedp.WaitVisible(`[data-testid="task-panel"][data-state="success"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="count-total"]`, &total, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="count-created"]`, &created, chromedp.ByQuery),
@@ -141,5 +124,6 @@ func TestBrowserImportWalkthrough(t *testing.T) {
 	assert.Equal(t, "success", state)
 	assert.Equal(t, fmt.Sprint(rows), total, "ISC counted every row of the file")
 	assert.Equal(t, fmt.Sprint(rows), created)
+	b.flush(t)
 	assert.Empty(t, b.Problems(), "no console errors or CSP violations")
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -21,8 +23,10 @@ import (
 // dialog (alert) or send a request it should not (the <img src=x> fetch, the
 // <div hx-get="/logout"> load).
 type hostileWatch struct {
-	mu     sync.Mutex
-	events []string
+	mu       sync.Mutex
+	events   []string
+	barriers map[string]bool
+	seq      int
 }
 
 func (w *hostileWatch) add(s string) {
@@ -38,7 +42,7 @@ func (w *hostileWatch) list() []string {
 }
 
 func watchHostile(ctx context.Context, consoleURL string) *hostileWatch {
-	w := &hostileWatch{}
+	w := &hostileWatch{barriers: map[string]bool{}}
 	chromedp.ListenTarget(ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *page.EventJavascriptDialogOpening:
@@ -49,12 +53,35 @@ func watchHostile(ctx context.Context, consoleURL string) *hostileWatch {
 			if err != nil || !strings.HasPrefix(e.Request.URL, consoleURL) {
 				return
 			}
-			if u.Path == "/x" || (u.Path == "/logout" && e.Request.Method == "GET") {
+			switch {
+			case u.Path == "/healthz" && u.Query().Has("barrier"):
+				w.mu.Lock()
+				w.barriers[u.Query().Get("barrier")] = true
+				w.mu.Unlock()
+			case path.Base(u.Path) == "x" || (u.Path == "/logout" && e.Request.Method == "GET"):
 				w.add("request: " + e.Request.Method + " " + u.Path)
 			}
 		}
 	})
 	return w
+}
+
+// barrier waits until the page is settled and every request it sent so far has
+// been seen: it sends one more and waits for it (requests are reported in order).
+func (w *hostileWatch) barrier() chromedp.Action {
+	w.mu.Lock()
+	w.seq++
+	id := fmt.Sprint(w.seq)
+	w.mu.Unlock()
+	return chromedp.Tasks{
+		settled(),
+		chromedp.Evaluate(`fetch("/healthz?barrier=`+id+`"), true`, nil),
+		waitFor("the barrier request", func() bool {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			return w.barriers[id]
+		}),
+	}
 }
 
 // TestBrowserSourcesWalkthrough walks the sources pages as an admin would, in a real
@@ -67,60 +94,32 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser walkthrough skipped in -short mode")
 	}
+	t.Parallel()
 	app := startApp(t, nil)
 	b := newBrowser(t)
 	require.NoError(t, chromedp.Run(b.ctx, network.Enable(), page.Enable()))
 	hostile := watchHostile(b.ctx, app.ConsoleURL)
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-		defer cancel()
-		err := chromedp.Run(ctx, actions...)
-		if err != nil {
-			b.screenshot(t, "failed-"+strings.ReplaceAll(step, " ", "-"))
-		}
-		require.NoError(t, err, step)
-	}
 	var (
 		loc, text string
 		names     []string
 	)
-	// click waits until htmx has finished any swap (new links are live only once htmx
-	// has processed them; a click before that would be a plain navigation), then clicks.
-	click := func(sel string) chromedp.Action {
-		return chromedp.Tasks{
-			chromedp.Poll(`!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")`, nil,
-				chromedp.WithPollingTimeout(10*time.Second)),
-			chromedp.Sleep(50 * time.Millisecond),
-			chromedp.Click(sel, chromedp.ByQuery),
-		}
-	}
 	rowNames := chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="source-row"] [data-testid="source-link"]')].map(a => a.textContent)`, &names)
+	// urlHas waits until htmx has pushed the URL of a finished swap that holds s.
+	urlHas := func(s string) chromedp.Action {
+		return chromedp.Tasks{waitJS(fmt.Sprintf(`location.search.includes(%q)`, s)), settled()}
+	}
 
-	run("sign in",
-		chromedp.Navigate(app.ConsoleURL+"/login?next=/sources"),
-		chromedp.WaitVisible(`#username`, chromedp.ByQuery),
-		chromedp.SendKeys(`#username`, "admin", chromedp.ByQuery),
-		chromedp.SendKeys(`#password`, "admin", chromedp.ByQuery),
-		chromedp.Click(`button[value="login"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="sources-table"]`, chromedp.ByQuery),
-		// Load the list once more, so no navigation of the sign-in bounce is still
-		// under way when the test starts typing.
-		chromedp.Navigate(app.ConsoleURL+"/sources"),
-		chromedp.WaitVisible(`[data-testid="sources-table"]`, chromedp.ByQuery),
-	)
+	b.run(t, "sign in", signIn(app.ConsoleURL, "admin", "/sources", `[data-testid="sources-table"]`))
 	b.screenshot(t, "01-sources-list")
 
-	ready := chromedp.Poll(`document.readyState === "complete" && typeof htmx !== "undefined"`, nil, chromedp.WithPollingTimeout(10*time.Second))
-	run("search as you type, filter, sort",
-		ready,
+	b.run(t, "search as you type, filter, sort",
 		chromedp.SendKeys(`#sources-q`, "corporate", chromedp.ByQuery),
-		chromedp.Poll(`location.search.includes("q=corporate")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		urlHas("q=corporate"),
 		chromedp.SetValue(`[data-testid="filter-status"]`, "healthy", chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelector('[data-testid="filter-status"]').dispatchEvent(new Event("change", {bubbles: true}))`, nil),
-		chromedp.Poll(`location.search.includes("status=healthy")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		urlHas("status=healthy"),
 		click(`[data-testid="sort-modified"]`),
-		chromedp.Poll(`location.search.includes("sort=modified")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		urlHas("sort=modified"),
 		chromedp.Location(&loc),
 		rowNames,
 	)
@@ -130,18 +129,18 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	assert.Contains(t, loc, "status=healthy", "the filter is kept when sorting")
 	filtered := names
 
-	run("reload keeps the state",
+	b.run(t, "reload keeps the state",
 		chromedp.Reload(),
-		chromedp.WaitVisible(`[data-testid="sources-table"]`, chromedp.ByQuery),
+		visible(`[data-testid="sources-table"]`),
 		rowNames,
 	)
 	assert.Equal(t, filtered, names, "a reload shows the same filtered, sorted page")
 
-	run("open a source",
+	b.run(t, "open a source",
 		chromedp.Navigate(app.ConsoleURL+"/sources?q=HR+Contractors"),
-		chromedp.WaitVisible(`[data-testid="source-link"]`, chromedp.ByQuery),
+		visible(`[data-testid="source-link"]`),
 		click(`[data-testid="source-link"]`),
-		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
+		visible(`[data-testid="source-overview"]`),
 		chromedp.Text(`[data-testid="source-name"]`, &text, chromedp.ByQuery),
 	)
 	assert.Equal(t, "HR Contractors CSV", text)
@@ -149,49 +148,48 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 
 	const newDescription = "Edited in the browser walkthrough"
 	var patch string
-	run("edit the description: review, then apply",
+	b.run(t, "edit the description: review, then apply",
 		click(`[data-testid="tab-configuration"]`),
-		chromedp.WaitVisible(`[data-testid="config-form"]`, chromedp.ByQuery),
+		visible(`[data-testid="config-form"]`),
 		chromedp.Location(&loc),
 		chromedp.SetValue(`#config-form-description`, newDescription, chromedp.ByQuery),
 		click(`[data-testid="review-patch"]`),
-		chromedp.WaitVisible(`[data-testid="patch-json"]`, chromedp.ByQuery),
+		visible(`[data-testid="patch-json"]`),
 		chromedp.Text(`[data-testid="patch-json"]`, &patch, chromedp.ByQuery),
 	)
 	assert.True(t, strings.HasSuffix(loc, "/configuration"), "the tab has its own URL: %s", loc)
 	assert.Contains(t, patch, `"/description"`)
 	assert.Contains(t, patch, newDescription)
 	b.screenshot(t, "04-configuration-review")
-	run("apply and see the new value",
+	b.run(t, "apply and see the new value",
 		click(`[data-testid="apply-patch"]`),
-		chromedp.WaitVisible(`[data-testid="saved"]`, chromedp.ByQuery),
+		visible(`[data-testid="saved"]`),
 		click(`[data-testid="tab-overview"]`),
-		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
+		visible(`[data-testid="source-overview"]`),
 		chromedp.Text(`[data-testid="source-description"]`, &text, chromedp.ByQuery),
 	)
 	assert.Equal(t, newDescription, text)
 	b.screenshot(t, "05-overview-after-edit")
 
 	var ok string
-	run("test connection",
+	b.run(t, "test connection",
 		click(`[data-testid="tab-tools"]`),
-		chromedp.WaitVisible(`[data-testid="tool-test-connection"]`, chromedp.ByQuery),
 		click(`[data-testid="tool-test-connection"]`),
-		chromedp.WaitVisible(`[data-testid="tool-result"]`, chromedp.ByQuery),
+		visible(`[data-testid="tool-result"]`),
 		chromedp.AttributeValue(`[data-testid="tool-result"]`, "data-ok", &ok, nil, chromedp.ByQuery),
 	)
 	assert.Equal(t, "Yes", ok)
 	b.screenshot(t, "06-test-connection")
 
 	const created = "Browser walkthrough CSV"
-	run("create a delimited-file source",
+	b.run(t, "create a delimited-file source",
 		chromedp.Navigate(app.ConsoleURL+"/sources/new"),
-		chromedp.WaitVisible(`[data-testid="create-form"]`, chromedp.ByQuery),
+		visible(`[data-testid="create-form"]`),
 		chromedp.SendKeys(`#create-form-name`, created, chromedp.ByQuery),
 		chromedp.SendKeys(`#create-form-owner`, "2c9180857a1b4c2d017a1b4c2d0e0001", chromedp.ByQuery),
 		click(`[data-testid="create-csv"]`),
 		click(`[data-testid="create-submit"]`),
-		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
+		visible(`[data-testid="source-overview"]`),
 		chromedp.Text(`[data-testid="source-name"]`, &text, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="source-type"]`, &loc, chromedp.ByQuery),
 	)
@@ -199,23 +197,21 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	assert.Equal(t, "DelimitedFile", loc)
 	b.screenshot(t, "07-created")
 
-	run("a wrong name does not delete",
+	b.run(t, "a wrong name does not delete",
 		click(`[data-testid="tab-danger"]`),
-		chromedp.WaitVisible(`[data-testid="delete-form"]`, chromedp.ByQuery),
+		visible(`[data-testid="delete-form"]`),
 		chromedp.SendKeys(`#delete-form-confirm_name`, "not the name", chromedp.ByQuery),
 		click(`[data-testid="delete-submit"]`),
-		chromedp.WaitVisible(`[data-testid="error-confirm_name"]`, chromedp.ByQuery),
+		visible(`[data-testid="error-confirm_name"]`),
 	)
 	b.screenshot(t, "08-delete-name-mismatch")
-	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
-	defer cancel()
-	require.NoError(t, chromedp.Run(ctx,
+	b.runFor(t, time.Minute, "delete and follow the task",
 		chromedp.SetValue(`#delete-form-confirm_name`, created, chromedp.ByQuery),
 		click(`[data-testid="delete-submit"]`),
 		chromedp.WaitVisible(`[data-testid="task-panel"]`, chromedp.ByQuery),
 		chromedp.Location(&loc),
 		chromedp.WaitVisible(`[data-testid="task-state"][data-state="success"]`, chromedp.ByQuery),
-	), "delete and follow the task")
+	)
 	assert.Contains(t, loc, "/tasks/")
 	b.screenshot(t, "09-delete-task-done")
 
@@ -223,14 +219,14 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	// Our part of the page (the layout's header is the lead's) must not overflow.
 	fits := `(() => { const el = document.querySelector("main > section"); const r = el.getBoundingClientRect();
 		return r.right <= window.innerWidth && el.scrollWidth <= el.clientWidth; })()`
-	run("half a laptop screen",
+	b.run(t, "half a laptop screen",
 		chromedp.EmulateViewport(640, 900),
 		chromedp.Navigate(app.ConsoleURL+"/sources"),
-		chromedp.WaitVisible(`[data-testid="sources-table"]`, chromedp.ByQuery),
+		visible(`[data-testid="sources-table"]`),
 		chromedp.Evaluate(fits, &fitsList),
 		chromedp.ActionFunc(func(context.Context) error { b.screenshot(t, "11-narrow-list"); return nil }),
 		chromedp.Navigate(app.ConsoleURL+"/sources/"+sandbox.SeedDelimitedSourceID+"/configuration"),
-		chromedp.WaitVisible(`[data-testid="config-form"]`, chromedp.ByQuery),
+		visible(`[data-testid="config-form"]`),
 		chromedp.Evaluate(fits, &fitsDetail),
 		chromedp.ActionFunc(func(context.Context) error { b.screenshot(t, "12-narrow-configuration"); return nil }),
 		chromedp.EmulateViewport(1280, 900),
@@ -238,23 +234,28 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	assert.True(t, fitsList, "the list fits 640 px (the table scrolls in its own box)")
 	assert.True(t, fitsDetail, "the source page fits 640 px")
 
-	run("hostile names stay text",
+	b.run(t, "hostile names stay text",
 		chromedp.Navigate(app.ConsoleURL+"/sources?q=%3C"),
-		chromedp.WaitVisible(`[data-testid="sources-table"]`, chromedp.ByQuery),
+		visible(`[data-testid="sources-table"]`),
 		rowNames,
+		hostile.barrier(),
 		chromedp.Navigate(app.ConsoleURL+"/sources/"+sandbox.SeedXSSSourceID),
-		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
+		visible(`[data-testid="source-overview"]`),
 		chromedp.Text(`[data-testid="source-name"]`, &text, chromedp.ByQuery),
 		click(`[data-testid="tab-configuration"]`),
-		chromedp.WaitVisible(`[data-testid="config-form"]`, chromedp.ByQuery),
+		visible(`[data-testid="config-form"]`),
+		hostile.barrier(),
 		chromedp.Navigate(app.ConsoleURL+"/sources/"+sandbox.SeedHTMXSourceID),
-		chromedp.WaitVisible(`[data-testid="source-overview"]`, chromedp.ByQuery),
-		chromedp.Sleep(500*time.Millisecond),
+		visible(`[data-testid="source-overview"]`),
+		// htmx has processed the page (and would have sent the load request of a
+		// live hx-get); the barrier makes sure every request sent is reported.
+		hostile.barrier(),
 	)
 	assert.Contains(t, names, sandbox.SeedXSSSourceName)
 	assert.Contains(t, names, sandbox.SeedHTMXSourceName)
 	assert.Equal(t, sandbox.SeedXSSSourceName, text)
 	b.screenshot(t, "10-hostile-names")
+	b.flush(t)
 	assert.Empty(t, hostile.list(), "a hostile source name made the browser act")
 	var problems []string
 	for _, p := range b.Problems() {

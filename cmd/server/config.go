@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -28,16 +29,18 @@ type Config struct {
 
 	SessionStore       string
 	SessionKeys        string
+	SessionKeyRing     [][]byte // SessionKeys decoded, newest first
 	SessionIdleTimeout time.Duration
 	SessionLifetime    time.Duration
 	AllowInsecureHTTP  bool
 
-	UploadMaxBytes  int64
-	RateLimit       int           // ISC API calls per RateWindow per OAuth client; -1 = no client-side budget
-	RateWindow      time.Duration // the window of RateLimit
-	UpstreamTimeout time.Duration
-	ShutdownTimeout time.Duration
-	LogLevel        slog.Level
+	ActivityRetention time.Duration
+	UploadMaxBytes    int64
+	RateLimit         int           // ISC API calls per RateWindow per OAuth client; -1 = no client-side budget
+	RateWindow        time.Duration // the window of RateLimit
+	UpstreamTimeout   time.Duration
+	ShutdownTimeout   time.Duration
+	LogLevel          slog.Level
 }
 
 // DemoMode reports whether no tenant is configured, so the embedded sandbox serves.
@@ -99,7 +102,20 @@ var settings = []setting{
 		}
 		return errors.New("must be memory, file:PATH, redis://… or postgres://…")
 	}},
-	{"SESSION_KEYS", "", "comma-separated base64 32-byte keys encrypting tokens at rest, newest first (demo mode: generated into data/session.key)", func(c *Config, v string) error { c.SessionKeys = v; return nil }},
+	{"SESSION_KEYS", "", "comma-separated base64 32-byte keys encrypting tokens at rest, newest first (demo mode: generated into data/session.key)", func(c *Config, v string) error {
+		c.SessionKeys = v
+		if v == "" {
+			return nil
+		}
+		for i, part := range strings.Split(v, ",") {
+			k, err := decodeKey(strings.TrimSpace(part))
+			if err != nil {
+				return fmt.Errorf("key %d is not base64 of 32 bytes (generate one: head -c32 /dev/urandom | base64)", i+1)
+			}
+			c.SessionKeyRing = append(c.SessionKeyRing, k)
+		}
+		return nil
+	}},
 	{"SESSION_IDLE_TIMEOUT", "30m", "sign out after this long without a request", durationSetting(time.Minute, func(c *Config, d time.Duration) { c.SessionIdleTimeout = d })},
 	{"SESSION_LIFETIME", "12h", "sign out this long after signing in, however active", durationSetting(time.Minute, func(c *Config, d time.Duration) { c.SessionLifetime = d })},
 	{"ALLOW_INSECURE_HTTP", "false", "allow a plain-HTTP PUBLIC_URL that is not loopback (cookies lose Secure)", func(c *Config, v string) error {
@@ -110,6 +126,7 @@ var settings = []setting{
 		c.AllowInsecureHTTP = b
 		return nil
 	}},
+	{"ACTIVITY_RETENTION", "2160h", "how long the activity log keeps entries (90 days)", durationSetting(time.Hour, func(c *Config, d time.Duration) { c.ActivityRetention = d })},
 	{"UPLOAD_MAX_BYTES", "536870912", "largest accepted upload in bytes (512 MiB)", func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1024 {
@@ -280,4 +297,16 @@ func isDNSLabel(s string) bool {
 		}
 	}
 	return true
+}
+
+// decodeKey reads one 32-byte key in standard or URL-safe base64.
+func decodeKey(s string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		k, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	}
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("not base64 of 32 bytes")
+	}
+	return k, nil
 }

@@ -29,6 +29,7 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"UPLOAD_MAX_BYTES":     "-1",
 		"ISC_TENANT":           "acme corp",
 		"LOG_LEVEL":            "chatty",
+		"SESSION_KEYS":         "dG9vIHNob3J0,also-bad",
 	}))
 	require.Error(t, err)
 	msg := err.Error()
@@ -39,6 +40,7 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"UPLOAD_MAX_BYTES: must be a whole number",
 		"ISC_TENANT: must be a tenant name",
 		"LOG_LEVEL:",
+		"SESSION_KEYS: key 1 is not base64 of 32 bytes",
 	} {
 		assert.Contains(t, msg, want)
 	}
@@ -47,7 +49,7 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 func TestConfigTenantMode(t *testing.T) {
 	cfg, err := loadConfig(envOf(map[string]string{
 		"ISC_TENANT": "acme", "ISC_CLIENT_ID": "id", "ISC_CLIENT_SECRET": "s3cret",
-		"SESSION_KEYS": "k", "PUBLIC_URL": "https://sourcedesk.acme.example",
+		"SESSION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "PUBLIC_URL": "https://sourcedesk.acme.example",
 	}))
 	require.NoError(t, err)
 	assert.False(t, cfg.DemoMode())

@@ -13,6 +13,7 @@ import (
 
 	"sourcedesk/bench/scenario"
 	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/testservers"
 )
 
 // TestSecurityCase42HangAndRedisDown: an upstream that hangs gets a friendly
@@ -20,10 +21,10 @@ import (
 // behind; with Redis down the console answers 503 and fails closed (no page
 // data, no upstream call), and it recovers by itself when Redis is back.
 func TestSecurityCase42HangAndRedisDown(t *testing.T) {
-	redisURL, down := startTestRedis(t)
+	rs := testservers.NewRedis(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	tenant, consoles := startReplicas(ctx, t, 1, redisURL, map[string]string{"UPSTREAM_TIMEOUT": "1s"})
+	tenant, consoles := startReplicas(ctx, t, 1, rs.URL, map[string]string{"UPSTREAM_TIMEOUT": "1s"})
 	u := scenario.NewUser(consoles[0], nil)
 	require.NoError(t, u.SignIn(ctx, scenario.Credentials{Username: "admin", Password: "admin"}))
 	get := func(htmx bool) *scenario.Response {
@@ -52,7 +53,7 @@ func TestSecurityCase42HangAndRedisDown(t *testing.T) {
 	})
 
 	t.Run("Redis down", func(t *testing.T) {
-		up := down()
+		rs.Stop()
 		calls := tenant.Sandbox.Calls("")
 		for _, htmx := range []bool{false, true} {
 			resp := get(htmx)
@@ -65,7 +66,7 @@ func TestSecurityCase42HangAndRedisDown(t *testing.T) {
 		assert.Equal(t, http.StatusServiceUnavailable, resp.Status, "a change is refused too")
 		assert.Equal(t, calls, tenant.Sandbox.Calls(""), "fail closed: no upstream call without a session")
 
-		up()
+		rs.Start(t)
 		// Redis is back, empty (no persistence): the session is gone, so the
 		// console asks to sign in again instead of answering 503.
 		assert.Eventually(t, func() bool {

@@ -108,6 +108,11 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		return fmt.Errorf("sessions: %w", err)
 	}
 	defer sessions.Close()
+	activityLog, closeActivity, err := newActivityLog(ctx, cfg, logger)
+	if err != nil {
+		return fmt.Errorf("activity log: %w", err)
+	}
+	defer closeActivity()
 	tenantLogout := ""
 	if demo {
 		tenantLogout = app.SandboxURL + "/logout"
@@ -141,6 +146,7 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		Metrics:         metrics,
 		API:             iscClient,
 		Sessions:        sessions,
+		Activity:        activityLog,
 		SecureCookies:   cfg.Secure(),
 		TenantLogoutURL: tenantLogout,
 		Ready: []bff.ReadyCheck{

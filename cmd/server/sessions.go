@@ -59,20 +59,8 @@ func newSessions(ctx context.Context, cfg *Config, logger *slog.Logger) (*sessio
 // it: the memory store needs none; demo mode keeps one generated key in
 // data/session.key (0600) so sessions survive restarts.
 func sessionKeys(cfg *Config, logger *slog.Logger) ([][]byte, error) {
-	if cfg.SessionKeys != "" {
-		var keys [][]byte
-		for i, part := range strings.Split(cfg.SessionKeys, ",") {
-			part = strings.TrimSpace(part)
-			k, err := base64.StdEncoding.DecodeString(part)
-			if err != nil {
-				k, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(part, "="))
-			}
-			if err != nil || len(k) != 32 {
-				return nil, fmt.Errorf("SESSION_KEYS: key %d is not base64 of 32 bytes", i+1)
-			}
-			keys = append(keys, k)
-		}
-		return keys, nil
+	if len(cfg.SessionKeyRing) > 0 {
+		return cfg.SessionKeyRing, nil // decoded and checked with the rest of the configuration
 	}
 	if cfg.SessionStore == "memory" {
 		return nil, nil
@@ -86,8 +74,8 @@ func sessionKeys(cfg *Config, logger *slog.Logger) ([][]byte, error) {
 	}
 	file := filepath.Join(dir, "session.key")
 	if b, err := os.ReadFile(file); err == nil {
-		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-		if err != nil || len(k) != 32 {
+		k, err := decodeKey(strings.TrimSpace(string(b)))
+		if err != nil {
 			return nil, fmt.Errorf("%s: not base64 of 32 bytes; delete it to generate a new one", file)
 		}
 		return [][]byte{k}, nil

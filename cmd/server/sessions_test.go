@@ -17,13 +17,24 @@ func TestSessionKeys(t *testing.T) {
 	k1 := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 32)))
 	k2 := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("b", 32)))
 
-	keys, err := sessionKeys(&Config{SessionKeys: k2 + ", " + k1, Tenant: "acme"}, logger)
+	tenant := map[string]string{"ISC_TENANT": "acme", "ISC_CLIENT_ID": "id", "ISC_CLIENT_SECRET": "s",
+		"PUBLIC_URL": "https://console.example"}
+	withKeys := func(keys string) map[string]string {
+		m := map[string]string{"SESSION_KEYS": keys}
+		for k, v := range tenant {
+			m[k] = v
+		}
+		return m
+	}
+	cfg, err := loadConfig(envOf(withKeys(k2 + ", " + k1)))
+	require.NoError(t, err)
+	keys, err := sessionKeys(cfg, logger)
 	require.NoError(t, err)
 	require.Len(t, keys, 2)
 	assert.Equal(t, strings.Repeat("b", 32), string(keys[0]), "newest first")
 
-	_, err = sessionKeys(&Config{SessionKeys: k1 + ",c2hvcnQ=", Tenant: "acme"}, logger)
-	assert.ErrorContains(t, err, "key 2 is not base64 of 32 bytes")
+	_, err = loadConfig(envOf(withKeys(k1 + ",c2hvcnQ=")))
+	assert.ErrorContains(t, err, "SESSION_KEYS: key 2 is not base64 of 32 bytes", "checked with the rest of the configuration")
 
 	keys, err = sessionKeys(&Config{SessionStore: "memory"}, logger)
 	require.NoError(t, err)
@@ -31,7 +42,7 @@ func TestSessionKeys(t *testing.T) {
 
 	// Demo mode with a file store: one key generated next to the database, then reused.
 	dir := t.TempDir()
-	cfg := &Config{SessionStore: "file:" + filepath.Join(dir, "sessions.db")}
+	cfg = &Config{SessionStore: "file:" + filepath.Join(dir, "sessions.db")}
 	first, err := sessionKeys(cfg, logger)
 	require.NoError(t, err)
 	require.Len(t, first, 1)

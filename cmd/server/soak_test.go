@@ -7,19 +7,17 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"runtime"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"sourcedesk/bench/scenario"
 	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/testservers"
 )
 
 // TestSoakSmoke is the CI version of `make bench`'s load (figure 1) and soak
@@ -30,7 +28,7 @@ import (
 // session, every upload the console accepted reached the tenant with the same
 // SHA-256, and no goroutines left behind.
 func TestSoakSmoke(t *testing.T) {
-	redisURL, _ := startTestRedis(t)
+	redisURL := testservers.NewRedis(t).URL
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	tenant, consoles := startReplicas(ctx, t, 2, redisURL, nil)
@@ -38,12 +36,15 @@ func TestSoakSmoke(t *testing.T) {
 	t.Run("load", func(t *testing.T) {
 		u := scenario.NewUser(consoles[0], nil)
 		require.NoError(t, u.SignIn(ctx, scenario.Credentials{Username: "admin", Password: "admin"}))
+		pat := scenario.NewUser(consoles[1], nil)
+		require.NoError(t, pat.SignIn(ctx, scenario.Credentials{PATClientID: sandbox.DemoPATClientID, PATSecret: sandbox.DemoPATClientSecret}))
 		cookie := http.Header{"Cookie": {scenario.CookieHeader(u.Cookies())}}
 		partial := http.Header{"Cookie": cookie["Cookie"], "HX-Request": {"true"}, "HX-Target": {"source-tab"}}
 		// The session made on replica 1 serves on replica 2: both read Redis.
 		targets := []vegeta.Target{
 			{Method: "GET", URL: consoles[0] + "/sources?size=50", Header: cookie},
 			{Method: "GET", URL: consoles[1] + "/sources/" + sandbox.SeedDelimitedSourceID, Header: partial},
+			{Method: "GET", URL: consoles[0] + "/sources", Header: http.Header{"Cookie": {scenario.CookieHeader(pat.Cookies())}}},
 		}
 		res := scenario.ClosedLoop(ctx, targets, 8, 3*time.Second, http.StatusOK)
 		assert.Positive(t, res.Requests)
@@ -119,51 +120,4 @@ func startReplicas(ctx context.Context, t *testing.T, n int, store string, env m
 		urls = append(urls, startApp(t, vars).ConsoleURL)
 	}
 	return tenant, urls
-}
-
-// startTestRedis starts a throwaway redis-server (no persistence) on a loopback
-// port for this test, or skips when it is not installed (fails in CI). restart
-// stops it and, after the returned func is called, starts it again on the same port.
-func startTestRedis(t *testing.T) (url string, down func() (up func())) {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not on PATH, and CI is set")
-		}
-		t.Skip("redis-server is not on PATH (apt-get install redis-server)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	url = fmt.Sprintf("redis://127.0.0.1:%d/0", port)
-	var cmd *exec.Cmd
-	var done chan struct{}
-	start := func() {
-		cmd = exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-		require.NoError(t, cmd.Start())
-		done = make(chan struct{})
-		go func(c *exec.Cmd, d chan struct{}) { _ = c.Wait(); close(d) }(cmd, done)
-		opts, _ := redis.ParseURL(url)
-		c := redis.NewClient(opts)
-		defer c.Close()
-		for range 100 {
-			if c.Ping(context.Background()).Err() == nil {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("redis-server did not answer on port %d", port)
-	}
-	stop := func() {
-		_ = cmd.Process.Kill() // this test's own redis-server, by pid
-		<-done
-	}
-	start()
-	t.Cleanup(stop)
-	return url, func() func() {
-		stop()
-		return start
-	}
 }

@@ -7,10 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
+
+	"sourcedesk/internal/testservers"
 )
 
 // stores lists every implementation; each test runs against all of them.
@@ -28,14 +31,20 @@ var stores = []struct {
 		return s
 	}},
 	{"postgres", func(t *testing.T) Store {
-		u := postgresURL(t)
-		db := sql.OpenDB(stdlib.GetConnector(mustPGConfig(t, u)))
+		db, err := sql.Open("pgx", testservers.Postgres(t))
+		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })
 		s, err := NewSQL(context.Background(), db, Postgres)
 		require.NoError(t, err)
 		return s
 	}},
-	{"redis", func(t *testing.T) Store { return NewRedis(redisClient(t), "sd:activity:") }},
+	{"redis", func(t *testing.T) Store {
+		opts, err := redis.ParseURL(testservers.Redis(t))
+		require.NoError(t, err)
+		c := redis.NewClient(opts)
+		t.Cleanup(func() { _ = c.Close() })
+		return NewRedis(c, "sd:activity:")
+	}},
 }
 
 func forEachStore(t *testing.T, f func(t *testing.T, s Store)) {

@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -21,15 +18,8 @@ import (
 
 	"sourcedesk/internal/activity"
 	"sourcedesk/internal/csvcheck"
+	"sourcedesk/internal/testservers"
 )
-
-func activityActions(doc *goquery.Document) []string {
-	var out []string
-	doc.Find(`[data-testid="activity-row"] [data-testid="activity-action"]`).Each(func(_ int, s *goquery.Selection) {
-		out = append(out, strings.TrimSpace(s.Contents().First().Text()))
-	})
-	return out
-}
 
 func TestChangesAreRecorded(t *testing.T) {
 	env := newTestEnv(t, nil)
@@ -159,41 +149,12 @@ func TestActivityPage(t *testing.T) {
 	})
 }
 
-// startRedisServer starts a throwaway redis-server on a loopback port, or skips
-// (fails when CI is set: there it must be installed).
-func startRedisServer(t *testing.T) *redis.Client {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not on PATH, and CI is set")
-		}
-		t.Skip("redis-server is not on PATH; install it to run the replica test")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
-	t.Cleanup(func() { _ = c.Close() })
-	for range 100 {
-		if c.Ping(context.Background()).Err() == nil {
-			return c
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("redis-server did not answer on port %d", port)
-	return nil
-}
-
 func TestTwoReplicasShareTheLogOverRedis(t *testing.T) {
-	rc := startRedisServer(t)
+	opts, err := redis.ParseURL(testservers.NewRedis(t).URL)
+	require.NoError(t, err)
 	// Each replica has its own connection, as two processes would.
 	storeFor := func() activity.Store {
-		c := redis.NewClient(&redis.Options{Addr: rc.Options().Addr})
+		c := redis.NewClient(opts)
 		t.Cleanup(func() { _ = c.Close() })
 		return activity.NewRedis(c, "sd:activity:")
 	}

@@ -16,6 +16,7 @@ import (
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/sandbox"
 	"sourcedesk/internal/session"
+	"sourcedesk/internal/testservers"
 )
 
 // adminIdentity is the sandbox admin's identity id.
@@ -69,7 +70,7 @@ func TestCase01_CSRFCookieAttributes(t *testing.T) {
 }
 
 func TestCase03_LogoutReplayRefusedOnBothReplicas(t *testing.T) {
-	store := "redis://" + startRedisServer(t).Options().Addr
+	store := testservers.NewRedis(t).URL
 	sb, hs := newTestSandbox(t)
 	a := newConsole(t, sb, hs, store, nil)
 	b := newConsole(t, sb, hs, store, nil)
@@ -98,7 +99,7 @@ func TestCase03_LogoutReplayRefusedOnBothReplicas(t *testing.T) {
 }
 
 func TestCase08_KillUserOnEveryReplica(t *testing.T) {
-	store := "redis://" + startRedisServer(t).Options().Addr
+	store := testservers.NewRedis(t).URL
 	sb, hs := newTestSandbox(t)
 	a := newConsole(t, sb, hs, store, nil)
 	b := newConsole(t, sb, hs, store, nil)

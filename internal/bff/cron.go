@@ -12,9 +12,12 @@ import (
 
 // cronQuery is the previewer's input, from the query string.
 type cronQuery struct {
-	Expr  string `query:"expr"`
-	Zone  string `query:"tz"`
-	Count string `query:"n"`
+	Expr string `query:"expr"`
+	// CronExpression is the same, under the name the schedule forms use, so they
+	// can preview their field inline.
+	CronExpression string `query:"cronExpression"`
+	Zone           string `query:"tz"`
+	Count          string `query:"n"`
 }
 
 // cronPreviewJSON is the previewer's answer for scripts (Accept: application/json).
@@ -45,6 +48,9 @@ func bindCron(c echo.Context) (expr, zone string, count int, err error) {
 	zone = strings.TrimSpace(q.Zone)
 	if zone == "" {
 		zone = "UTC"
+	}
+	if q.Expr == "" {
+		q.Expr = q.CronExpression
 	}
 	return q.Expr, zone, count, nil
 }
@@ -90,6 +96,12 @@ func (s *Server) cronPreview(c echo.Context) error {
 	}
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, "/cron?"+c.QueryString())
+	}
+	// The previewer's form updates the address bar to the page's URL (not this
+	// fragment's), so a reload or a shared link shows the same preview. The
+	// schedule forms reuse this endpoint inline and must not move the page.
+	if c.Request().Header.Get("HX-Target") == "cron-result" {
+		c.Response().Header().Set("HX-Push-Url", "/cron?"+c.QueryString())
 	}
 	return s.renderFragment(c, http.StatusOK, templates.CronResult(r))
 }

@@ -104,8 +104,15 @@ func TestCronPageAndPreviewRoutes(t *testing.T) {
 		assert.GreaterOrEqual(t, doc.Find(`[data-testid="cron-preset"]`).Length(), 5)
 	})
 	t.Run("htmx preview is a fragment", func(t *testing.T) {
-		rec := do(t, s, http.MethodGet, "/cron/preview?expr=0+0+12+%3F+*+8&tz=UTC", htmxHeaders)
+		rec := do(t, s, http.MethodGet, "/cron/preview?expr=0+0+12+%3F+*+8&tz=UTC", map[string]string{"HX-Request": "true", "HX-Target": "cron-result"})
 		require.Equal(t, http.StatusOK, rec.Code)
+		assert.Equal(t, "/cron?expr=0+0+12+%3F+*+8&tz=UTC", rec.Header().Get("HX-Push-Url"), "the address bar gets the page's URL")
+		inline := do(t, s, http.MethodGet, "/cron/preview?expr=x", map[string]string{"HX-Request": "true", "HX-Target": "preview-ACCOUNT_AGGREGATION"})
+		assert.Empty(t, inline.Header().Get("HX-Push-Url"), "inline previews in schedule forms leave the address bar alone")
+		form := parse(t, do(t, s, http.MethodGet, "/cron/preview?cronExpression=0+0+3+%3F+*+MON&tz=UTC&n=5",
+			map[string]string{"HX-Request": "true", "HX-Target": "preview-GROUP_AGGREGATION"}).Body)
+		assert.Equal(t, "true", form.Find(`[data-testid="cron-result"]`).AttrOr("data-valid", ""), "the schedule form's field name previews too")
+		assert.Equal(t, 5, form.Find(`[data-testid="cron-next"] tbody tr`).Length())
 		doc := parse(t, rec.Body)
 		assert.Equal(t, 0, doc.Find("title").Length())
 		assert.Contains(t, doc.Find(`[data-testid="cron-error"]`).Text(), "day-of-week")

@@ -26,13 +26,17 @@ func policyURL(sourceID, usage string) string { return policiesURL(sourceID) + "
 // fieldTypes are the types a provisioning policy field may have.
 var fieldTypes = []string{"string", "int", "long", "date", "boolean", "secret"}
 
-// usageParam validates the :usage path parameter against the enum.
-func usageParam(c echo.Context) (string, error) {
-	u := strings.ToUpper(c.Param("usage"))
-	if !slices.Contains(templates.UsageTypes, u) {
-		return "", userErrorf(http.StatusNotFound, "There is no usage type %q.", c.Param("usage"))
+// policyPathParams reads the :id and :usage of a policy's routes: a plausible ISC id
+// and a usage type of the enum (upper-cased), or a 404.
+func policyPathParams(c echo.Context) (id, usage string, err error) {
+	if id, err = pathID(c, "id"); err != nil {
+		return "", "", err
 	}
-	return u, nil
+	usage = strings.ToUpper(c.Param("usage"))
+	if !slices.Contains(templates.UsageTypes, usage) {
+		return "", "", userErrorf(http.StatusNotFound, "There is no usage type %q.", c.Param("usage"))
+	}
+	return id, usage, nil
 }
 
 // policiesTab handles "GET /sources/:id/provisioning": the source's provisioning
@@ -110,11 +114,7 @@ func usageRank(u string) int {
 
 // policyView handles "GET /sources/:id/provisioning/:usage": one policy's fields.
 func (s *Server) policyView(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	usage, err := usageParam(c)
+	id, usage, err := policyPathParams(c)
 	if err != nil {
 		return err
 	}
@@ -287,7 +287,7 @@ func (s *Server) policyCreate(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("create policy: %w", err)
 	}
-	return s.redirect(c, policyURL(id, f.UsageType))
+	return s.goTo(c, policyURL(id, f.UsageType))
 }
 
 // policyReplace handles "PUT /sources/:id/provisioning/:usage": the whole policy from
@@ -363,11 +363,7 @@ func applyJSONPatch(p *api.ProvisioningPolicy, ops []api.JSONPatchOperation) (*a
 // editor and its problems.
 func (s *Server) policyWrite(c echo.Context, field string,
 	write func(ctx context.Context, cl *api.Client, id, usage, text string) ([]string, *api.ProvisioningPolicy, error)) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	usage, err := usageParam(c)
+	id, usage, err := policyPathParams(c)
 	if err != nil {
 		return err
 	}
@@ -378,11 +374,8 @@ func (s *Server) policyWrite(c echo.Context, field string,
 	text := form.Get(field)
 	var problems []string
 	var updated *api.ProvisioningPolicy
-	var src *api.Source
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		src, err = cl.GetSource(ctx, id)
-		return err
+	src, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+		return cl.GetSource(ctx, id)
 	})
 	if err != nil {
 		return err
@@ -413,11 +406,7 @@ func (s *Server) policyWrite(c echo.Context, field string,
 
 // policyDelete handles "DELETE /sources/:id/provisioning/:usage".
 func (s *Server) policyDelete(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	usage, err := usageParam(c)
+	id, usage, err := policyPathParams(c)
 	if err != nil {
 		return err
 	}
@@ -427,7 +416,7 @@ func (s *Server) policyDelete(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("delete policy: %w", err)
 	}
-	return s.redirect(c, policiesURL(id))
+	return s.goTo(c, policiesURL(id))
 }
 
 // policiesBulk handles "POST /sources/:id/provisioning/bulk": every policy at once from

@@ -1,6 +1,7 @@
 package bff
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -91,4 +92,18 @@ const (
 	ctxUser      = "sd.user" // *templates.UserVM, set by the auth middleware
 )
 
-var _ = http.StatusOK
+// goTo sends the user to a console page after an action (a task started, an object
+// created or deleted): htmx requests get HX-Location aimed at #main, so htmx loads the
+// page as a fragment into the kept layout and pushes its URL (it ignores headers on
+// a 3xx); plain requests get a 303.
+func (s *Server) goTo(c echo.Context, path string) error {
+	if c.Request().Header.Get("HX-Request") == "true" {
+		loc, err := json.Marshal(map[string]string{"path": path, "target": "#main"})
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("HX-Location", string(loc))
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, path)
+}

@@ -162,16 +162,19 @@ func (s *Server) schemaCreate(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
-	return s.redirect(c, schemaURL(id, created.ID))
+	return s.goTo(c, schemaURL(id, created.ID))
 }
 
-// redirect sends the browser to u: HX-Redirect for htmx, 303 otherwise.
-func (s *Server) redirect(c echo.Context, u string) error {
-	if c.Request().Header.Get("HX-Request") == "true" {
-		c.Response().Header().Set("HX-Redirect", u)
-		return c.NoContent(http.StatusOK)
+// schemaPathIDs reads the :id and :schemaId of a schema's routes (404 unless both are
+// plausible ISC ids).
+func schemaPathIDs(c echo.Context) (sourceID, schemaID string, err error) {
+	if sourceID, err = pathID(c, "id"); err != nil {
+		return "", "", err
 	}
-	return c.Redirect(http.StatusSeeOther, u)
+	if schemaID, err = pathID(c, "schemaId"); err != nil {
+		return "", "", err
+	}
+	return sourceID, schemaID, nil
 }
 
 // schemaWithContext is a schema and what its view needs around it.
@@ -225,11 +228,7 @@ func schemaVM(sc *schemaWithContext) templates.SchemaVM {
 
 // schemaView handles "GET /sources/:id/schemas/:schemaId": one schema's attributes.
 func (s *Server) schemaView(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	schemaID, err := pathID(c, "schemaId")
+	id, schemaID, err := schemaPathIDs(c)
 	if err != nil {
 		return err
 	}
@@ -259,11 +258,7 @@ func attributeNameProblem(name string) string {
 // JSON Patch and shows it; nothing changes until the patch is applied. Invalid input
 // gets 422 with the form re-rendered in place.
 func (s *Server) schemaPatchPreview(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	schemaID, err := pathID(c, "schemaId")
+	id, schemaID, err := schemaPathIDs(c)
 	if err != nil {
 		return err
 	}
@@ -438,11 +433,7 @@ var allowedSchemaPatchPaths = []string{"/attributes", "/identityAttribute", "/di
 // checked again: allowed operations and members only, it must apply to the current
 // schema, and the result must still follow ISC's rules.
 func (s *Server) schemaPatchApply(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	schemaID, err := pathID(c, "schemaId")
+	id, schemaID, err := schemaPathIDs(c)
 	if err != nil {
 		return err
 	}
@@ -533,11 +524,7 @@ func checkSchemaPatch(sc *schemaWithContext, ops []api.JSONPatchOperation) error
 
 // schemaDelete handles "DELETE /sources/:id/schemas/:schemaId".
 func (s *Server) schemaDelete(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	schemaID, err := pathID(c, "schemaId")
+	id, schemaID, err := schemaPathIDs(c)
 	if err != nil {
 		return err
 	}
@@ -547,5 +534,5 @@ func (s *Server) schemaDelete(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("delete schema: %w", err)
 	}
-	return s.redirect(c, schemasURL(id))
+	return s.goTo(c, schemasURL(id))
 }

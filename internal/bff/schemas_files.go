@@ -41,6 +41,21 @@ func schemaNameParam(c echo.Context) (string, error) {
 	return n, nil
 }
 
+// schemaFileParams reads what every schema file route needs: the source id, the
+// :kind and the optional ?schemaName=.
+func schemaFileParams(c echo.Context) (id, kind, schemaName string, err error) {
+	if id, err = pathID(c, "id"); err != nil {
+		return "", "", "", err
+	}
+	if kind, err = schemaFileKind(c); err != nil {
+		return "", "", "", err
+	}
+	if schemaName, err = schemaNameParam(c); err != nil {
+		return "", "", "", err
+	}
+	return id, kind, schemaName, nil
+}
+
 // safeFilePart keeps letters, digits, dot, dash and underscore, for a download name.
 func safeFilePart(s string) string {
 	out := strings.Map(func(r rune) rune {
@@ -62,15 +77,7 @@ func safeFilePart(s string) string {
 // leading apostrophe where a spreadsheet would run it as a formula (SECURITY.md case 39).
 // Both are attachments with nosniff, so a browser never renders them.
 func (s *Server) schemaFileDownload(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	kind, err := schemaFileKind(c)
-	if err != nil {
-		return err
-	}
-	schemaName, err := schemaNameParam(c)
+	id, kind, schemaName, err := schemaFileParams(c)
 	if err != nil {
 		return err
 	}
@@ -138,15 +145,7 @@ func csvRecords(r io.Reader) iter.Seq2[[]string, error] {
 // schema CSV (small, capped) and shows how it differs from the current schema, with the
 // button that uploads it. Nothing is sent to ISC.
 func (s *Server) schemaFileDiff(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	kind, err := schemaFileKind(c)
-	if err != nil {
-		return err
-	}
-	schemaName, err := schemaNameParam(c)
+	id, kind, schemaName, err := schemaFileParams(c)
 	if err != nil {
 		return err
 	}
@@ -318,15 +317,7 @@ func attrVM(a api.AttributeDefinition) templates.AttributeVM {
 // schemaFileUpload handles "POST /sources/:id/schema-files/:kind": it streams an edited
 // schema CSV to ISC (import-accounts-schema or import-entitlements-schema), once.
 func (s *Server) schemaFileUpload(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	kind, err := schemaFileKind(c)
-	if err != nil {
-		return err
-	}
-	schemaName, err := schemaNameParam(c)
+	id, kind, schemaName, err := schemaFileParams(c)
 	if err != nil {
 		return err
 	}

@@ -225,7 +225,7 @@ func TestSchemaCreateAndDelete(t *testing.T) {
 	t.Run("create", func(t *testing.T) {
 		rec := formPost(env, list, true, url.Values{"name": {"role"}, "nativeObjectType": {"role"}, "identityAttribute": {"id"}, "displayAttribute": {"name"}})
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		schemaURL = rec.Header().Get("HX-Redirect")
+		schemaURL = goneTo(t, rec.Header())
 		assert.True(t, strings.HasPrefix(schemaURL, list+"/"), schemaURL)
 		doc := parse(t, env.do(http.MethodGet, schemaURL, nil, nil).Body)
 		assert.Equal(t, "role", doc.Find(`[data-testid="schema-name"]`).Text())
@@ -236,7 +236,7 @@ func TestSchemaCreateAndDelete(t *testing.T) {
 			rec := env.do(http.MethodDelete, schemaURL, nil, withHX(hx, nil))
 			if hx {
 				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-				assert.Equal(t, list, rec.Header().Get("HX-Redirect"))
+				assert.Equal(t, list, goneTo(t, rec.Header()))
 			} else {
 				assert.Equal(t, http.StatusNotFound, rec.Code, "already deleted")
 			}

@@ -169,11 +169,8 @@ func (s *Server) sourcesList(c echo.Context) error {
 		Sorters:     sourceSorters(q),
 		ForSubadmin: subadminScope(c),
 	}
-	var page api.Page[api.Source]
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		page, err = cl.ListSources(ctx, params)
-		return err
+	page, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (api.Page[api.Source], error) {
+		return cl.ListSources(ctx, params)
 	})
 	if err != nil {
 		return fmt.Errorf("list sources: %w", err)
@@ -365,15 +362,6 @@ func sourceIDParam(c echo.Context) (string, error) {
 func canWrite(c echo.Context) bool {
 	u := currentUserVM(c)
 	return u == nil || !strings.EqualFold(u.UserLevel, "HELPDESK")
-}
-
-// taskURL is the console's page that follows a task, with the way back to the source.
-func taskURL(taskID, sourceID string) string {
-	u := "/tasks/" + url.PathEscape(taskID)
-	if sourceID != "" {
-		u += "?source=" + url.QueryEscape(sourceID)
-	}
-	return u
 }
 
 // sourceRow maps a source to a row of the list.

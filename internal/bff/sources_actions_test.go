@@ -3,7 +3,6 @@ package bff
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -151,11 +150,9 @@ func TestSourceDangerZone(t *testing.T) {
 		rec := env.postForm("/sources/"+sandbox.SeedEmptyDelimitedSourceID+"/delete",
 			url.Values{"confirm_name": {"New Hires CSV"}}, hxTo("source-tab"))
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		var loc struct{ Path, Target string }
-		require.NoError(t, json.Unmarshal([]byte(rec.Header().Get("HX-Location")), &loc))
-		assert.True(t, strings.HasPrefix(loc.Path, "/tasks/"), loc.Path)
-		assert.Contains(t, loc.Path, "?source="+sandbox.SeedEmptyDelimitedSourceID)
-		assert.Equal(t, "#main", loc.Target)
+		task := goneTo(t, rec.Header())
+		assert.True(t, strings.HasPrefix(task, "/tasks/"), task)
+		assert.Contains(t, task, "?source="+sandbox.SeedEmptyDelimitedSourceID)
 		assert.Equal(t, 1, env.sandbox.Calls("deleteSource"))
 		assert.Eventually(t, func() bool {
 			return env.do(http.MethodGet, "/sources/"+sandbox.SeedEmptyDelimitedSourceID, nil, nil).Code == http.StatusNotFound
@@ -164,7 +161,7 @@ func TestSourceDangerZone(t *testing.T) {
 	t.Run("remove accounts", func(t *testing.T) {
 		rec := env.postForm("/sources/"+sandbox.SeedDelimitedSourceID+"/remove-accounts", url.Values{}, htmxHeaders)
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		assert.Contains(t, rec.Header().Get("HX-Location"), "/tasks/")
+		assert.Contains(t, goneTo(t, rec.Header()), "/tasks/")
 		rec = env.postForm("/sources/"+sandbox.SeedAuthoritativeSourceID+"/remove-accounts", url.Values{}, nil)
 		assert.Equal(t, http.StatusSeeOther, rec.Code, "without htmx, a redirect")
 		assert.True(t, strings.HasPrefix(rec.Header().Get("Location"), "/tasks/"))
@@ -200,10 +197,9 @@ func TestSourceCreate(t *testing.T) {
 		rec := env.postForm("/sources", url.Values{"name": {"Test CSV feed"}, "owner_id": {"2c9180857a1b4c2d017a1b4c2d0e0001"},
 			"provision_as_csv": {"true"}, "description": {"made by a test"}}, htmxHeaders)
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		var loc struct{ Path string }
-		require.NoError(t, json.Unmarshal([]byte(rec.Header().Get("HX-Location")), &loc))
-		require.True(t, strings.HasPrefix(loc.Path, "/sources/"))
-		doc := body(t, env.do(http.MethodGet, loc.Path, nil, nil))
+		path := goneTo(t, rec.Header())
+		require.True(t, strings.HasPrefix(path, "/sources/"), path)
+		doc := body(t, env.do(http.MethodGet, path, nil, nil))
 		assert.Equal(t, "Test CSV feed", doc.Find(`[data-testid="source-name"]`).Text())
 		assert.Equal(t, "DelimitedFile", doc.Find(`[data-testid="source-type"]`).Text())
 	})
@@ -261,7 +257,7 @@ func TestSourceSettingsTabs(t *testing.T) {
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		rec = env.postForm(base+"/attribute-sync/run", url.Values{}, htmxHeaders)
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		assert.Contains(t, rec.Header().Get("HX-Location"), "/tasks/")
+		assert.Contains(t, goneTo(t, rec.Header()), "/tasks/")
 	})
 	t.Run("password policies", func(t *testing.T) {
 		rec := env.postForm(base+"/password-policies", url.Values{"rows": {"1"}, "policy_0": {"2c91808e7d976f3b017d9f5ceae440c8"},

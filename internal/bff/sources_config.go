@@ -374,11 +374,8 @@ func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
 			"Review the changes against the current source below, then apply again."
 		return s.renderSourceTabFor(c, http.StatusConflict, src, "configuration", templates.SourceConfig(vm))
 	}
-	var updated *api.Source
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		updated, err = cl.UpdateSource(ctx, id, ops)
-		return err
+	updated, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+		return cl.UpdateSource(ctx, id, ops)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		review()
@@ -424,11 +421,8 @@ func (s *Server) sourceReplace(c echo.Context) error {
 	}
 	next.ID, next.Type, next.Connector, next.ConnectorClass = src.ID, src.Type, src.Connector, src.ConnectorClass
 	next.Authoritative, next.PasswordPolicies = src.Authoritative, src.PasswordPolicies
-	var updated *api.Source
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		updated, err = cl.PutSource(ctx, id, &next)
-		return err
+	updated, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+		return cl.PutSource(ctx, id, &next)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		return fail("ISC refused the source: " + strings.Join(msgs, " "))

@@ -29,10 +29,7 @@ func (s *Server) sourceDangerData(c echo.Context, id string) (*api.Source, templ
 		})
 		g.Go(func() error {
 			conns, cErr = cl.GetSourceConnections(gctx, id)
-			if api.IsUnauthorized(cErr) {
-				return cErr
-			}
-			return nil
+			return signInLost(cErr)
 		})
 		return g.Wait()
 	})

@@ -44,11 +44,8 @@ func (s *Server) renderSourceTabStatus(c echo.Context, status int, sourceID, tab
 	if isSourceTabRequest(c) {
 		return s.renderFragment(c, status, templates.SourceTabFragment(sourceID, tab, body))
 	}
-	var src *api.Source
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		src, err = cl.GetSource(ctx, sourceID)
-		return err
+	src, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+		return cl.GetSource(ctx, sourceID)
 	})
 	if err != nil {
 		return fmt.Errorf("get source %s for the page: %w", sourceID, err)
@@ -87,11 +84,8 @@ func sourceSummary(src *api.Source) templates.SourceSummaryVM {
 
 // getSource fetches one source for a handler.
 func (s *Server) getSource(c echo.Context, id string) (*api.Source, error) {
-	var src *api.Source
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		src, err = cl.GetSource(ctx, id)
-		return err
+	src, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+		return cl.GetSource(ctx, id)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("get source %s: %w", id, err)
@@ -124,17 +118,11 @@ func (s *Server) sourceOverview(c echo.Context) error {
 		// in place, unless the sign-in itself is gone.
 		g.Go(func() error {
 			health, hErr = cl.GetSourceHealth(gctx, id)
-			if api.IsUnauthorized(hErr) {
-				return hErr
-			}
-			return nil
+			return signInLost(hErr)
 		})
 		g.Go(func() error {
 			conns, cErr = cl.GetSourceConnections(gctx, id)
-			if api.IsUnauthorized(cErr) {
-				return cErr
-			}
-			return nil
+			return signInLost(cErr)
 		})
 		return g.Wait()
 	})
@@ -300,6 +288,15 @@ func prettyJSON(v any) string {
 	return string(b)
 }
 
+// signInLost is what an optional part of a page (health, connections) returns to its
+// errgroup: only a lost sign-in stops the page; any other failure is shown in place.
+func signInLost(err error) error {
+	if api.IsUnauthorized(err) {
+		return err
+	}
+	return nil
+}
+
 func orNone(s string) string {
 	if s == "" {
 		return "none"
@@ -312,19 +309,4 @@ func yesNo(b bool) string {
 		return "Yes"
 	}
 	return "No"
-}
-
-// goTo sends the user to a console page after an action: htmx requests get
-// HX-Location (htmx loads the page into #main and pushes its URL; it ignores headers
-// on a 3xx), plain requests a 303.
-func (s *Server) goTo(c echo.Context, path string) error {
-	if c.Request().Header.Get("HX-Request") == "true" {
-		loc, err := json.Marshal(map[string]string{"path": path, "target": "#main"})
-		if err != nil {
-			return err
-		}
-		c.Response().Header().Set("HX-Location", string(loc))
-		return c.NoContent(http.StatusOK)
-	}
-	return c.Redirect(http.StatusSeeOther, path)
 }

@@ -54,11 +54,8 @@ func correlationVM(id string, cfg *api.CorrelationConfig) templates.CorrelationV
 }
 
 func (s *Server) getCorrelation(c echo.Context, id string) (*api.CorrelationConfig, error) {
-	var cfg *api.CorrelationConfig
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		cfg, err = cl.GetCorrelationConfig(ctx, id)
-		return err
+	cfg, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.CorrelationConfig, error) {
+		return cl.GetCorrelationConfig(ctx, id)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("get correlation config of %s: %w", id, err)
@@ -134,11 +131,8 @@ func (s *Server) sourceCorrelationSave(c echo.Context) error {
 		vm.FormError = "Some rows need attention; nothing was saved."
 		return s.renderSourceTabStatus(c, http.StatusUnprocessableEntity, id, "correlation", templates.SourceCorrelation(vm))
 	}
-	var saved *api.CorrelationConfig
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		saved, err = cl.PutCorrelationConfig(ctx, id, &next)
-		return err
+	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.CorrelationConfig, error) {
+		return cl.PutCorrelationConfig(ctx, id, &next)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		vm.FormError = "ISC refused the correlation: " + strings.Join(msgs, " ")
@@ -167,11 +161,8 @@ func attrSyncVM(id string, cfg *api.AttrSyncSourceConfig) templates.AttrSyncVM {
 }
 
 func (s *Server) getAttrSync(c echo.Context, id string) (*api.AttrSyncSourceConfig, error) {
-	var cfg *api.AttrSyncSourceConfig
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		cfg, err = cl.GetSourceAttrSyncConfig(ctx, id)
-		return err
+	cfg, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.AttrSyncSourceConfig, error) {
+		return cl.GetSourceAttrSyncConfig(ctx, id)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("get attribute sync config of %s: %w", id, err)
@@ -216,11 +207,8 @@ func (s *Server) sourceAttrSyncSave(c echo.Context) error {
 		}
 		cfg.Attributes[i].Enabled = on
 	}
-	var saved *api.AttrSyncSourceConfig
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		saved, err = cl.PutSourceAttrSyncConfig(ctx, id, cfg)
-		return err
+	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.AttrSyncSourceConfig, error) {
+		return cl.PutSourceAttrSyncConfig(ctx, id, cfg)
 	})
 	if err != nil {
 		return fmt.Errorf("save attribute sync config of %s: %w", id, err)
@@ -311,11 +299,8 @@ func (s *Server) sourceChangeDetectionSave(c echo.Context) error {
 		}
 		cfg.Operations = append(cfg.Operations, op)
 	}
-	var saved *api.NativeChangeDetectionConfig
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		saved, err = cl.PutNativeChangeDetectionConfig(ctx, id, cfg)
-		return err
+	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.NativeChangeDetectionConfig, error) {
+		return cl.PutNativeChangeDetectionConfig(ctx, id, cfg)
 	})
 	if err != nil {
 		return fmt.Errorf("save change detection config of %s: %w", id, err)
@@ -381,11 +366,8 @@ func entReqVM(id string, cfg *api.SourceEntitlementRequestConfig) templates.Enti
 }
 
 func (s *Server) getEntReq(c echo.Context, id string) (*api.SourceEntitlementRequestConfig, error) {
-	var cfg *api.SourceEntitlementRequestConfig
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		cfg, err = cl.GetSourceEntitlementRequestConfig(ctx, id)
-		return err
+	cfg, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.SourceEntitlementRequestConfig, error) {
+		return cl.GetSourceEntitlementRequestConfig(ctx, id)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("get entitlement request config of %s: %w", id, err)
@@ -493,11 +475,8 @@ func (s *Server) sourceEntitlementRequestsSave(c echo.Context) error {
 	}
 	rr.ApprovalSchemes = revoke
 	next.RevocationRequestConfig = &rr
-	var saved *api.SourceEntitlementRequestConfig
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		saved, err = cl.UpdateSourceEntitlementRequestConfig(ctx, id, &next)
-		return err
+	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.SourceEntitlementRequestConfig, error) {
+		return cl.UpdateSourceEntitlementRequestConfig(ctx, id, &next)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		vm.Errors["form"] = "ISC refused the configuration: " + strings.Join(msgs, " ")
@@ -614,11 +593,8 @@ func (s *Server) sourcePasswordPoliciesSave(c echo.Context) error {
 	if holders == nil {
 		holders = []api.PasswordPolicyHolder{}
 	}
-	var saved []api.PasswordPolicyHolder
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		saved, err = cl.UpdatePasswordPolicyHolders(ctx, id, holders)
-		return err
+	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) ([]api.PasswordPolicyHolder, error) {
+		return cl.UpdatePasswordPolicyHolders(ctx, id, holders)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		vm.Errors["form"] = "ISC refused the password policies: " + strings.Join(msgs, " ")

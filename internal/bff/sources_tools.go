@@ -51,11 +51,8 @@ func (s *Server) sourceTool(label string, call func(cl *api.Client, ctx context.
 		if err != nil {
 			return err
 		}
-		var res *api.StatusResponse
-		err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-			var err error
-			res, err = call(cl, ctx, id)
-			return err
+		res, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.StatusResponse, error) {
+			return call(cl, ctx, id)
 		})
 		if err != nil {
 			return fmt.Errorf("%s on %s: %w", label, id, err)
@@ -122,11 +119,8 @@ func (s *Server) sourcePeek(c echo.Context) error {
 	if len(p.Errors) > 0 {
 		return s.renderFragment(c, http.StatusUnprocessableEntity, templates.PeekForm(id, p))
 	}
-	var res *api.ResourceObjectsResponse
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		res, err = cl.SearchResourceObjects(ctx, id, req)
-		return err
+	res, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.ResourceObjectsResponse, error) {
+		return cl.SearchResourceObjects(ctx, id, req)
 	})
 	if err != nil {
 		return fmt.Errorf("peek resource objects on %s: %w", id, err)

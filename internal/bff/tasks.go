@@ -49,11 +49,8 @@ func (s *Server) taskPage(c echo.Context) error {
 	if sourceID != "" && !iscIDPattern.MatchString(sourceID) {
 		sourceID = ""
 	}
-	var ts *api.TaskStatus
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		ts, err = cl.GetTaskStatus(ctx, id)
-		return err
+	ts, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.TaskStatus, error) {
+		return cl.GetTaskStatus(ctx, id)
 	})
 	if err != nil {
 		return err
@@ -78,8 +75,9 @@ func nextPollDelay(prev string) int {
 	return min(n*2, pollMax)
 }
 
-// taskPanelURL is the task panel's address; sourceID may be "" (no link back).
-func taskPanelURL(taskID, sourceID string) string {
+// taskURL is the task panel's address (the console's page that follows a task), with
+// the way back to the source; sourceID may be "" (no link back).
+func taskURL(taskID, sourceID string) string {
 	u := "/tasks/" + url.PathEscape(taskID)
 	if sourceID != "" {
 		u += "?source=" + url.QueryEscape(sourceID)
@@ -116,7 +114,7 @@ func taskVM(ts *api.TaskStatus, sourceID string, wait int) templates.TaskVM {
 	} else {
 		vm.State = "running"
 		vm.PollDelay = wait
-		vm.PollURL = taskPanelURL(ts.ID, sourceID)
+		vm.PollURL = taskURL(ts.ID, sourceID)
 		if strings.Contains(vm.PollURL, "?") {
 			vm.PollURL += "&wait=" + strconv.Itoa(wait)
 		} else {

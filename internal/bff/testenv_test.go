@@ -2,6 +2,7 @@ package bff
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -252,4 +253,18 @@ func (t sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Header[k] = vs
 	}
 	return t.base.RoundTrip(req)
+}
+
+// goneTo is where a response sends the user after an action (goTo): for htmx the
+// path in HX-Location, which must aim at #main, else the Location of the 303.
+func goneTo(t *testing.T, h http.Header) string {
+	t.Helper()
+	hxLoc := h.Get("HX-Location")
+	if hxLoc == "" {
+		return h.Get("Location")
+	}
+	var loc struct{ Path, Target string }
+	require.NoError(t, json.Unmarshal([]byte(hxLoc), &loc), hxLoc)
+	require.Equal(t, "#main", loc.Target, "HX-Location keeps the layout and replaces #main")
+	return loc.Path
 }

@@ -161,32 +161,51 @@ func (s *Server) importTab(c echo.Context) error {
 	return s.renderSourceTabBody(c, http.StatusOK, info.src, "import", templates.ImportTab(vm))
 }
 
+// importRequest is what both import routes read before they differ.
+type importRequest struct {
+	id   string
+	kind uploadKind
+	info *sourceForUpload
+	us   *uploadStream // nil when the request has no multipart body
+	f    *uploadFile   // the first file; nil when none was sent
+}
+
+// readImport reads an import request up to its first file: the source (404 when the
+// id or kind is not one), its schema, and the upload stream.
+func (s *Server) readImport(c echo.Context) (*importRequest, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	kind, ok := findUploadKind(c.Param("kind"))
+	if !ok {
+		return nil, echo.ErrNotFound
+	}
+	info, err := s.loadSourceForUpload(c, id, kind.schemaGroup)
+	if err != nil {
+		return nil, err
+	}
+	r := &importRequest{id: id, kind: kind, info: info}
+	if r.us, err = s.openUpload(c); err != nil {
+		return nil, err
+	}
+	if r.us != nil {
+		if r.f, err = r.us.nextFile(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
 // importPreflight handles "POST /sources/:id/import/:kind/preflight": it streams the
 // uploaded file through csvcheck against the schema and answers with the report.
 // Nothing is stored and nothing is sent to ISC.
 func (s *Server) importPreflight(c echo.Context) error {
-	id, err := pathID(c, "id")
+	r, err := s.readImport(c)
 	if err != nil {
 		return err
 	}
-	kind, ok := findUploadKind(c.Param("kind"))
-	if !ok {
-		return echo.ErrNotFound
-	}
-	info, err := s.loadSourceForUpload(c, id, kind.schemaGroup)
-	if err != nil {
-		return err
-	}
-	us, err := s.openUpload(c)
-	if err != nil {
-		return err
-	}
-	var f *uploadFile
-	if us != nil {
-		if f, err = us.nextFile(); err != nil {
-			return err
-		}
-	}
+	id, kind, info, f := r.id, r.kind, r.info, r.f
 	if f == nil {
 		return userErrorf(http.StatusUnprocessableEntity, "Choose a file to check.")
 	}
@@ -276,28 +295,11 @@ func csvPreview(head []byte, delim rune, rows int) templates.PreviewVM {
 // or on disk; the upload is never retried; if the browser goes away, the upstream
 // request is cancelled before its body completes, so ISC starts nothing.
 func (s *Server) importUpload(c echo.Context) error {
-	id, err := pathID(c, "id")
+	r, err := s.readImport(c)
 	if err != nil {
 		return err
 	}
-	kind, ok := findUploadKind(c.Param("kind"))
-	if !ok {
-		return echo.ErrNotFound
-	}
-	info, err := s.loadSourceForUpload(c, id, kind.schemaGroup)
-	if err != nil {
-		return err
-	}
-	us, err := s.openUpload(c)
-	if err != nil {
-		return err
-	}
-	var f *uploadFile
-	if us != nil {
-		if f, err = us.nextFile(); err != nil {
-			return err
-		}
-	}
+	id, kind, info, us, f := r.id, r.kind, r.info, r.us, r.f
 	if f == nil && (info.head.Delimited || !kind.fileOptional) {
 		return userErrorf(http.StatusUnprocessableEntity, "Choose a CSV file to upload.")
 	}
@@ -412,16 +414,11 @@ func outcomeUnknown(err error) error {
 		"Check the source's task status (its recent aggregations) before you try again; the console does not repeat it on its own."}
 }
 
-// toTask sends the browser to the task panel: HX-Redirect for htmx (never a 3xx),
-// 303 otherwise.
+// toTask sends the browser to the task panel (goTo), once ISC's answer has given a
+// task id that can go into the URL.
 func (s *Server) toTask(c echo.Context, taskID, sourceID string) error {
 	if !iscIDPattern.MatchString(taskID) {
 		return fmt.Errorf("ISC answered without a usable task id (%q)", taskID)
 	}
-	u := taskPanelURL(taskID, sourceID)
-	if c.Request().Header.Get("HX-Request") == "true" {
-		c.Response().Header().Set("HX-Redirect", u)
-		return c.NoContent(http.StatusOK)
-	}
-	return c.Redirect(http.StatusSeeOther, u)
+	return s.goTo(c, taskURL(taskID, sourceID))
 }

@@ -167,14 +167,14 @@ func TestUploadAccountsToTaskSuccess(t *testing.T) {
 			src := sandbox.SeedEmptyDelimitedSourceID
 			rec := env.upload("/sources/"+src+"/import/accounts", hx,
 				[][2]string{{"disableOptimization", "true"}}, "people.csv", []byte(goodCSV))
-			var taskURL string
 			if hx {
 				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-				taskURL = rec.Header().Get("HX-Redirect")
+				assert.Empty(t, rec.Header().Get("Location"))
 			} else {
 				require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
-				taskURL = rec.Header().Get("Location")
+				assert.Empty(t, rec.Header().Get("HX-Location"))
 			}
+			taskURL := goneTo(t, rec.Header())
 			require.True(t, strings.HasPrefix(taskURL, "/tasks/"), taskURL)
 			assert.Contains(t, taskURL, "?source="+src)
 			assert.Equal(t, 1, env.sandbox.Calls("importAccounts"))
@@ -186,6 +186,12 @@ func TestUploadAccountsToTaskSuccess(t *testing.T) {
 			assert.Equal(t, 1, doc.Find("html head title").Length())
 			panel := doc.Find(`[data-testid="task-panel"]`)
 			require.Equal(t, 1, panel.Length())
+			// As htmx loads it after the upload (HX-Location into #main): the page
+			// without a second layout, focus going to its heading.
+			frag := parse(t, env.do(http.MethodGet, taskURL, nil, map[string]string{"HX-Request": "true", "HX-Target": "main"}).Body)
+			assert.Equal(t, 0, frag.Find("html head title").Length(), "a fragment for #main")
+			assert.Equal(t, 1, frag.Find(`[data-testid="task-page"] [data-testid="task-panel"]`).Length())
+			assert.Equal(t, "Task", frag.Find(`[data-testid="task-page"] h1[data-autofocus]`).Text())
 
 			final := env.waitTask(taskURL)
 			assert.Contains(t, final.Header().Values("Vary"), "HX-Request")
@@ -206,7 +212,7 @@ func TestTaskPanelBacksOff(t *testing.T) {
 	env := newTestEnv(t, nil)
 	rec := env.upload("/sources/"+sandbox.SeedEmptyDelimitedSourceID+"/import/accounts", true, nil, "p.csv", []byte(goodCSV))
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	taskURL := rec.Header().Get("HX-Redirect")
+	taskURL := goneTo(t, rec.Header())
 	for _, tc := range []struct {
 		wait     string
 		wantNext string
@@ -247,11 +253,12 @@ func TestAggregateNowWithoutFile(t *testing.T) {
 				withHX(hx, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}))
 			if hx {
 				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-				assert.Contains(t, rec.Header().Get("HX-Redirect"), "/tasks/")
 			} else {
 				require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 			}
-			env.waitTask(rec.Header().Get("HX-Redirect") + rec.Header().Get("Location"))
+			task := goneTo(t, rec.Header())
+			assert.True(t, strings.HasPrefix(task, "/tasks/"), task)
+			env.waitTask(task)
 		})
 	}
 }

@@ -102,3 +102,15 @@ func iscSays(ae *api.Error, fallback string) string {
 	}
 	return "ISC says: " + strings.Join(ae.Messages, " ")
 }
+
+// fetchAPI is callAPI for a call that returns a value: it runs call (again after a
+// 401, as callAPI does) and returns what the last run returned.
+func fetchAPI[T any](s *Server, c echo.Context, call func(ctx context.Context, cl *api.Client) (T, error)) (T, error) {
+	var out T
+	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		out, err = call(ctx, cl)
+		return err
+	})
+	return out, err
+}

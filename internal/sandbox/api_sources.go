@@ -227,13 +227,7 @@ func contains(list []string, v string) bool {
 
 // getSource handles "GET /sources/{id}".
 func (s *Sandbox) getSource(c *call) (int, any, error) {
-	src, err := s.source(c, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return http.StatusOK, clone(src.obj), nil
+	return s.getPart(c, func(src *sourceRec) any { return src.obj })
 }
 
 // createSource handles "POST /sources".

@@ -55,25 +55,18 @@ func validatePolicy(p map[string]any) error {
 	return nil
 }
 
-func sortedPolicies(src *sourceRec) []any {
-	out := []any{}
-	for _, u := range usageTypes {
-		if p, ok := src.policies[u]; ok {
-			out = append(out, p)
-		}
-	}
-	return out
+// policyKind describes provisioning policies for the keyed-collection handlers.
+var policyKind = keyedKind{
+	items:    func(src *sourceRec) map[string]map[string]any { return src.policies },
+	order:    usageTypes,
+	keyField: "usageType",
+	validate: validatePolicy,
+	notFound: func(u string) error { return notFound("No provisioning policy with usageType %s on this source.", u) },
 }
 
 // listProvisioningPolicies handles "GET /sources/{sourceId}/provisioning-policies".
 func (s *Sandbox) listProvisioningPolicies(c *call) (int, any, error) {
-	src, err := s.source(c, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return http.StatusOK, clone(sortedPolicies(src)), nil
+	return s.listKeyed(c, policyKind)
 }
 
 // createProvisioningPolicy handles "POST /sources/{sourceId}/provisioning-policies".
@@ -105,17 +98,7 @@ func (s *Sandbox) createProvisioningPolicy(c *call) (int, any, error) {
 
 // getProvisioningPolicy handles "GET /sources/{sourceId}/provisioning-policies/{usageType}".
 func (s *Sandbox) getProvisioningPolicy(c *call) (int, any, error) {
-	src, u, err := s.policyTarget(c, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := src.policies[u]
-	if !ok {
-		return 0, nil, notFound("No provisioning policy with usageType %s on this source.", u)
-	}
-	return http.StatusOK, clone(p), nil
+	return s.getKeyed(c, s.policyTarget, policyKind)
 }
 
 func (s *Sandbox) policyTarget(c *call, write bool) (*sourceRec, string, error) {
@@ -147,7 +130,7 @@ func (s *Sandbox) putProvisioningPolicy(c *call) (int, any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := src.policies[u]; !ok {
-		return 0, nil, notFound("No provisioning policy with usageType %s on this source.", u)
+		return 0, nil, policyKind.notFound(u)
 	}
 	src.policies[u] = p
 	return http.StatusOK, clone(p), nil
@@ -155,47 +138,12 @@ func (s *Sandbox) putProvisioningPolicy(c *call) (int, any, error) {
 
 // updateProvisioningPolicy handles "PATCH /sources/{sourceId}/provisioning-policies/{usageType}".
 func (s *Sandbox) updateProvisioningPolicy(c *call) (int, any, error) {
-	src, u, err := s.policyTarget(c, true)
-	if err != nil {
-		return 0, nil, err
-	}
-	patch, err := readPatch(c.r)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old, ok := src.policies[u]
-	if !ok {
-		return 0, nil, notFound("No provisioning policy with usageType %s on this source.", u)
-	}
-	p, err := applyPatch(old, patch)
-	if err != nil {
-		return 0, nil, err
-	}
-	if p["usageType"] != u {
-		return 0, nil, badRequest("usageType is immutable and cannot be changed")
-	}
-	if err := validatePolicy(p); err != nil {
-		return 0, nil, err
-	}
-	src.policies[u] = p
-	return http.StatusOK, clone(p), nil
+	return s.patchKeyed(c, s.policyTarget, policyKind)
 }
 
 // deleteProvisioningPolicy handles "DELETE /sources/{sourceId}/provisioning-policies/{usageType}".
 func (s *Sandbox) deleteProvisioningPolicy(c *call) (int, any, error) {
-	src, u, err := s.policyTarget(c, true)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := src.policies[u]; !ok {
-		return 0, nil, notFound("No provisioning policy with usageType %s on this source.", u)
-	}
-	delete(src.policies, u)
-	return http.StatusNoContent, nil, nil
+	return s.deleteKeyed(c, s.policyTarget, policyKind)
 }
 
 // bulkUpdateProvisioningPolicies handles "POST /sources/{sourceId}/provisioning-policies/bulk-update".
@@ -458,6 +406,15 @@ func validateSchedule(sc map[string]any) error {
 	return nil
 }
 
+// scheduleKind describes schedules for the keyed-collection handlers.
+var scheduleKind = keyedKind{
+	items:    func(src *sourceRec) map[string]map[string]any { return src.schedules },
+	order:    scheduleTypes,
+	keyField: "type",
+	validate: validateSchedule,
+	notFound: func(t string) error { return notFound("No %s schedule on this source.", t) },
+}
+
 func (s *Sandbox) scheduleTarget(c *call, write bool) (*sourceRec, string, error) {
 	src, err := s.source(c, write)
 	if err != nil {
@@ -472,19 +429,7 @@ func (s *Sandbox) scheduleTarget(c *call, write bool) (*sourceRec, string, error
 
 // getSourceSchedules handles "GET /sources/{sourceId}/schedules".
 func (s *Sandbox) getSourceSchedules(c *call) (int, any, error) {
-	src, err := s.source(c, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := []any{}
-	for _, t := range scheduleTypes {
-		if sc, ok := src.schedules[t]; ok {
-			out = append(out, sc)
-		}
-	}
-	return http.StatusOK, clone(out), nil
+	return s.listKeyed(c, scheduleKind)
 }
 
 // createSourceSchedule handles "POST /sources/{sourceId}/schedules".
@@ -512,62 +457,17 @@ func (s *Sandbox) createSourceSchedule(c *call) (int, any, error) {
 
 // getSourceSchedule handles "GET /sources/{sourceId}/schedules/{scheduleType}".
 func (s *Sandbox) getSourceSchedule(c *call) (int, any, error) {
-	src, t, err := s.scheduleTarget(c, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, ok := src.schedules[t]
-	if !ok {
-		return 0, nil, notFound("No %s schedule on this source.", t)
-	}
-	return http.StatusOK, clone(sc), nil
+	return s.getKeyed(c, s.scheduleTarget, scheduleKind)
 }
 
 // updateSourceSchedule handles "PATCH /sources/{sourceId}/schedules/{scheduleType}".
 func (s *Sandbox) updateSourceSchedule(c *call) (int, any, error) {
-	src, t, err := s.scheduleTarget(c, true)
-	if err != nil {
-		return 0, nil, err
-	}
-	patch, err := readPatch(c.r)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old, ok := src.schedules[t]
-	if !ok {
-		return 0, nil, notFound("No %s schedule on this source.", t)
-	}
-	sc, err := applyPatch(old, patch)
-	if err != nil {
-		return 0, nil, err
-	}
-	if sc["type"] != t {
-		return 0, nil, badRequest("type is immutable and cannot be changed")
-	}
-	if err := validateSchedule(sc); err != nil {
-		return 0, nil, err
-	}
-	src.schedules[t] = sc
-	return http.StatusOK, clone(sc), nil
+	return s.patchKeyed(c, s.scheduleTarget, scheduleKind)
 }
 
 // deleteSourceSchedule handles "DELETE /sources/{sourceId}/schedules/{scheduleType}".
 func (s *Sandbox) deleteSourceSchedule(c *call) (int, any, error) {
-	src, t, err := s.scheduleTarget(c, true)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := src.schedules[t]; !ok {
-		return 0, nil, notFound("No %s schedule on this source.", t)
-	}
-	delete(src.schedules, t)
-	return http.StatusNoContent, nil, nil
+	return s.deleteKeyed(c, s.scheduleTarget, scheduleKind)
 }
 
 // getSourceHealth handles "GET /sources/{sourceId}/source-health".
@@ -588,13 +488,7 @@ func (s *Sandbox) getSourceHealth(c *call) (int, any, error) {
 
 // getSourceConnections handles "GET /sources/{sourceId}/connections".
 func (s *Sandbox) getSourceConnections(c *call) (int, any, error) {
-	src, err := s.source(c, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return http.StatusOK, clone(src.connections), nil
+	return s.getPart(c, func(src *sourceRec) any { return src.connections })
 }
 
 // getCorrelationConfig handles "GET /sources/{id}/correlation-config".
@@ -623,6 +517,101 @@ func (s *Sandbox) putCorrelationConfig(c *call) (int, any, error) {
 		src.correlation = v
 		return nil
 	})
+}
+
+// keyedKind describes a source's sub-resources that ISC keys by a type name, at most
+// one per type (provisioning policies by usageType, schedules by type): their list,
+// GET, PATCH and DELETE handlers differ only in these parts.
+type keyedKind struct {
+	items    func(*sourceRec) map[string]map[string]any
+	order    []string // every key, in the order lists show them
+	keyField string   // the body field that holds the key; a PATCH may not change it
+	validate func(map[string]any) error
+	notFound func(key string) error
+}
+
+// keyedTarget reads a keyed sub-resource's path: the source and the checked key.
+type keyedTarget func(c *call, write bool) (*sourceRec, string, error)
+
+// listKeyed serves every item of the collection, in k.order.
+func (s *Sandbox) listKeyed(c *call, k keyedKind) (int, any, error) {
+	src, err := s.source(c, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items := k.items(src)
+	out := []any{}
+	for _, key := range k.order {
+		if v, ok := items[key]; ok {
+			out = append(out, v)
+		}
+	}
+	return http.StatusOK, clone(out), nil
+}
+
+// getKeyed serves one item of the collection.
+func (s *Sandbox) getKeyed(c *call, at keyedTarget, k keyedKind) (int, any, error) {
+	src, key, err := at(c, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := k.items(src)[key]
+	if !ok {
+		return 0, nil, k.notFound(key)
+	}
+	return http.StatusOK, clone(v), nil
+}
+
+// patchKeyed applies a JSON Patch to one item; the result keeps its key and passes
+// k.validate, or nothing changes.
+func (s *Sandbox) patchKeyed(c *call, at keyedTarget, k keyedKind) (int, any, error) {
+	src, key, err := at(c, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	patch, err := readPatch(c.r)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items := k.items(src)
+	old, ok := items[key]
+	if !ok {
+		return 0, nil, k.notFound(key)
+	}
+	v, err := applyPatch(old, patch)
+	if err != nil {
+		return 0, nil, err
+	}
+	if v[k.keyField] != key {
+		return 0, nil, badRequest("%s is immutable and cannot be changed", k.keyField)
+	}
+	if err := k.validate(v); err != nil {
+		return 0, nil, err
+	}
+	items[key] = v
+	return http.StatusOK, clone(v), nil
+}
+
+// deleteKeyed removes one item.
+func (s *Sandbox) deleteKeyed(c *call, at keyedTarget, k keyedKind) (int, any, error) {
+	src, key, err := at(c, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items := k.items(src)
+	if _, ok := items[key]; !ok {
+		return 0, nil, k.notFound(key)
+	}
+	delete(items, key)
+	return http.StatusNoContent, nil, nil
 }
 
 // getPart serves a JSON sub-object of a source.

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/testservers"
 )
 
 // BenchmarkSignedInRequest measures what the session layer adds to one request of a
@@ -26,7 +27,7 @@ func BenchmarkSignedInRequest(b *testing.B) {
 	stores := map[string]func(b *testing.B) string{
 		"memory": func(*testing.B) string { return "memory" },
 		"file":   func(b *testing.B) string { return "file:" + filepath.Join(b.TempDir(), "s.db") },
-		"redis":  func(b *testing.B) string { return redisURL(b) },
+		"redis":  func(b *testing.B) string { return testservers.Redis(b) },
 	}
 	b.Run("baseline-no-session", func(b *testing.B) {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })

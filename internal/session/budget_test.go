@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"sourcedesk/internal/testservers"
 )
 
 func newBudgetManager(t *testing.T, store string, clock *fakeClock) *Manager {
@@ -42,7 +44,7 @@ func TestRateBudgetSharedAcrossReplicas(t *testing.T) {
 			clock := newFakeClock()
 			store := "memory"
 			if kind.store == "redis" {
-				store = redisURL(t)
+				store = testservers.Redis(t)
 			}
 			a := newBudgetManager(t, store, clock)
 			b := a
@@ -95,7 +97,7 @@ func TestRateBudgetNeverExceedsLimitInAnyWindow(t *testing.T) {
 }
 
 func TestStoreDownFailsClosed(t *testing.T) {
-	m, err := New(context.Background(), Config{Store: redisURL(t), Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+	m, err := New(context.Background(), Config{Store: testservers.Redis(t), Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
 	require.NoError(t, err)
 	require.NoError(t, m.b.Close()) // the connection is gone
 	assert.Error(t, m.Ready(context.Background()))

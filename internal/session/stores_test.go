@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/testservers"
 )
 
 // storeKinds names every Config.Store kind with a function giving a fresh one.
@@ -27,8 +28,8 @@ func storeKinds() []struct {
 	}{
 		{"memory", func(*testing.T) string { return "memory" }},
 		{"file", func(t *testing.T) string { return "file:" + filepath.Join(t.TempDir(), "sessions.db") }},
-		{"redis", func(t *testing.T) string { return redisURL(t) }},
-		{"postgres", func(t *testing.T) string { return postgresURL(t) }},
+		{"redis", func(t *testing.T) string { return testservers.Redis(t) }},
+		{"postgres", func(t *testing.T) string { return testservers.Postgres(t) }},
 	}
 }
 
@@ -178,7 +179,7 @@ func TestFileStoreSurvivesRestartAndKeyRotation(t *testing.T) {
 }
 
 func TestRedisKeysAreHashed_Case05_Case07(t *testing.T) {
-	dsn := redisURL(t)
+	dsn := testservers.Redis(t)
 	e := newEnv(t, envOpts{store: dsn})
 	code, pat := e.browser(), e.browser()
 	code.login("admin", "/")
@@ -223,7 +224,7 @@ func TestRedisKeysAreHashed_Case05_Case07(t *testing.T) {
 }
 
 func TestCase23_TwoReplicasOneRefresh(t *testing.T) {
-	e := newEnv(t, envOpts{store: redisURL(t), replicas: 2})
+	e := newEnv(t, envOpts{store: testservers.Redis(t), replicas: 2})
 	b := e.browser()
 	b.login("admin", "/")
 	require.Equal(t, http.StatusOK, b.me(1), "replica 2 knows the session")
@@ -249,7 +250,7 @@ func TestCase23_TwoReplicasOneRefresh(t *testing.T) {
 }
 
 func TestTwoReplicasLogoutAndKill_Case03_Case08(t *testing.T) {
-	e := newEnv(t, envOpts{store: redisURL(t), replicas: 2})
+	e := newEnv(t, envOpts{store: testservers.Redis(t), replicas: 2})
 	b := e.browser()
 	b.login("admin", "/")
 	old := b.sessionCookie()

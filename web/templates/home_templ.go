@@ -51,7 +51,7 @@ func Home(h HomeVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if h.DemoMode {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p class=\"sd-muted\" data-testid=\"demo-hint\">This console runs against the built-in sandbox tenant. Sign in as <code>admin</code> (password <code>admin</code>), <code>source-admin</code>, <code>subadmin</code> or <code>helpdesk</code>.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p class=\"sd-muted\" data-testid=\"demo-hint\">This console runs against the built-in sandbox tenant. Sign in as <code>admin</code>, <code>source-admin</code>, <code>subadmin</code> or <code>helpdesk</code> (each password is the username), or <a href=\"/login/pat\" data-testid=\"demo-pat-link\">use a personal access token</a> (client id <code>demo-pat</code>, secret <code>demo-pat-secret</code>).</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -3,7 +3,6 @@ package templates
 import (
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/a-h/templ"
 )
@@ -532,9 +531,6 @@ type PasswordPoliciesVM struct {
 	Errors   FieldErrors
 	Saved    string
 }
-
-// joinLines writes values one per line, for a textarea.
-func joinLines(vs []string) string { return strings.Join(vs, "\n") }
 
 // yesNo is a boolean in words.
 func yesNo(b bool) string {

@@ -29,7 +29,7 @@ func TaskPage(t TaskVM) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section data-testid=\"task-page\"><hgroup><h1>Task</h1><p class=\"sd-muted\">ISC runs this in the background. This page follows it; you may leave and come back with the same address.</p></hgroup>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section data-testid=\"task-page\"><hgroup><h1 tabindex=\"-1\" data-autofocus>Task</h1><p class=\"sd-muted\">ISC runs this in the background. This page follows it; you may leave and come back with the same address.</p></hgroup>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

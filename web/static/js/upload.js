@@ -6,6 +6,11 @@
   if (window.sdUploadProgress) return; // loaded twice (layout and tab): bind once
   window.sdUploadProgress = true;
 
+  // The pending "hide the bar" of each bar's last request. A new request cancels it:
+  // otherwise an upload started within a second of the pre-flight check lost its bar
+  // mid-way (the check's timer hid it).
+  var hideTimers = new WeakMap();
+
   function barFor(elt) {
     var form = elt && elt.closest ? elt.closest("[data-upload-form]") : null;
     return form ? form.querySelector("progress[data-upload-progress]") : null;
@@ -14,6 +19,7 @@
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var bar = barFor(evt.detail.elt);
     if (!bar) return;
+    window.clearTimeout(hideTimers.get(bar));
     bar.value = 0;
     bar.removeAttribute("hidden");
     bar.setAttribute("aria-label", "Upload progress");
@@ -30,7 +36,7 @@
     var bar = barFor(evt.detail.elt);
     if (!bar) return;
     bar.value = 100;
-    window.setTimeout(function () { bar.setAttribute("hidden", ""); }, 1000);
+    hideTimers.set(bar, window.setTimeout(function () { bar.setAttribute("hidden", ""); }, 1000));
   });
 
   // A new file makes the previous check meaningless: clear its report.
