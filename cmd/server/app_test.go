@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -69,4 +71,25 @@ func artifactDir(t *testing.T) string {
 	dir := filepath.Join("..", "..", "e2e-artifacts", strings.ReplaceAll(t.Name(), "/", "_"))
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	return dir
+}
+
+// `make run` on a fresh clone: demo mode with the default file store must start,
+// generate its session key next to the database, and serve a sign-in. (Every other
+// test uses the memory store, which needs no key.)
+func TestDemoModeStartsWithTheDefaultFileStore(t *testing.T) {
+	dir := t.TempDir()
+	app := startApp(t, map[string]string{"SESSION_STORE": "file:" + filepath.Join(dir, "sessions.db")})
+	resp, err := http.Get(app.ConsoleURL + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	fi, err := os.Stat(filepath.Join(dir, "session.key"))
+	require.NoError(t, err, "demo mode generated its session key")
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.Get(app.ConsoleURL + "/login")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusFound, resp.StatusCode)
+	assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), app.SandboxURL+"/oauth/authorize?"), "sign-in goes to the sandbox")
 }

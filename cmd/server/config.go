@@ -41,10 +41,14 @@ type Config struct {
 	UpstreamTimeout   time.Duration
 	ShutdownTimeout   time.Duration
 	LogLevel          slog.Level
+
+	demo bool // see DemoMode
 }
 
-// DemoMode reports whether no tenant is configured, so the embedded sandbox serves.
-func (c *Config) DemoMode() bool { return c.Tenant == "" && c.APIURL == "" }
+// DemoMode reports whether no tenant was configured, so the embedded sandbox serves.
+// It is decided once, when the configuration is loaded: in demo mode run points the
+// tenant URLs at the sandbox, after which they no longer tell.
+func (c *Config) DemoMode() bool { return c.demo }
 
 // setting is one environment variable: its default, what it means, and how it is
 // stored into Config. The same table drives --help and validation.
@@ -180,6 +184,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 // derive fills the settings that default from others and checks combinations.
 func (c *Config) derive() []string {
 	var p []string
+	c.demo = c.Tenant == "" && c.APIURL == ""
 	if c.PublicURL == nil && c.Addr != "" {
 		c.PublicURL = &url.URL{Scheme: "http", Host: c.Addr}
 	}

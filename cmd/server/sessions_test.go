@@ -42,7 +42,7 @@ func TestSessionKeys(t *testing.T) {
 
 	// Demo mode with a file store: one key generated next to the database, then reused.
 	dir := t.TempDir()
-	cfg = &Config{SessionStore: "file:" + filepath.Join(dir, "sessions.db")}
+	cfg = &Config{SessionStore: "file:" + filepath.Join(dir, "sessions.db"), demo: true}
 	first, err := sessionKeys(cfg, logger)
 	require.NoError(t, err)
 	require.Len(t, first, 1)
