@@ -96,13 +96,13 @@ func figFaults(ctx context.Context, h *harness, r *report, s settings) error {
 
 	// 3. Redis goes down: fail closed with 503; when it is back (empty: no
 	// persistence) the console serves again and a new sign-in works.
-	rs.stop()
+	rs.Stop()
 	resp, err = get()
 	answer("Redis down: sources list", resp, err, func(s int) bool { return s == http.StatusServiceUnavailable }, deadline+time.Second)
 	if err == nil && strings.Contains(string(resp.Body), `data-testid="sources-table"`) {
 		r.check(fig, "Redis down: no data without a session", "the list was shown", "", "fail closed", false)
 	}
-	if err := rs.start(ctx); err != nil {
+	if err := rs.Restart(); err != nil {
 		return err
 	}
 	t0 := time.Now()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -18,6 +19,14 @@ import (
 // with env overriding the test defaults, and stops it when the test ends.
 func startApp(t *testing.T, env map[string]string) *App {
 	t.Helper()
+	app, _ := startAppLogging(t, env, nil)
+	return app
+}
+
+// startAppLogging is startApp with the app's JSON log written to w (nil: the test
+// log), returning also the configuration run used (run fills in demo secrets).
+func startAppLogging(t *testing.T, env map[string]string, w io.Writer) (*App, *Config) {
+	t.Helper()
 	vars := map[string]string{
 		"ADDR":          "127.0.0.1:0",
 		"SANDBOX_ADDR":  "127.0.0.1:0",
@@ -29,10 +38,13 @@ func startApp(t *testing.T, env map[string]string) *App {
 	}
 	cfg, err := loadConfig(func(k string) string { return vars[k] })
 	require.NoError(t, err)
+	if w == nil {
+		w = testLogWriter{t}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan *App, 1)
 	done := make(chan error, 1)
-	logger := slog.New(slog.NewJSONHandler(testLogWriter{t}, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	go func() { done <- run(ctx, cfg, logger, func(a *App) { started <- a }) }()
 	var app *App
 	select {
@@ -53,7 +65,7 @@ func startApp(t *testing.T, env map[string]string) *App {
 			t.Error("the app did not shut down within 30 s")
 		}
 	})
-	return app
+	return app, cfg
 }
 
 // testLogWriter sends the app's log lines to the test log (shown on failure or -v).

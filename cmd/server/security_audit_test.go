@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -43,33 +42,9 @@ func (l *logBuffer) String() string {
 // client secret, nor a PAT secret, nor any JWT (access or refresh token) appears in
 // the log.
 func TestCase18_NoSecretInTheProcessLog(t *testing.T) {
-	vars := map[string]string{"ADDR": "127.0.0.1:0", "SANDBOX_ADDR": "127.0.0.1:0", "SESSION_STORE": "memory", "LOG_LEVEL": "debug"}
-	cfg, err := loadConfig(func(k string) string { return vars[k] })
-	require.NoError(t, err)
 	logs := &logBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	started, done := make(chan *App, 1), make(chan error, 1)
-	go func() {
-		done <- run(ctx, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), func(a *App) { started <- a })
-	}()
-	var app *App
-	select {
-	case app = <-started:
-	case err := <-done:
-		cancel()
-		t.Fatalf("the app did not start: %v", err)
-	case <-time.After(20 * time.Second):
-		cancel()
-		t.Fatal("the app did not start within 20 s")
-	}
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("the app did not shut down")
-		}
-	}()
+	app, cfg := startAppLogging(t, map[string]string{"LOG_LEVEL": "debug"}, logs)
+	ctx := context.Background()
 	secret := cfg.ClientSecret // the demo client's random secret, set by run before started
 	require.NotEmpty(t, secret)
 

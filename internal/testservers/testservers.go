@@ -78,7 +78,7 @@ func Redis(t testing.TB) string {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.redis == nil && shared.redisErr == nil {
-		shared.redis, shared.redisErr = startRedis("--databases", fmt.Sprint(redisDatabases))
+		shared.redis, shared.redisErr = StartRedis("--databases", fmt.Sprint(redisDatabases))
 	}
 	if shared.redisErr != nil {
 		unavailable(t, "redis", shared.redisErr)
@@ -117,7 +117,7 @@ type RedisServer struct {
 // the test stops the server (Stop, Start); Redis is cheaper otherwise.
 func NewRedis(t testing.TB) *RedisServer {
 	t.Helper()
-	r, err := startRedis()
+	r, err := StartRedis()
 	if err != nil {
 		unavailable(t, "redis", err)
 	}
@@ -132,15 +132,23 @@ func (r *RedisServer) Stop() { r.stop() }
 // nothing when the server runs.
 func (r *RedisServer) Start(t testing.TB) {
 	t.Helper()
-	if r.cmd != nil {
-		return
-	}
-	if err := r.start(); err != nil {
+	if err := r.Restart(); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func startRedis(args ...string) (*RedisServer, error) {
+// Restart starts a stopped server again on the same port (nothing when it runs).
+func (r *RedisServer) Restart() error {
+	if r.cmd != nil {
+		return nil
+	}
+	return r.start()
+}
+
+// StartRedis starts a redis-server on a free loopback port, with no persistence and
+// the extra arguments given. Tests use Redis or NewRedis; programs such as the bench
+// runner call this and Stop the server themselves.
+func StartRedis(args ...string) (*RedisServer, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, fmt.Errorf("redis-server is not on PATH; install it (apt-get install redis-server) to run the Redis tests")
@@ -198,7 +206,7 @@ func Postgres(t testing.TB) string {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.pgURL == "" && shared.pgErr == nil {
-		shared.pgURL, shared.pgErr = startPostgres()
+		shared.pgURL, shared.pgStop, shared.pgErr = StartPostgres()
 	}
 	if shared.pgErr != nil {
 		unavailable(t, "postgres", shared.pgErr)
@@ -211,17 +219,19 @@ func Postgres(t testing.TB) string {
 	return shared.pgURL + "/" + name + "?sslmode=disable"
 }
 
-// startPostgres creates a cluster in a temporary directory (initdb, trust
-// authentication) and starts it with pg_ctl; it sets shared.pgStop.
-func startPostgres() (string, error) {
+// StartPostgres creates a cluster in a temporary directory (initdb, trust
+// authentication), starts it with pg_ctl, and returns its base URL
+// ("postgres://postgres@127.0.0.1:PORT", no database) and the func that stops it and
+// removes the directory. Tests use Postgres; programs call this themselves.
+func StartPostgres() (string, func(), error) {
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Strings(dirs)
 	if len(dirs) == 0 {
-		return "", fmt.Errorf("no /usr/lib/postgresql/*/bin; install postgresql to run the Postgres tests")
+		return "", nil, fmt.Errorf("no /usr/lib/postgresql/*/bin; install postgresql to run the Postgres tests")
 	}
 	bin := dirs[len(dirs)-1]
 	if _, err := exec.LookPath("psql"); err != nil {
-		return "", fmt.Errorf("psql is not on PATH; install postgresql-client to run the Postgres tests")
+		return "", nil, fmt.Errorf("psql is not on PATH; install postgresql-client to run the Postgres tests")
 	}
 	// initdb refuses to run as root: run the cluster as the postgres user if we are root.
 	asUser := func(name string, args ...string) *exec.Cmd {
@@ -232,30 +242,30 @@ func startPostgres() (string, error) {
 	}
 	dir, err := os.MkdirTemp("", "sd-pg-")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if os.Geteuid() == 0 {
 		if out, err := exec.Command("chown", "postgres", dir).CombinedOutput(); err != nil {
-			return "", fmt.Errorf("chown: %v: %s", err, out)
+			return "", nil, fmt.Errorf("chown: %v: %s", err, out)
 		}
 	}
 	data := filepath.Join(dir, "data")
 	if out, err := asUser(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("initdb: %v: %s", err, out)
+		return "", nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
 	port, err := freePort()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
 	if out, err := asUser(filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-w", "-l", filepath.Join(dir, "log"), "start").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("pg_ctl start: %v: %s", err, strings.TrimSpace(string(out)))
+		return "", nil, fmt.Errorf("pg_ctl start: %v: %s", err, strings.TrimSpace(string(out)))
 	}
-	shared.pgStop = func() {
+	stop := func() {
 		_ = asUser(filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop").Run()
 		_ = os.RemoveAll(dir)
 	}
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d", port), nil
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d", port), stop, nil
 }
 
 func freePort() (int, error) {
