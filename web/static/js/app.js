@@ -26,6 +26,15 @@
     }
   });
 
+  // A search box that filters as you type (its own hx-trigger) must not also submit
+  // its form with the change event it fires when the user leaves it: that second
+  // request raced with what the user clicked next (a column header), and whichever
+  // answer came last decided the page, so the sort was often lost.
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (el.matches && el.matches("input[type=search][hx-trigger]")) evt.stopPropagation();
+  }, true);
+
   // Network failure (server unreachable): tell the user instead of doing nothing.
   document.addEventListener("htmx:sendError", function () {
     var alerts = document.getElementById("alerts");
