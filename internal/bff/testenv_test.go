@@ -137,18 +137,7 @@ func (e *testEnv) signIn(username, next string) *httptest.ResponseRecorder {
 	e.t.Helper()
 	rec := e.do(http.MethodGet, "/login?next="+url.QueryEscape(next), nil, nil)
 	require.Equal(e.t, http.StatusFound, rec.Code)
-	authURL, err := url.Parse(rec.Header().Get("Location"))
-	require.NoError(e.t, err)
-	form := authURL.Query()
-	form.Set("username", username)
-	form.Set("password", username)
-	form.Set("action", "login")
-	resp, err := http.DefaultTransport.RoundTrip(mustRequest(e.t, http.MethodPost, e.sbURL+"/oauth/authorize", form))
-	require.NoError(e.t, err)
-	resp.Body.Close()
-	require.Equal(e.t, http.StatusFound, resp.StatusCode, "sandbox login")
-	cb, err := url.Parse(resp.Header.Get("Location"))
-	require.NoError(e.t, err)
+	cb := sandboxLogin(e.t, e.sbURL, rec.Header().Get("Location"), username)
 	rec = e.do(http.MethodGet, cb.RequestURI(), nil, nil)
 	if rec.Code == http.StatusOK {
 		e.mu.Lock()
@@ -157,6 +146,26 @@ func (e *testEnv) signIn(username, next string) *httptest.ResponseRecorder {
 		e.headers.Set("X-CSRF-Token", tok)
 	}
 	return rec
+}
+
+// sandboxLogin answers the sandbox's login page as username (whose demo password is
+// the username) for the authorize URL the console redirected to, and returns the
+// callback URL the sandbox sends the browser back to, code and state included.
+func sandboxLogin(t *testing.T, sbURL, authorizeLocation, username string) *url.URL {
+	t.Helper()
+	authURL, err := url.Parse(authorizeLocation)
+	require.NoError(t, err)
+	form := authURL.Query()
+	form.Set("username", username)
+	form.Set("password", username)
+	form.Set("action", "login")
+	resp, err := http.DefaultTransport.RoundTrip(mustRequest(t, http.MethodPost, sbURL+"/oauth/authorize", form))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode, "sandbox login")
+	cb, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	return cb
 }
 
 func mustRequest(t *testing.T, method, target string, form url.Values) *http.Request {
