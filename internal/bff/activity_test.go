@@ -45,7 +45,8 @@ func TestChangesAreRecorded(t *testing.T) {
 
 	entries, total, err := env.srv.dash.log.Query(context.Background(), activity.Filter{})
 	require.NoError(t, err)
-	require.Equal(t, 5, total)
+	require.Equal(t, 6, total, "five changes, and the sign-in that started the session")
+	assert.Equal(t, "sign-in", entries[len(entries)-1].Action)
 	byAction := map[string]activity.Entry{}
 	for _, e := range entries {
 		if _, seen := byAction[e.Action]; !seen {
@@ -102,8 +103,9 @@ func TestActivityPage(t *testing.T) {
 		wantTotal string
 		wantRows  int
 	}{
-		{"everything, page 1", "", nil, true, "60", 50},
-		{"page 2", "?page=2", nil, true, "60", 10},
+		// Everything is the 60 entries above plus the env's own sign-in.
+		{"everything, page 1", "", nil, true, "61", 50},
+		{"page 2", "?page=2", nil, true, "61", 11},
 		{"by user, htmx results", "?user=id-bob", hxTo("activity-results"), false, "30", 30},
 		{"by source", "?source=src1", nil, true, "30", 30},
 		{"by action", "?action=source.delete", hxTo("activity-results"), false, "30", 30},
@@ -192,4 +194,28 @@ func TestTwoReplicasShareTheLogOverRedis(t *testing.T) {
 	_, total, err := b.srv.dash.log.Query(context.Background(), activity.Filter{Action: "test.concurrent"})
 	require.NoError(t, err)
 	assert.Equal(t, 20, total)
+}
+
+// Signing in (both ways) and out lands in the team's activity log with who it was.
+func TestActivityRecordsSignInAndSignOut(t *testing.T) {
+	ctx := context.Background()
+	store := activity.NewMemory()
+	env := newTestEnvAs(t, "source-admin", func(c *Config) { c.Activity = store })
+	newTestEnv(t, func(c *Config) { c.Activity = store }) // signs in with the demo PAT
+
+	rec := env.do(http.MethodPost, "/logout", strings.NewReader(""), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	require.Equal(t, http.StatusOK, rec.Code)
+
+	got, _, err := store.Query(ctx, activity.Filter{Limit: 10})
+	require.NoError(t, err)
+	var seen []string
+	for _, e := range got {
+		seen = append(seen, e.Action+" "+e.UserName+" "+e.Details["with"])
+		assert.NotEmpty(t, e.UserID, "who: the ISC identity")
+	}
+	assert.ElementsMatch(t, []string{
+		"sign-in source-admin authorization code",
+		"sign-in admin personal access token",
+		"sign-out source-admin ",
+	}, seen)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
 
+	"sourcedesk/internal/activity"
 	"sourcedesk/internal/session"
 	"sourcedesk/web/templates"
 )
@@ -110,8 +111,26 @@ func (s *Server) authCallback(c echo.Context) error {
 	if err != nil {
 		return s.signInProblem(c, err)
 	}
+	s.recordAuth(c, "sign-in", "authorization code")
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	return s.write(c, http.StatusOK, templates.AuthBounce(templates.AuthBounceVM{Next: next, Nonce: cspNonce(c)}))
+}
+
+// recordAuth writes a sign-in to the team's activity log, for the user the session
+// now holds; how names the way in ("authorization code", "personal access token").
+func (s *Server) recordAuth(c echo.Context, action, how string) {
+	if u, ok := s.cfg.Sessions.Current(c.Request().Context()); ok {
+		s.recordAuthOf(c, u, action, how)
+	}
+}
+
+func (s *Server) recordAuthOf(c echo.Context, u session.User, action, how string) {
+	e := activity.Entry{UserID: u.IdentityID, UserName: u.Name, Action: action, Method: c.Request().Method,
+		Route: c.Path(), Status: http.StatusOK, RequestID: requestIDOf(c)}
+	if how != "" {
+		e.Details = map[string]string{"with": how}
+	}
+	s.recordActivity(c.Request().Context(), e)
 }
 
 // signInProblem renders what went wrong at the callback or the PAT form, with a
@@ -182,6 +201,7 @@ func (s *Server) patLogin(c echo.Context) error {
 	case err != nil:
 		return s.signInProblem(c, err)
 	}
+	s.recordAuth(c, "sign-in", "personal access token")
 	next := session.SafeNext(req.Next)
 	if c.Request().Header.Get("HX-Request") == "true" {
 		// A full page load, so the nav shows who is signed in now.
@@ -196,8 +216,12 @@ func (s *Server) patLogin(c echo.Context) error {
 // CSP's form-action 'self' would block a cross-origin redirect after a form POST).
 func (s *Server) logout(c echo.Context) error {
 	if s.cfg.Sessions != nil {
+		u, signedIn := s.cfg.Sessions.Current(c.Request().Context())
 		if err := s.cfg.Sessions.Logout(c.Request().Context()); err != nil {
 			return err
+		}
+		if signedIn {
+			s.recordAuthOf(c, u, "sign-out", "")
 		}
 	}
 	c.Set(ctxUser, nil)
