@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"sourcedesk/bench/scenario"
+	"sourcedesk/internal/testservers"
 )
 
 // harness owns what the figures share: a scratch directory, the console binary,
@@ -80,22 +80,12 @@ func (h *harness) close() {
 	_ = os.RemoveAll(h.dir)
 }
 
-// freePort reserves a loopback port by listening on :0 and closing it.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // ports reserves n loopback ports for consoles, so the tenant can register their
 // callback URLs before they start.
 func ports(n int) ([]int, error) {
 	var ps []int
 	for range n {
-		p, err := freePort()
+		p, err := testservers.FreePort()
 		if err != nil {
 			return nil, err
 		}

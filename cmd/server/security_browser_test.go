@@ -37,11 +37,7 @@ const readPageCheck = `({
   hostile: document.querySelectorAll('img[src="x"], [onerror], [hx-get="/logout"]').length,
 })`
 
-// htmxIdle waits until htmx has finished every request and swap.
-var htmxIdle = chromedp.Poll(`document.readyState === "complete" && typeof htmx !== "undefined" &&
-  !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")`, nil,
-	chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))
-
+// settled() waits until htmx has finished every request and swap.
 // TestBrowserCase31And32_HostileNamesInertAndNoCSPViolations is SECURITY.md cases 31
 // and 32 in a real browser (Chromium, htmx with allowEval:false): every main page
 // and every source tab, loaded both as a full page and as the htmx partial a tab
@@ -83,7 +79,9 @@ func TestBrowserCase31And32_HostileNamesInertAndNoCSPViolations(t *testing.T) {
 	check := func(what string) {
 		t.Helper()
 		var pc pageCheck
-		run(what, htmxIdle, chromedp.Sleep(50*time.Millisecond), chromedp.Evaluate(readPageCheck, &pc))
+		// The barrier is a request round trip after the page settled: every request and
+		// violation event the page queued before it has been seen by then.
+		run(what, hostile.barrier(), chromedp.Evaluate(readPageCheck, &pc))
 		assert.True(t, pc.HTMX, "%s: htmx loaded", what)
 		assert.False(t, pc.AllowEval, "%s: htmx.config.allowEval is not false", what)
 		assert.Empty(t, pc.Violations, "%s: CSP violations", what)
@@ -107,7 +105,7 @@ func TestBrowserCase31And32_HostileNamesInertAndNoCSPViolations(t *testing.T) {
 		check("page " + p)
 	}
 	var names []string
-	run("list names", chromedp.Navigate(app.ConsoleURL+"/sources?q=%3C"), htmxIdle,
+	run("list names", chromedp.Navigate(app.ConsoleURL+"/sources?q=%3C"), settled(),
 		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="source-link"]')].map(a => a.textContent)`, &names))
 	assert.Contains(t, names, sandbox.SeedXSSSourceName, "the hostile names are listed, as text")
 	assert.Contains(t, names, sandbox.SeedHTMXSourceName)
@@ -116,7 +114,7 @@ func TestBrowserCase31And32_HostileNamesInertAndNoCSPViolations(t *testing.T) {
 		base := "/sources/" + id
 		var tabs []string
 		var shown string
-		run("open "+base, chromedp.Navigate(app.ConsoleURL+base), htmxIdle,
+		run("open "+base, chromedp.Navigate(app.ConsoleURL+base), settled(),
 			chromedp.Text(`[data-testid="source-name"]`, &shown, chromedp.ByQuery),
 			chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="source-tabs"] a[data-testid^="tab-"]')].map(a => a.dataset.testid)`, &tabs))
 		check("page " + base)
@@ -124,11 +122,10 @@ func TestBrowserCase31And32_HostileNamesInertAndNoCSPViolations(t *testing.T) {
 		assert.Contains(t, []string{sandbox.SeedXSSSourceName, sandbox.SeedHTMXSourceName}, shown, "the name shows as text")
 		for _, tab := range tabs {
 			// The partial: a tab click, which htmx turns into a swap of the tab panel.
-			run("click "+tab, htmxIdle,
+			run("click "+tab, settled(),
 				chromedp.Evaluate(`document.querySelector('[data-testid="`+tab+`"]').click()`, nil),
-				htmxIdle,
-				chromedp.Poll(`document.querySelector('[data-testid="`+tab+`"][aria-current="page"]') !== null`, nil,
-					chromedp.WithPollingTimeout(10*time.Second)))
+				settled(),
+				waitJS(`document.querySelector('[data-testid="`+tab+`"][aria-current="page"]') !== null`))
 			check(base + " partial " + tab)
 		}
 		if id == sandbox.SeedXSSSourceID {
@@ -142,7 +139,8 @@ func TestBrowserCase31And32_HostileNamesInertAndNoCSPViolations(t *testing.T) {
 		}
 	}
 	assert.Greater(t, checked, 40, "pages and partials checked")
-	time.Sleep(200 * time.Millisecond) // late requests (an <img> fetch) still count
+	run("late requests (an <img> fetch) still count", hostile.barrier())
+	b.flush(t)
 	assert.Empty(t, hostile.list(), "a hostile source name made the browser act")
 	assert.Empty(t, b.Problems(), "console errors or CSP reports")
 
@@ -150,7 +148,8 @@ func TestBrowserCase31And32_HostileNamesInertAndNoCSPViolations(t *testing.T) {
 	var pc pageCheck
 	run("control",
 		chromedp.Evaluate(`document.body.insertAdjacentHTML("beforeend", '<img src="https://evil.example/p.png"><img src="x">')`, nil),
-		chromedp.Sleep(300*time.Millisecond),
+		hostile.barrier(),
+		waitJS(`window.__sdViolations.length > 0`),
 		chromedp.Evaluate(readPageCheck, &pc))
 	assert.NotEmpty(t, pc.Violations, "the recorder reports an img-src violation")
 	assert.Positive(t, pc.Hostile, "the element check sees an injected element")

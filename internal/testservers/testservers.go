@@ -153,7 +153,7 @@ func StartRedis(args ...string) (*RedisServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis-server is not on PATH; install it (apt-get install redis-server) to run the Redis tests")
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func StartPostgres() (string, func(), error) {
 	if out, err := asUser(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync").CombinedOutput(); err != nil {
 		return "", nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return "", nil, err
 	}
@@ -268,7 +268,8 @@ func StartPostgres() (string, func(), error) {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d", port), stop, nil
 }
 
-func freePort() (int, error) {
+// FreePort reserves a loopback port by listening on :0 and closing it.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
