@@ -1,6 +1,7 @@
 package bff
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -34,13 +35,43 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// Every label value comes from a fixed set, whatever clients send or ISC answers:
+// a label taken from the request (a made-up method) or from the tenant (an odd
+// status) would let anyone add series until /metrics and Prometheus run out of
+// memory. Routes are Echo's registered patterns, one "unmatched" for the rest
+// (requestLog); operations are the API client's operationIds, fixed in code.
+
+// knownMethods are the method labels; any other method counts as "other".
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
+}
+
+// methodLabel is method when it is a standard HTTP method, else "other".
+func methodLabel(method string) string {
+	if knownMethods[method] {
+		return method
+	}
+	return "other"
+}
+
+// statusLabel is the status code when HTTP names it, "0" for no response (an
+// upstream call that failed before an answer), else "other".
+func statusLabel(status int) string {
+	if status == 0 || http.StatusText(status) != "" {
+		return strconv.Itoa(status)
+	}
+	return "other"
+}
+
 func (m *Metrics) observeRequest(method, route string, status int, d time.Duration) {
-	st := strconv.Itoa(status)
+	method, st := methodLabel(method), statusLabel(status)
 	m.requests.WithLabelValues(method, route, st).Inc()
 	m.latency.WithLabelValues(method, route, st).Observe(d.Seconds())
 }
 
 // ObserveUpstream records one ISC API call; the API client calls it after each call.
 func (m *Metrics) ObserveUpstream(operation string, status int, d time.Duration) {
-	m.upstream.WithLabelValues(operation, strconv.Itoa(status)).Observe(d.Seconds())
+	m.upstream.WithLabelValues(operation, statusLabel(status)).Observe(d.Seconds())
 }
