@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sourcedesk/internal/session"
+	"sourcedesk/internal/upload"
 	"sourcedesk/web/templates"
 )
 
@@ -51,10 +52,13 @@ type outcome struct {
 // console; unknown errors are 500s with a generic message.
 func classify(err error) outcome {
 	var ue *UserError
+	var upe *upload.Error
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &ue):
 		return outcome{status: ue.Status, message: ue.Message}
+	case errors.As(err, &upe):
+		return outcome{status: upe.Status, message: upe.Message}
 	case errors.Is(err, errNeedLogin), errors.Is(err, session.ErrSessionEnded), errors.Is(err, session.ErrNotSignedIn):
 		return outcome{status: http.StatusUnauthorized, message: "Your session has ended. Please sign in again."}
 	case errors.Is(err, session.ErrRefreshUnavailable):

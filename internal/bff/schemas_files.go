@@ -16,6 +16,7 @@ import (
 
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/csvcheck"
+	"sourcedesk/internal/upload"
 	"sourcedesk/web/templates"
 )
 
@@ -167,7 +168,7 @@ func (s *Server) schemaFileDiff(c echo.Context) error {
 		return err
 	}
 	attrs, err := parseSchemaCSV(f.Reader())
-	if ferr := f.failure(c.Request().Context()); ferr != nil {
+	if ferr := f.Failure(c.Request().Context()); ferr != nil {
 		return ferr
 	}
 	if err != nil {
@@ -187,7 +188,7 @@ func (s *Server) schemaFileDiff(c echo.Context) error {
 }
 
 // schemaUploadFile opens the upload and returns its file part, capped at maxSchemaFile.
-func (s *Server) schemaUploadFile(c echo.Context) (*uploadFile, error) {
+func (s *Server) schemaUploadFile(c echo.Context) (*upload.File, error) {
 	us, err := s.openUpload(c)
 	if err != nil {
 		return nil, err
@@ -195,8 +196,8 @@ func (s *Server) schemaUploadFile(c echo.Context) (*uploadFile, error) {
 	if us == nil {
 		return nil, userErrorf(http.StatusUnprocessableEntity, "Choose a schema CSV file.")
 	}
-	us.limit = min(us.limit, maxSchemaFile)
-	f, err := us.nextFile()
+	us.LimitFile(maxSchemaFile)
+	f, err := us.NextFile()
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +336,7 @@ func (s *Server) schemaFileUpload(c echo.Context) error {
 		}
 		return err
 	})
-	if ferr := f.failure(c.Request().Context()); ferr != nil {
+	if ferr := f.Failure(c.Request().Context()); ferr != nil {
 		return ferr
 	}
 	if err != nil {

@@ -285,7 +285,7 @@ func TestCase12_CSRFReadsNoUploadBytesWithAValidToken(t *testing.T) {
 					// stream, not a form parser of the middleware itself.
 					inner, _, found := strings.Cut(stack, "middleware.CSRFConfig.ToMiddleware")
 					require.True(t, found, "the read happened under the CSRF middleware:\n%s", stack)
-					assert.Contains(t, inner, "bff.(*uploadStream)", "the first read is the handler's stream:\n%s", stack)
+					assert.Contains(t, inner, "upload.(*Stream)", "the first read is the handler's stream:\n%s", stack)
 					for _, parser := range []string{"ParseMultipartForm", "ParseForm", "(*Reader).ReadForm", "FormValue", "valuesFromForm"} {
 						assert.NotContains(t, stack, parser, "the body was first read by a form parser:\n%s", stack)
 					}

@@ -3,10 +3,7 @@ package bff
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"regexp"
 	"sort"
@@ -16,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sourcedesk/internal/api"
+	"sourcedesk/internal/upload"
 	"sourcedesk/web/templates"
 )
 
@@ -170,9 +168,11 @@ func peekTable(objs []api.ResourceObject) ([]string, [][]string) {
 
 // sourceConnectorFile handles "POST /sources/:id/tools/connector-file": a connector
 // file (e.g. a JDBC driver jar) streamed from the browser to ISC. The body is read
-// part by part (openUpload, shared with the CSV uploads), never ParseMultipartForm,
+// part by part (upload.Stream, shared with the CSV uploads), never ParseMultipartForm,
 // so nothing is buffered whole, and the size cap applies while streaming: a file past
-// it aborts the upstream request. Uploads are never repeated (callAPIOnce).
+// it aborts the upstream request. A connector file may be any kind of file (a jar, a
+// zip), so it is not sniffed as the CSV uploads are. Uploads are never repeated
+// (callAPIOnce).
 func (s *Server) sourceConnectorFile(c echo.Context) error {
 	id, err := sourceIDParam(c)
 	if err != nil {
@@ -182,55 +182,29 @@ func (s *Server) sourceConnectorFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if up == nil {
+	var f *upload.File
+	if up != nil {
+		if f, err = up.NextBinaryFile(); err != nil {
+			return err
+		}
+	}
+	if f == nil {
 		return userErrorf(http.StatusUnprocessableEntity, "Choose a file to upload.")
 	}
-	part, err := connectorFilePart(up)
-	if err != nil {
-		return err
-	}
-	defer part.Close()
-	name := api.SanitizeFilename(part.FileName())
-	body := &limitedReader{r: part, limit: s.cfg.UploadLimit}
 	var updated *api.Source
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
 		var err error
-		updated, err = cl.ImportConnectorFile(ctx, id, body, name)
+		updated, err = cl.ImportConnectorFile(ctx, id, f.Reader(), f.Name)
 		return err
 	})
-	if body.exceeded {
-		return tooLarge(s.cfg.UploadLimit)
+	if ferr := f.Failure(c.Request().Context()); ferr != nil {
+		return ferr
 	}
 	if err != nil {
 		return fmt.Errorf("upload connector file to %s: %w", id, err)
 	}
 	return s.renderFragment(c, http.StatusOK, templates.UploadResult(
-		fmt.Sprintf("Uploaded %s (%s) to %s.", name, byteSize(body.n), updated.Name)))
-}
-
-// connectorFilePart returns the "file" part of the upload, skipping the few small
-// fields before it. A connector file may be any kind of file (a jar, a zip), so it
-// is not sniffed as the CSV uploads are.
-func connectorFilePart(up *uploadStream) (*multipart.Part, error) {
-	for up.parts < maxUploadParts {
-		up.hdr.startHeader()
-		p, err := up.mr.NextPart()
-		up.hdr.endHeader()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, &UserError{Status: http.StatusBadRequest, Message: "The upload is not a valid form.", Err: err}
-		}
-		up.parts++
-		if p.FormName() == "file" && p.FileName() != "" {
-			return p, nil
-		}
-		if _, err := io.Copy(io.Discard, io.LimitReader(p, maxFieldBytes)); err != nil {
-			return nil, &UserError{Status: http.StatusBadRequest, Message: "The upload is not a valid form.", Err: err}
-		}
-	}
-	return nil, userErrorf(http.StatusUnprocessableEntity, "Choose a file to upload.")
+		fmt.Sprintf("Uploaded %s (%s) to %s.", f.Name, byteSize(f.Size()), updated.Name)))
 }
 
 // byteSize writes a size for people: 512 MiB, 2 KiB.

@@ -19,6 +19,7 @@ import (
 
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/csvcheck"
+	"sourcedesk/internal/upload"
 	"sourcedesk/web/templates"
 )
 
@@ -141,7 +142,7 @@ func (s *Server) importTab(c echo.Context) error {
 	}
 	vm := templates.ImportVM{
 		Source:       info.head,
-		UploadLimit:  humanBytes(s.cfg.UploadLimit),
+		UploadLimit:  upload.FormatSize(s.cfg.UploadLimit),
 		AggregateURL: importURL(id, "/aggregate"),
 	}
 	for _, k := range uploadKinds {
@@ -166,8 +167,8 @@ type importRequest struct {
 	id   string
 	kind uploadKind
 	info *sourceForUpload
-	us   *uploadStream // nil when the request has no multipart body
-	f    *uploadFile   // the first file; nil when none was sent
+	us   *upload.Stream // nil when the request has no multipart body
+	f    *upload.File   // the first file; nil when none was sent
 }
 
 // readImport reads an import request up to its first file: the source (404 when the
@@ -190,7 +191,7 @@ func (s *Server) readImport(c echo.Context) (*importRequest, error) {
 		return nil, err
 	}
 	if r.us != nil {
-		if r.f, err = r.us.nextFile(); err != nil {
+		if r.f, err = r.us.NextFile(); err != nil {
 			return nil, err
 		}
 	}
@@ -209,16 +210,16 @@ func (s *Server) importPreflight(c echo.Context) error {
 	if f == nil {
 		return userErrorf(http.StatusUnprocessableEntity, "Choose a file to check.")
 	}
-	capture := &previewCapture{max: 32 << 10}
-	rep, err := csvcheck.Check(c.Request().Context(), io.TeeReader(f.Reader(), capture), checkSchema(info.schema),
+	head := upload.NewHead(32 << 10)
+	rep, err := csvcheck.Check(c.Request().Context(), io.TeeReader(f.Reader(), head), checkSchema(info.schema),
 		csvcheck.Options{Delimiter: info.delim})
-	if ferr := f.failure(c.Request().Context()); ferr != nil {
+	if ferr := f.Failure(c.Request().Context()); ferr != nil {
 		return ferr
 	}
 	if err != nil {
 		return fmt.Errorf("pre-flight check: %w", err)
 	}
-	vm := preflightVM(kind.slug, f.Name, rep, info.schema == nil, capture.buf.Bytes())
+	vm := preflightVM(kind.slug, f.Name, rep, info.schema == nil, head.Bytes())
 	if !rep.Blocking() {
 		vm.UploadURL = importURL(id, "/"+kind.slug)
 		if vm.Warnings > 0 {
@@ -231,7 +232,7 @@ func (s *Server) importPreflight(c echo.Context) error {
 // preflightVM maps a csvcheck report into the report fragment's view model.
 func preflightVM(kind, name string, rep *csvcheck.Report, noSchema bool, head []byte) templates.PreflightVM {
 	vm := templates.PreflightVM{
-		Kind: kind, FileName: name, Rows: rep.Rows, Lines: rep.Lines, Size: humanBytes(rep.Bytes),
+		Kind: kind, FileName: name, Rows: rep.Rows, Lines: rep.Lines, Size: upload.FormatSize(rep.Bytes),
 		Columns: rep.Columns, NoSchema: noSchema,
 	}
 	switch rep.Delimiter {
@@ -305,18 +306,18 @@ func (s *Server) importUpload(c echo.Context) error {
 	}
 	disableOpt := c.QueryParam("disableOptimization") == "true"
 	if us != nil {
-		disableOpt = disableOpt || us.fields["disableOptimization"] == "true"
+		disableOpt = disableOpt || us.Field("disableOptimization") == "true"
 	}
 
 	var body io.Reader
 	var name string
-	var checked *checkedReader
+	var checked *upload.Checked
 	if f != nil {
-		allowWarnings := c.QueryParam("sendAnyway") == "1" || us.fields["sendAnyway"] == "1"
-		checked = startCheck(c.Request().Context(), f.Reader(), checkSchema(info.schema),
+		allowWarnings := c.QueryParam("sendAnyway") == "1" || us.Field("sendAnyway") == "1"
+		checked = upload.Check(c.Request().Context(), f.Reader(), checkSchema(info.schema),
 			csvcheck.Options{Delimiter: info.delim}, allowWarnings)
 		// The check goroutine must end before the handler does, whatever happens.
-		defer checked.finish(errors.New("upload ended"))
+		defer checked.Finish(errors.New("upload ended"))
 		body, name = checked, f.Name
 	}
 
@@ -350,17 +351,17 @@ func (s *Server) importUpload(c echo.Context) error {
 		}
 	})
 	if f != nil {
-		if ferr := f.failure(c.Request().Context()); ferr != nil {
+		if ferr := f.Failure(c.Request().Context()); ferr != nil {
 			return ferr
 		}
-		checked.finish(nil)
-		if checked.blocked {
-			if checked.report == nil {
-				return fmt.Errorf("upload check failed: %w", checked.checkErr)
+		checked.Finish(nil)
+		if checked.Blocked() {
+			if checked.Report() == nil {
+				return fmt.Errorf("upload check failed: %w", checked.Err())
 			}
-			vm := preflightVM(kind.slug, f.Name, checked.report, info.schema == nil, nil)
+			vm := preflightVM(kind.slug, f.Name, checked.Report(), info.schema == nil, nil)
 			vm.Blocked = true
-			if !checked.report.Blocking() {
+			if !checked.Report().Blocking() {
 				vm.UploadURL = importURL(id, "/"+kind.slug) + "?sendAnyway=1"
 			}
 			return s.render(c, http.StatusUnprocessableEntity, Page{Title: "File check", Section: "sources", Body: templates.PreflightReport(vm)})
@@ -412,6 +413,12 @@ func outcomeUnknown(err error) error {
 	}
 	return &UserError{Status: o.status, Err: err, Message: "ISC did not confirm the aggregation, but it may have started anyway. " +
 		"Check the source's task status (its recent aggregations) before you try again; the console does not repeat it on its own."}
+}
+
+// openUpload opens the request's multipart body as a stream, with the configured
+// upload limit (upload.Open).
+func (s *Server) openUpload(c echo.Context) (*upload.Stream, error) {
+	return upload.Open(c.Response(), c.Request(), s.cfg.UploadLimit)
 }
 
 // toTask sends the browser to the task panel (goTo), once ISC's answer has given a

@@ -30,6 +30,7 @@ import (
 
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/upload"
 )
 
 // sink stands in for ISC's load-accounts: it parses the multipart body as a stream and
@@ -288,7 +289,7 @@ func TestSecurityCase34UploadLimit(t *testing.T) {
 	}
 	t.Run("declared length over the limit is refused before reading", func(t *testing.T) {
 		before, _, _ := sk.counts()
-		body, ct := formFile(t, nil, "big.csv", append(content, make([]byte, uploadOverhead)...))
+		body, ct := formFile(t, nil, "big.csv", append(content, make([]byte, upload.Overhead)...))
 		rec := env.do(http.MethodPost, "/sources/"+delimitedID+"/import/accounts", body,
 			map[string]string{"Content-Type": ct})
 		assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
