@@ -23,5 +23,7 @@ WORKDIR /
 # (or ALLOW_INSECURE_HTTP=true). Health: GET /healthz (liveness), GET /readyz (readiness).
 ENV ADDR=0.0.0.0:8080 SESSION_STORE=file:/data/sessions.db
 EXPOSE 8080
+# No shell or curl in the image: the binary asks its own /readyz.
+HEALTHCHECK --interval=15s --timeout=6s --start-period=20s CMD ["/sourcedesk", "healthcheck"]
 USER nonroot:nonroot
 ENTRYPOINT ["/sourcedesk"]

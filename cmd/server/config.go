@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -160,13 +161,37 @@ var settings = []setting{
 	}},
 }
 
+// fileSettings are the settings that may hold a secret (a client secret, keys, a
+// store URL with a password): each may instead be read from the file NAME_FILE
+// names, as Docker and compose secrets are mounted (/run/secrets/…).
+var fileSettings = map[string]bool{"ISC_CLIENT_SECRET": true, "SESSION_STORE": true, "SESSION_KEYS": true}
+
+// fileSuffix makes the name of a setting's file variant: SESSION_KEYS_FILE.
+const fileSuffix = "_FILE"
+
+// knownVariable reports whether name is a variable the console reads: a setting of
+// the table, or the file variant of one that may hold a secret.
+func knownVariable(name string) bool {
+	base, isFile := strings.CutSuffix(name, fileSuffix)
+	for _, s := range settings {
+		if s.name == name || isFile && s.name == base && fileSettings[base] {
+			return true
+		}
+	}
+	return false
+}
+
 // loadConfig reads every setting through getenv and validates them together: the
 // error lists every problem, one per line, each naming its variable.
 func loadConfig(getenv func(string) string) (*Config, error) {
 	c := &Config{}
 	var problems []string
 	for _, s := range settings {
-		v := strings.TrimSpace(getenv(s.name))
+		v, err := lookup(getenv, s.name)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
 		if v == "" && !strings.Contains(s.def, "<") { // "<…>" defaults are derived from other settings
 			v = s.def
 		}
@@ -179,6 +204,33 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		return nil, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// lookup returns the value of the setting name: its variable, or for a setting that
+// may hold a secret the content of the file NAME_FILE names (surrounding white space
+// dropped, so a trailing newline does no harm). Setting both is an error: one of
+// them would be silently ignored. The error never quotes the file's content.
+func lookup(getenv func(string) string, name string) (string, error) {
+	v := strings.TrimSpace(getenv(name))
+	if !fileSettings[name] {
+		return v, nil
+	}
+	path := strings.TrimSpace(getenv(name + fileSuffix))
+	if path == "" {
+		return v, nil
+	}
+	if v != "" {
+		return "", fmt.Errorf("%s and %s%s are both set: keep one", name, name, fileSuffix)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s%s: cannot read %s: %v", name, fileSuffix, path, errors.Unwrap(err))
+	}
+	v = strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("%s%s: %s is empty", name, fileSuffix, path)
+	}
+	return v, nil
 }
 
 // derive fills the settings that default from others and checks combinations.
@@ -231,6 +283,8 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "sourcedesk: an admin console for the sources of SailPoint Identity Security Cloud.")
 	fmt.Fprintln(w, "\nAll configuration comes from environment variables. With no tenant configured the")
 	fmt.Fprintln(w, "console starts in demo mode with an embedded sandbox tenant.")
+	fmt.Fprintln(w, "\n`sourcedesk healthcheck [/readyz|/healthz]` asks the console running on ADDR (a")
+	fmt.Fprintln(w, "container health check; exit status 0 when it answers 200).")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VARIABLE\tDEFAULT\tMEANING")
@@ -240,8 +294,16 @@ func printHelp(w io.Writer) {
 			def = "(none)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.name, def, s.help)
+		if fileSettings[s.name] {
+			fmt.Fprintf(tw, "%s%s\t(none)\t%s\n", s.name, fileSuffix, fileHelp(s.name))
+		}
 	}
 	tw.Flush()
+}
+
+// fileHelp is the --help line of a setting's file variant.
+func fileHelp(name string) string {
+	return "path of a file holding " + name + " (e.g. a compose secret in /run/secrets); not together with " + name
 }
 
 func urlSetting(store func(c *Config, v string)) func(c *Config, v string) error {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -84,5 +87,60 @@ func TestHelpListsEverySetting(t *testing.T) {
 		}
 		require.NotEmpty(t, line, "--help lists %s", s.name)
 		assert.Contains(t, line, s.help)
+		if fileSettings[s.name] {
+			assert.Contains(t, buf.String(), "\n"+s.name+"_FILE ", "--help lists %s_FILE", s.name)
+		}
 	}
+}
+
+// The README's configuration table lists every variable the console reads.
+func TestREADMEListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	for _, s := range settings {
+		assert.True(t, strings.Contains(string(readme), "| `"+s.name+"` |"), "README's configuration table lists %s", s.name)
+		if fileSettings[s.name] {
+			assert.True(t, strings.Contains(string(readme), "| `"+s.name+"_FILE` |"), "README's configuration table lists %s_FILE", s.name)
+		}
+	}
+}
+
+// Secrets mounted as files (compose and Docker secrets) configure the console like
+// the variables themselves; a mistake is reported without quoting the file.
+func TestConfigReadsSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
+	}
+	key := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
+	env := map[string]string{
+		"ISC_TENANT": "acme", "ISC_CLIENT_ID": "id", "PUBLIC_URL": "https://console.example",
+		"ISC_CLIENT_SECRET_FILE": write("secret", "s3cret\n"),
+		"SESSION_KEYS_FILE":      write("keys", key+"\n"),
+		"SESSION_STORE_FILE":     write("store", "postgres://sd:pw@db/sd\n"),
+	}
+	cfg, err := loadConfig(envOf(env))
+	require.NoError(t, err)
+	assert.Equal(t, "s3cret", cfg.ClientSecret, "the trailing newline is not part of the secret")
+	assert.Equal(t, [][]byte{[]byte(strings.Repeat("k", 32))}, cfg.SessionKeyRing)
+	assert.Equal(t, "postgres://sd:pw@db/sd", cfg.SessionStore)
+
+	env["ISC_CLIENT_SECRET"] = "other"                       // both: one would be ignored
+	env["SESSION_KEYS_FILE"] = filepath.Join(dir, "missing") // unreadable
+	env["SESSION_STORE_FILE"] = write("empty", "\n")         // empty
+	_, err = loadConfig(envOf(env))
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Contains(t, msg, "ISC_CLIENT_SECRET and ISC_CLIENT_SECRET_FILE are both set")
+	assert.Contains(t, msg, "SESSION_KEYS_FILE: cannot read "+filepath.Join(dir, "missing")+": no such file or directory")
+	assert.Contains(t, msg, "SESSION_STORE_FILE: "+filepath.Join(dir, "empty")+" is empty")
+	assert.NotContains(t, msg, "other")
+
+	_, err = loadConfig(envOf(map[string]string{"LOG_LEVEL_FILE": write("level", "debug")}))
+	require.NoError(t, err)
+	assert.False(t, knownVariable("LOG_LEVEL_FILE"), "only secrets have a file variant")
+	assert.True(t, knownVariable("SESSION_KEYS_FILE"))
+	assert.True(t, knownVariable("LOG_LEVEL"))
 }

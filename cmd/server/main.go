@@ -30,6 +30,9 @@ import (
 var version = "dev"
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck(os.Getenv, os.Args[2:], os.Stdout))
+	}
 	for _, a := range os.Args[1:] {
 		if a == "-h" || a == "--help" || a == "-help" || a == "help" {
 			printHelp(os.Stdout)
