@@ -32,7 +32,7 @@ func (s *Server) sessionMiddleware() []echo.MiddlewareFunc {
 	if s.cfg.Sessions != nil {
 		mws = append(mws, echo.WrapMiddleware(s.cfg.Sessions.LoadAndSave))
 	}
-	mws = append(mws, s.csrfProtect(false))
+	mws = append(mws, s.csrfProtect(false), checkFormText)
 	if s.cfg.Sessions != nil {
 		mws = append(mws, s.loadUser)
 	}
