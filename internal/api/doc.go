@@ -1,8 +1,10 @@
 // Package api is the console's typed client for the SailPoint ISC Sources API:
-// the 52 Sources operations of the v2025 API plus GET /task-status/{id}, one
-// method per operation, named after its operationId (GetSource for
-// getSource) and taking a context first. Every call to ISC, or to the
-// embedded sandbox tenant, goes through it.
+// the 52 Sources operations of the v2025 API plus GET /task-status/{id}, and
+// the five read-only lists that fill pickers (public identities, managed
+// clusters, governance groups, password policies, connectors), one method per
+// operation, named after its operationId (GetSource for getSource) and taking
+// a context first. Every call to ISC, or to the embedded sandbox tenant, goes
+// through it.
 //
 // # Credentials
 //
@@ -59,6 +61,7 @@
 // client.go (Config, Client, the request pipeline), errors.go (Error),
 // limiter.go, extra.go (unknown members), models*.go, one file per area of
 // operations (sources.go, configs.go, connector.go, policies.go, schemas.go,
-// schedules.go, tasks.go, uploads.go), and package filter for the filters
-// query parameter.
+// schedules.go, tasks.go, uploads.go, pickers.go), sourceform.go (the
+// connector's configuration form in getSourceConfig's answer, parsed from
+// SailPoint's form XML), and package filter for the filters query parameter.
 package api

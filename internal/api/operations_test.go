@@ -18,7 +18,8 @@ import (
 	"sourcedesk/internal/api"
 )
 
-// everyOperation calls each of the 53 operations once, keyed by operationId.
+// everyOperation calls each of the 53 Sources operations and the five picker
+// lists once, keyed by operationId.
 func everyOperation(c *api.Client) map[string]func(ctx context.Context) error {
 	const id = "s1"
 	file := func() io.Reader { return strings.NewReader("id\n1\n") }
@@ -129,17 +130,28 @@ func everyOperation(c *api.Client) map[string]func(ctx context.Context) error {
 		},
 		"importEntitlements": func(ctx context.Context) error { return e2(c.ImportEntitlements(ctx, id, file(), "e.csv")) },
 		"getTaskStatus":      func(ctx context.Context) error { return e2(c.GetTaskStatus(ctx, "t1")) },
+		"getPublicIdentities": func(ctx context.Context) error {
+			return e2(c.GetPublicIdentities(ctx, api.PublicIdentitiesParams{}))
+		},
+		"getManagedClusters":   func(ctx context.Context) error { return e2(c.GetManagedClusters(ctx, api.ListParams{})) },
+		"listWorkgroups":       func(ctx context.Context) error { return e2(c.ListWorkgroups(ctx, api.ListParams{})) },
+		"listPasswordPolicies": func(ctx context.Context) error { return e2(c.ListPasswordPolicies(ctx, api.ListParams{})) },
+		"getConnectorList": func(ctx context.Context) error {
+			return e2(c.GetConnectorList(ctx, api.ConnectorListParams{}))
+		},
 	}
 }
 
 func TestEveryOperationIsListed(t *testing.T) {
-	spec, err := os.ReadFile(specPath)
-	if err != nil {
-		t.Skip("spec: ../shared absent")
-	}
 	var want []string
-	for _, m := range regexp.MustCompile(`(?m)^\s+operationId: (\w+)$`).FindAllStringSubmatch(string(spec), -1) {
-		want = append(want, m[1])
+	for _, path := range []string{specPath, pickersSpecPath} {
+		spec, err := os.ReadFile(path)
+		if err != nil {
+			t.Skip("spec: ../shared absent")
+		}
+		for _, m := range regexp.MustCompile(`(?m)^\s+operationId: (\w+)$`).FindAllStringSubmatch(string(spec), -1) {
+			want = append(want, m[1])
+		}
 	}
 	var got []string
 	for op := range everyOperation(nil) {
@@ -221,8 +233,12 @@ func TestEveryOperationRejectsMalformedJSON(t *testing.T) {
 	}
 }
 
-// specPath is the bundled SailPoint spec, relative to this package.
-const specPath = "../../../shared/isc/isc-sources-v2025.yaml"
+// specPath is the bundled SailPoint Sources spec, relative to this package;
+// pickersSpecPath the five list operations that fill the pickers.
+const (
+	specPath        = "../../../shared/isc/isc-sources-v2025.yaml"
+	pickersSpecPath = "../../../shared/isc/isc-pickers-v2025.yaml"
+)
 
 // TestEveryOperationHasAMethod checks that each operationId of the bundled
 // spec (52 Sources operations + getTaskStatus) is a Client method.
@@ -233,6 +249,11 @@ func TestEveryOperationHasAMethod(t *testing.T) {
 	}
 	ids := regexp.MustCompile(`(?m)^\s+operationId: (\w+)$`).FindAllStringSubmatch(string(spec), -1)
 	require.Len(t, ids, 53)
+	pickers, err := os.ReadFile(pickersSpecPath)
+	require.NoError(t, err)
+	more := regexp.MustCompile(`(?m)^\s+operationId: (\w+)$`).FindAllStringSubmatch(string(pickers), -1)
+	require.Len(t, more, 5)
+	ids = append(ids, more...)
 	client := reflect.TypeOf(&api.Client{})
 	for _, id := range ids {
 		name := strings.ToUpper(id[1][:1]) + id[1][1:]

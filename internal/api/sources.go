@@ -38,20 +38,9 @@ type ListSourcesParams struct {
 var sorterRE = regexp.MustCompile(`^-?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 
 func (p ListSourcesParams) query() (url.Values, error) {
-	q := url.Values{}
-	if err := p.Filters.Err(); err != nil {
+	q, err := listQuery(p.Limit, p.Offset, p.Count, p.Filters, p.Sorters)
+	if err != nil {
 		return nil, err
-	}
-	if f := p.Filters.String(); f != "" {
-		q.Set("filters", f)
-	}
-	for _, s := range p.Sorters {
-		if !sorterRE.MatchString(s) {
-			return nil, fmt.Errorf("invalid sorter %q", s)
-		}
-	}
-	if len(p.Sorters) > 0 {
-		q.Set("sorters", strings.Join(p.Sorters, ","))
 	}
 	if p.ForSubadmin != "" {
 		q.Set("for-subadmin", p.ForSubadmin)
@@ -59,7 +48,28 @@ func (p ListSourcesParams) query() (url.Values, error) {
 	if p.IncludeIDNSource {
 		q.Set("includeIDNSource", "true")
 	}
-	setPaging(q, p.Limit, p.Offset, p.Count)
+	return q, nil
+}
+
+// listQuery builds the standard collection parameters of a list operation:
+// filters (checked by package filter), sorters (checked here) and paging.
+func listQuery(limit, offset int, count bool, filters filter.Expr, sorters []string) (url.Values, error) {
+	q := url.Values{}
+	if err := filters.Err(); err != nil {
+		return nil, err
+	}
+	if f := filters.String(); f != "" {
+		q.Set("filters", f)
+	}
+	for _, s := range sorters {
+		if !sorterRE.MatchString(s) {
+			return nil, fmt.Errorf("invalid sorter %q", s)
+		}
+	}
+	if len(sorters) > 0 {
+		q.Set("sorters", strings.Join(sorters, ","))
+	}
+	setPaging(q, limit, offset, count)
 	return q, nil
 }
 
@@ -102,26 +112,37 @@ func (c *Client) ListSources(ctx context.Context, p ListSourcesParams) (Page[Sou
 // fetching pages of p.Limit (at most MaxLimit; 0 means MaxLimit). It stops
 // at the first error, which it yields with a zero Source.
 func (c *Client) AllSources(ctx context.Context, p ListSourcesParams) iter.Seq2[Source, error] {
-	return func(yield func(Source, error) bool) {
-		p.Count = false
-		if p.Limit <= 0 || p.Limit > MaxLimit {
-			p.Limit = MaxLimit
+	return allPages(p.Limit, p.Offset, func(limit, offset int) ([]Source, error) {
+		p.Limit, p.Offset, p.Count = limit, offset, false
+		page, err := c.ListSources(ctx, p)
+		return page.Items, err
+	})
+}
+
+// allPages iterates over a paged list from offset on, fetching pages of limit
+// items (at most MaxLimit; 0 means MaxLimit) until a short page. It stops at
+// the first error, which it yields with a zero T.
+func allPages[T any](limit, offset int, fetch func(limit, offset int) ([]T, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		if limit <= 0 || limit > MaxLimit {
+			limit = MaxLimit
 		}
 		for {
-			page, err := c.ListSources(ctx, p)
+			items, err := fetch(limit, offset)
 			if err != nil {
-				yield(Source{}, err)
+				var zero T
+				yield(zero, err)
 				return
 			}
-			for _, s := range page.Items {
-				if !yield(s, nil) {
+			for _, it := range items {
+				if !yield(it, nil) {
 					return
 				}
 			}
-			if len(page.Items) < p.Limit {
+			if len(items) < limit {
 				return
 			}
-			p.Offset += len(page.Items)
+			offset += len(items)
 		}
 	}
 }

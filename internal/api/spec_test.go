@@ -21,9 +21,9 @@ import (
 // spec (the bundled v2025 subset) before the sandbox sees it: the contract
 // is SailPoint's, so passing the sandbox alone is not enough.
 type specCheck struct {
-	router routers.Router
-	mu     sync.Mutex
-	errs   []string
+	routers []routers.Router // the Sources spec, then the pickers spec
+	mu      sync.Mutex
+	errs    []string
 }
 
 // newSpecCheck loads the spec with its server at base + "/v2025"; nil when
@@ -33,12 +33,16 @@ func newSpecCheck(t *testing.T, base string) *specCheck {
 	if _, err := os.Stat(specPath); err != nil {
 		return nil
 	}
-	doc, err := openapi3.NewLoader().LoadFromFile(specPath)
-	require.NoError(t, err)
-	doc.Servers = openapi3.Servers{{URL: base + "/v2025"}}
-	router, err := legacy.NewRouter(doc)
-	require.NoError(t, err)
-	return &specCheck{router: router}
+	s := &specCheck{}
+	for _, path := range []string{specPath, pickersSpecPath} {
+		doc, err := openapi3.NewLoader().LoadFromFile(path)
+		require.NoError(t, err)
+		doc.Servers = openapi3.Servers{{URL: base + "/v2025"}}
+		router, err := legacy.NewRouter(doc)
+		require.NoError(t, err)
+		s.routers = append(s.routers, router)
+	}
+	return s
 }
 
 // wrap validates API requests (the test bodies are small enough to buffer)
@@ -62,7 +66,14 @@ func (s *specCheck) validate(r *http.Request, body []byte) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	// The router matches the full URL against the server.
 	r.URL.Scheme, r.URL.Host = "http", r.Host
-	route, params, err := s.router.FindRoute(r)
+	var route *routers.Route
+	var params map[string]string
+	var err error
+	for _, router := range s.routers {
+		if route, params, err = router.FindRoute(r); err == nil {
+			break
+		}
+	}
 	if err == nil {
 		err = openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
 			Request: r, PathParams: params, Route: route,

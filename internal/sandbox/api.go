@@ -159,7 +159,7 @@ type route struct {
 }
 
 func (s *Sandbox) registerAPIRoutes(mux *http.ServeMux) {
-	for _, rt := range s.routes() {
+	for _, rt := range append(s.routes(), s.pickerRoutes()...) {
 		method, path, _ := strings.Cut(rt.pattern, " ")
 		mux.Handle(method+" "+apiPrefix+path, s.serveOp(rt.op, rt.h))
 	}

@@ -824,7 +824,25 @@ func (s *Sandbox) getSourceConfig(c *call) (int, any, error) {
 	if l := c.r.URL.Query().Get("locale"); l != "" && !slices.Contains(sourceConfigLocales, l) {
 		return 0, nil, badRequest("locale %q is not supported", l)
 	}
-	return s.getPart(c, func(src *sourceRec) any { return src.detail })
+	locale := c.r.URL.Query().Get("locale")
+	if locale == "" {
+		locale = "en"
+	}
+	return s.getPart(c, func(src *sourceRec) any {
+		d := clone(src.detail)
+		// Labels not translated into the locale fall back to English.
+		labels := map[string]string{}
+		for k, v := range formLabels {
+			labels[k] = v
+		}
+		if locale == "de" {
+			for k, v := range formLabelsDE {
+				labels[k] = v
+			}
+		}
+		d["translationProperties"] = map[string]any{locale: properties(labels)}
+		return d
+	})
 }
 
 func defaultNCD() map[string]any {

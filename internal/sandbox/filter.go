@@ -410,6 +410,16 @@ func (e *FilterExpr) Match(obj map[string]any) bool {
 		return !e.Args[0].Match(obj)
 	}
 	v := lookupPath(obj, e.Field)
+	if arr, ok := v.([]any); ok && (e.Op == "eq" || e.Op == "in") {
+		// A collection (e.g. a group's memberships.identityId) equals a value
+		// when one of its members does.
+		for _, l := range e.Values {
+			if arrayHas(arr, l) {
+				return true
+			}
+		}
+		return false
+	}
 	switch e.Op {
 	case "isnull":
 		return v == nil

@@ -230,7 +230,7 @@ func seedRecord(i int, row seedSource) *sourceRec {
 		"connectorId":               row.connector,
 		"connectorImplementationId": row.connector,
 		"connectionType":            ci.connType,
-		"connectorAttributes":       map[string]any{"healthCheckTimeout": 30.0, "deleteThresholdPercentage": 10.0},
+		"connectorAttributes":       seedConnectorAttributes(row.connector),
 		"deleteThreshold":           10.0,
 		"authoritative":             row.authoritative,
 		"healthy":                   row.status == stHealthy,
@@ -260,15 +260,14 @@ func seedRecord(i int, row seedSource) *sourceRec {
 		obj["managementWorkgroup"] = ref("GOVERNANCE_GROUP", DemoWorkgroupID, "Demo Source Stewards")
 	}
 	if ci.cluster {
-		obj["cluster"] = ref("CLUSTER", "2c9180866166b5b0016167c32ef31a66", "Corporate Cluster")
+		obj["cluster"] = ref("CLUSTER", SeedClusterID, "Corporate Cluster")
 	}
 	if row.connector == "active-directory" {
-		obj["passwordPolicies"] = []any{ref("PASSWORD_POLICY", "2c9180855d191c59015d291ceb053980", "Corporate Password Policy")}
+		obj["passwordPolicies"] = []any{ref("PASSWORD_POLICY", SeedPasswordPolicyID, "Corporate Password Policy")}
 		obj["managerCorrelationMapping"] = map[string]any{"accountAttributeName": "manager", "identityAttributeName": "manager"}
 	}
-	if row.connector == "delimited-file" {
-		obj["connectorAttributes"] = map[string]any{"delimiter": ",", "hasHeader": true, "deleteThresholdPercentage": 10.0}
-	}
+	// ISC keeps attributes no form field edits; one is seeded to show them.
+	obj["connectorAttributes"].(map[string]any)["deleteThresholdPercentage"] = 10.0
 	rec := &sourceRec{
 		obj:       obj,
 		policies:  map[string]map[string]any{},
@@ -315,7 +314,7 @@ func seedRecord(i int, row seedSource) *sourceRec {
 		},
 		"revocationRequestConfig": map[string]any{"approvalSchemes": []any{}},
 	}
-	rec.pwdHolders = []any{map[string]any{"policyId": "2c91808e7d976f3b017d9f5ceae440c8", "policyName": "Default", "selectors": nil}}
+	rec.pwdHolders = []any{map[string]any{"policyId": SeedDefaultPasswordPolicyID, "policyName": "Default", "selectors": nil}}
 	if row.connector == "active-directory" {
 		rec.ncd = map[string]any{"enabled": true, "operations": strs("ACCOUNT_UPDATED", "ACCOUNT_DELETED"), "allEntitlements": false,
 			"allNonEntitlementAttributes": false, "selectedEntitlements": strs("memberOf"), "selectedNonEntitlementAttributes": strs("mail")}
@@ -436,20 +435,22 @@ func seedAccounts(rec *sourceRec, ci connectorInfo, n int) accountSet {
 	return set
 }
 
-// connectorDetail builds the ConnectorDetail (source-config) of a connector.
+// connectorDetail builds the ConnectorDetail (source-config) of a connector;
+// getSourceConfig adds the translations of the requested locale.
 func connectorDetail(script string, ci connectorInfo) map[string]any {
+	form := formXML(script, ci, connectorForms[script])
 	return map[string]any{
 		"name": ci.name, "type": ci.typ, "className": ci.class, "scriptName": script,
 		"applicationXml":        fmt.Sprintf("<?xml version='1.0' encoding='UTF-8'?>\n<Application connector=%q name=%q type=%q/>\n", ci.class, ci.name, ci.typ),
 		"correlationConfigXml":  "<?xml version='1.0' encoding='UTF-8'?>\n<CorrelationConfig name=\"" + ci.name + " Account Correlation Config\"/>\n",
-		"sourceConfigXml":       "<Form connectorName=\"" + ci.name + "\" type=\"SourceConfig\"/>",
-		"sourceConfig":          "<Form connectorName=\"" + ci.name + "\" type=\"SourceConfig\"/>",
+		"sourceConfigXml":       form,
+		"sourceConfig":          form,
 		"sourceConfigFrom":      "sp-connect",
 		"s3Location":            "connectors/" + script,
 		"uploadedFiles":         []any{},
-		"fileUpload":            ci.connType == "file",
+		"fileUpload":            connectorForms[script].file,
 		"directConnect":         ci.connType == "direct",
-		"translationProperties": map[string]any{"en": "menuLabel_ConnectionSettings=Connection Settings"},
+		"translationProperties": map[string]any{},
 		"connectorMetadata":     map[string]any{"supportedUI": "ANGULAR", "platform": "ccg", "shortDesc": ci.name + " connector"},
 		"status":                "RELEASED",
 	}
