@@ -42,6 +42,7 @@ type Config struct {
 	UpstreamTimeout   time.Duration
 	ShutdownTimeout   time.Duration
 	LogLevel          slog.Level
+	ScheduleZone      *time.Location // the zone ISC evaluates schedule cron expressions in
 
 	demo bool // see DemoMode
 }
@@ -156,6 +157,14 @@ var settings = []setting{
 	}},
 	{"UPSTREAM_TIMEOUT", "30s", "deadline for one ISC API call (uploads excepted)", durationSetting(time.Second, func(c *Config, d time.Duration) { c.UpstreamTimeout = d })},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish after SIGINT/SIGTERM", durationSetting(time.Second, func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
+	{"ISC_SCHEDULE_ZONE", "UTC", "the IANA time zone ISC evaluates schedule cron expressions in (the API does not say; check on your tenant)", func(c *Config, v string) error {
+		loc, err := time.LoadLocation(v)
+		if err != nil || strings.EqualFold(v, "local") {
+			return errors.New("must be an IANA time zone name such as UTC or Europe/Berlin")
+		}
+		c.ScheduleZone = loc
+		return nil
+	}},
 	{"LOG_LEVEL", "info", "debug, info, warn or error", func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},

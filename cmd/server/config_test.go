@@ -22,6 +22,11 @@ func TestConfigDefaultsToDemoMode(t *testing.T) {
 	assert.Equal(t, "127.0.0.1:8090", cfg.SandboxAddr)
 	assert.Equal(t, "http://127.0.0.1:8080", cfg.PublicURL.String())
 	assert.False(t, cfg.Secure())
+	assert.Equal(t, "UTC", cfg.ScheduleZone.String(), "schedules are read in UTC unless told otherwise")
+
+	cfg, err = loadConfig(envOf(map[string]string{"ISC_SCHEDULE_ZONE": "Europe/Berlin"}))
+	require.NoError(t, err)
+	assert.Equal(t, "Europe/Berlin", cfg.ScheduleZone.String())
 }
 
 func TestConfigReportsEveryProblemTogether(t *testing.T) {
@@ -33,6 +38,7 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"ISC_TENANT":           "acme corp",
 		"LOG_LEVEL":            "chatty",
 		"SESSION_KEYS":         "dG9vIHNob3J0,also-bad",
+		"ISC_SCHEDULE_ZONE":    "Mars/Olympus",
 	}))
 	require.Error(t, err)
 	msg := err.Error()
@@ -44,6 +50,7 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"ISC_TENANT: must be a tenant name",
 		"LOG_LEVEL:",
 		"SESSION_KEYS: key 1 is not base64 of 32 bytes",
+		"ISC_SCHEDULE_ZONE: must be an IANA time zone name",
 	} {
 		assert.Contains(t, msg, want)
 	}

@@ -152,6 +152,7 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		Activity:        activityLog,
 		SecureCookies:   cfg.Secure(),
 		TenantLogoutURL: tenantLogout,
+		ScheduleZone:    cfg.ScheduleZone,
 		Ready: []bff.ReadyCheck{
 			{Name: "session store", Check: sessions.Ready},
 			{Name: "tenant", Check: func(ctx context.Context) error { return checkTenant(ctx, upstream, cfg.APIURL) }},

@@ -57,6 +57,10 @@ type Config struct {
 	TenantLogoutURL string
 	// Now is the clock (tests fake it); defaults to time.Now.
 	Now func() time.Time
+	// ScheduleZone is the zone ISC evaluates schedule cron expressions in
+	// (ISC_SCHEDULE_ZONE): every fire time is computed in it, and a user's
+	// "show times in" only converts the instants. nil means UTC.
+	ScheduleZone *time.Location
 	// Activity is the activity log (issue 10), shared by the replicas through the
 	// session store's backend; nil keeps it in memory.
 	Activity activity.Store
@@ -85,6 +89,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ScheduleZone == nil {
+		cfg.ScheduleZone = time.UTC
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()

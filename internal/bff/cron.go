@@ -67,7 +67,7 @@ func (s *Server) cronPage(c echo.Context) error {
 	}
 	vm := templates.CronPageVM{
 		Expr: expr, Zone: zone, Count: count, Zones: commonZones, Presets: cronPresets,
-		Result: previewCron(expr, zone, count, s.cfg.Now()),
+		Result: previewCron(expr, zone, count, s.cfg.Now(), s.cfg.ScheduleZone),
 	}
 	if c.QueryParam("tz") == "" {
 		vm.Zone = "" // let the browser's zone fill in
@@ -82,7 +82,7 @@ func (s *Server) cronPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r := previewCron(expr, zone, count, s.cfg.Now())
+	r := previewCron(expr, zone, count, s.cfg.Now(), s.cfg.ScheduleZone)
 	if wantsJSON(c) {
 		out := cronPreviewJSON{Valid: r.Valid, Error: r.Error, Field: r.ErrorField, Description: r.Description,
 			Next: []string{}, Warnings: r.Warnings}

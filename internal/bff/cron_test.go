@@ -15,6 +15,7 @@ var cronNow = time.Date(2026, 2, 20, 10, 0, 0, 0, time.UTC)
 
 func TestPreviewCron(t *testing.T) {
 	for _, tc := range []struct {
+		// zone is both the zone ISC evaluates in and the one times are shown in.
 		name, expr, zone string
 		wantValid        bool
 		wantField        string   // the highlighted field on error
@@ -37,7 +38,11 @@ func TestPreviewCron(t *testing.T) {
 		{name: "never fires", expr: "0 0 0 30 2 ?", zone: "UTC", wantValid: true, wantWarn: []string{"never fires"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := previewCron(tc.expr, tc.zone, 10, cronNow)
+			isc, err := time.LoadLocation(tc.zone)
+			if err != nil {
+				isc = time.UTC
+			}
+			r := previewCron(tc.expr, tc.zone, 10, cronNow, isc)
 			require.Equal(t, tc.wantValid, r.Valid, "valid (error: %s)", r.Error)
 			if !tc.wantValid {
 				assert.NotEmpty(t, r.Error)
@@ -76,7 +81,8 @@ func TestPreviewCron(t *testing.T) {
 }
 
 func TestPreviewCronFireTimesAreStrictlyIncreasingWithUTCBeside(t *testing.T) {
-	r := previewCron("0 0 5,13,21 * * ?", "Asia/Kolkata", 20, cronNow)
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	r := previewCron("0 0 5,13,21 * * ?", "Asia/Kolkata", 20, cronNow, kolkata)
 	require.Len(t, r.Next, 20)
 	var prev time.Time
 	for _, f := range r.Next {

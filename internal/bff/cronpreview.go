@@ -43,11 +43,12 @@ const (
 	cronDSTHorizon = 366 * 24 * time.Hour
 )
 
-// previewCron evaluates expr in the named zone from now and returns what the
-// previewer shows. It is a pure function of its arguments, so it is tested directly.
-func previewCron(expr, zone string, count int, now time.Time) templates.CronResultVM {
+// previewCron evaluates expr from now in isc, the zone ISC evaluates schedules
+// in, and returns what the previewer shows, with the fire times converted to
+// the named zone. It is a pure function of its arguments, so it is tested directly.
+func previewCron(expr, zone string, count int, now time.Time, isc *time.Location) templates.CronResultVM {
 	expr = strings.TrimSpace(expr)
-	vm := templates.CronResultVM{Expr: expr, Zone: zone}
+	vm := templates.CronResultVM{Expr: expr, Zone: zone, ISCZone: isc.String()}
 	if expr == "" {
 		vm.Empty = true
 		return vm
@@ -77,8 +78,9 @@ func previewCron(expr, zone string, count int, now time.Time) templates.CronResu
 	vm.Description = e.Describe()
 
 	// Upcoming keeps Quartz's fixed 100-year horizon; chained Next calls would not.
-	fires := e.Upcoming(now.In(loc), count)
+	fires := e.Upcoming(now.In(isc), count)
 	for _, at := range fires {
+		at = at.In(loc)
 		vm.Next = append(vm.Next, templates.CronFireVM{
 			Local: at.Format("Mon 2006-01-02 15:04:05 MST"),
 			UTC:   at.UTC().Format("2006-01-02 15:04:05Z"),
@@ -90,11 +92,11 @@ func previewCron(expr, zone string, count int, now time.Time) templates.CronResu
 	} else if len(fires) < count {
 		vm.Warnings = append(vm.Warnings, fmt.Sprintf("This expression fires only %d more time(s).", len(fires)))
 	}
-	if gap := minInterval(e, now.In(loc), cronMaxCount); gap > 0 && gap < cronTooOften {
+	if gap := minInterval(e, now.In(isc), cronMaxCount); gap > 0 && gap < cronTooOften {
 		vm.Warnings = append(vm.Warnings, fmt.Sprintf(
 			"This schedule fires every %s at times. Aggregations that start more often than every 15 minutes overlap and are refused by ISC while one runs.", gap))
 	}
-	vm.Warnings = append(vm.Warnings, dstWarnings(e, loc, now)...)
+	vm.Warnings = append(vm.Warnings, dstWarnings(e, isc, now)...)
 	return vm
 }
 

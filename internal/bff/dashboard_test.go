@@ -231,9 +231,9 @@ func TestUpcomingTile(t *testing.T) {
 		headers             map[string]string
 	}{
 		{"UTC by default", "", "Mon 2026-11-30 03:00 UTC", nil},
-		// Expressions run on the wall clock of the zone they are read in (as on the
-		// Schedules tab): it is 21:30 on Sunday in New York, so 03:00 is Monday's.
-		{"the browser's zone", "America/New_York", "Mon 2026-11-30 03:00 EST", htmxHeaders},
+		// ISC runs the expressions in UTC (ISC_SCHEDULE_ZONE); the browser's zone
+		// only converts: 03:00 UTC is 22:00 on Sunday in New York.
+		{"the browser's zone", "America/New_York", "Sun 2026-11-29 22:00 EST", htmxHeaders},
 		{"an unknown zone falls back to UTC", "Mars/Olympus", "Mon 2026-11-30 03:00 UTC", htmxHeaders},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -274,7 +274,7 @@ func TestUpcomingTileOverlap(t *testing.T) {
 		"b": {{Type: api.ScheduleAccountAggregation, CronExpression: "0 0/10 * * * ?"}},
 		"c": {{Type: api.ScheduleAccountAggregation, CronExpression: "not cron"}},
 	}
-	vm := upcomingTile(list, sched, now, 24*time.Hour)
+	vm := upcomingTile(list, sched, now, 24*time.Hour, time.UTC)
 	assert.Equal(t, 3, vm.Checked)
 	assert.Equal(t, 1, vm.Unreadable)
 	var aWarn, bRuns, bWarn int

@@ -167,7 +167,7 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 			return fail(err)
 		}
 	}
-	vm := upcomingTile(list, have, s.cfg.Now().In(loc), 24*time.Hour)
+	vm := upcomingTile(list, have, s.cfg.Now().In(s.cfg.ScheduleZone), 24*time.Hour, loc)
 	if len(vm.Runs) > upcomingShown {
 		vm.More, vm.Runs = len(vm.Runs)-upcomingShown, vm.Runs[:upcomingShown]
 	}
@@ -181,8 +181,10 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 const overlapWindow = 15 * time.Minute
 
 // upcomingTile lists the fire times in [now, now+horizon) of the schedules read so
-// far and flags starts of one source within overlapWindow of each other. Pure.
-func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now time.Time, horizon time.Duration) templates.UpcomingTileVM {
+// far and flags starts of one source within overlapWindow of each other. Fire
+// times are computed in now's zone (the zone ISC evaluates schedules in) and
+// shown in show. Pure.
+func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now time.Time, horizon time.Duration, show *time.Location) templates.UpcomingTileVM {
 	vm := templates.UpcomingTileVM{Sources: len(list)}
 	type run struct {
 		vm templates.UpcomingRunVM
@@ -210,7 +212,7 @@ func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now ti
 					label = string(sc.Type)
 				}
 				mine = append(mine, run{at: at, vm: templates.UpcomingRunVM{SourceID: src.ID, SourceName: src.Name,
-					Label: label, Cron: sc.CronExpression, Fire: fireVM(at)}})
+					Label: label, Cron: sc.CronExpression, Fire: fireVM(at, show)}})
 			}
 		}
 		slices.SortFunc(mine, func(a, b run) int { return a.at.Compare(b.at) })
@@ -221,7 +223,7 @@ func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now ti
 				}
 				if d := mine[k].at.Sub(mine[j].at).Abs(); d < overlapWindow {
 					mine[j].vm.Warning = fmt.Sprintf("%s also starts at %s, %s apart: the two overlap and ISC refuses one of them.",
-						mine[k].vm.Label, mine[k].at.Format("15:04"), d.Round(time.Second))
+						mine[k].vm.Label, mine[k].at.In(show).Format("15:04"), d.Round(time.Second))
 					break
 				}
 			}

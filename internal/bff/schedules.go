@@ -32,8 +32,9 @@ func scheduleLabel(t string) string {
 	return ""
 }
 
-// scheduleZone is the zone the tab shows times in: the tz parameter when it names a
-// real zone, UTC otherwise.
+// scheduleZone is the zone a page shows fire times in: the tz parameter when it
+// names a real zone, UTC otherwise. It only converts instants: fire times are
+// computed in the zone ISC evaluates schedules in (Config.ScheduleZone).
 func scheduleZone(c echo.Context) (string, *time.Location) {
 	name := strings.TrimSpace(c.QueryParam("tz"))
 	if name == "" {
@@ -47,7 +48,8 @@ func scheduleZone(c echo.Context) (string, *time.Location) {
 
 // scheduleCard maps one schedule (nil when none) to its card.
 func (s *Server) scheduleCard(c echo.Context, sourceID, typ string, sched *api.Schedule, zone string, loc *time.Location) templates.ScheduleCardVM {
-	card := templates.ScheduleCardVM{SourceID: sourceID, Type: typ, Label: scheduleLabel(typ), Zone: zone, CanWrite: canWrite(c)}
+	card := templates.ScheduleCardVM{SourceID: sourceID, Type: typ, Label: scheduleLabel(typ), Zone: zone,
+		ISCZone: s.cfg.ScheduleZone.String(), CanWrite: canWrite(c)}
 	if sched == nil {
 		return card
 	}
@@ -58,14 +60,15 @@ func (s *Server) scheduleCard(c echo.Context, sourceID, typ string, sched *api.S
 		return card
 	}
 	card.Description = e.Describe()
-	for _, at := range e.Upcoming(s.cfg.Now().In(loc), 3) {
-		card.Next = append(card.Next, fireVM(at))
+	for _, at := range e.Upcoming(s.cfg.Now().In(s.cfg.ScheduleZone), 3) {
+		card.Next = append(card.Next, fireVM(at, loc))
 	}
 	return card
 }
 
-// fireVM formats one fire time for the templates.
-func fireVM(at time.Time) templates.CronFireVM {
+// fireVM formats one fire time for the templates, shown in the zone show.
+func fireVM(at time.Time, show *time.Location) templates.CronFireVM {
+	at = at.In(show)
 	return templates.CronFireVM{
 		Local: at.Format("Mon 2006-01-02 15:04 MST"),
 		UTC:   at.UTC().Format("2006-01-02 15:04Z"),
@@ -87,7 +90,7 @@ func (s *Server) sourceSchedules(c echo.Context) error {
 		return err
 	}
 	zone, loc := scheduleZone(c)
-	vm := templates.SchedulesTabVM{SourceID: id, Zone: zone, Zones: commonZones, CanWrite: canWrite(c)}
+	vm := templates.SchedulesTabVM{SourceID: id, Zone: zone, ISCZone: s.cfg.ScheduleZone.String(), Zones: commonZones, CanWrite: canWrite(c)}
 	for _, st := range scheduleTypes {
 		var found *api.Schedule
 		for i := range list {
@@ -131,7 +134,7 @@ func (s *Server) saveSchedule(c echo.Context) error {
 	zone, loc := scheduleZone(c)
 	invalid := func(msg string, exists bool) error {
 		card := templates.ScheduleCardVM{SourceID: id, Type: typ, Label: scheduleLabel(typ), Zone: zone,
-			CanWrite: true, Exists: exists, Input: f.Cron, Error: msg}
+			ISCZone: s.cfg.ScheduleZone.String(), CanWrite: true, Exists: exists, Input: f.Cron, Error: msg}
 		return s.renderFragment(c, http.StatusUnprocessableEntity, templates.ScheduleCard(card))
 	}
 	if f.Cron == "" {
@@ -210,11 +213,11 @@ func (s *Server) sourceNextRuns(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	now := s.cfg.Now().In(loc)
+	now := s.cfg.Now().In(s.cfg.ScheduleZone)
 	for _, sc := range list {
 		if e, perr := cron.Parse(sc.CronExpression); perr == nil {
 			if at := e.Next(now); !at.IsZero() {
-				vm.Runs = append(vm.Runs, templates.NextRunVM{Label: scheduleLabel(string(sc.Type)), Fire: fireVM(at)})
+				vm.Runs = append(vm.Runs, templates.NextRunVM{Label: scheduleLabel(string(sc.Type)), Fire: fireVM(at, loc)})
 			}
 		}
 	}

@@ -5,11 +5,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"sourcedesk/internal/api"
 	"sourcedesk/internal/sandbox"
 )
 
@@ -98,4 +100,56 @@ func TestScheduleCreateValidateUpdateDelete(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, rec.Code)
 		assert.Contains(t, rec.Body.String(), "ACCOUNT_AGGREGATION or GROUP_AGGREGATION")
 	})
+}
+
+// Fire times are computed in the zone ISC evaluates schedules in; the zone a
+// user picks only converts the instants, so the Schedules tab in any zone, the
+// overview and the home page's tile name the same moments.
+func TestFireTimesComeFromTheISCZoneAndAreOnlyShownInTheUsersZone(t *testing.T) {
+	now := time.Date(2026, 11, 30, 0, 30, 0, 0, time.UTC) // winter: Berlin is UTC+1
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name  string
+		isc   *time.Location
+		first string // the first run of "0 0 3 * * ?" as an instant
+	}{
+		{"ISC in UTC (the default)", nil, "2026-11-30T03:00:00Z"},
+		{"ISC in Berlin", berlin, "2026-11-30T02:00:00Z"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newTestEnv(t, func(c *Config) { c.Now = func() time.Time { return now }; c.ScheduleZone = tc.isc })
+			cl, ctx := env.adminAPI()
+			src := sandbox.SeedUncheckedSourceID // seeded without schedules
+			_, err := cl.CreateSourceSchedule(ctx, src, &api.Schedule{Type: api.ScheduleAccountAggregation, CronExpression: "0 0 3 * * ?"})
+			require.NoError(t, err)
+			want, err := time.Parse(time.RFC3339, tc.first)
+			require.NoError(t, err)
+			instant := func(sel *goquery.Selection) time.Time {
+				at, err := time.Parse(time.RFC3339, sel.AttrOr("datetime", ""))
+				require.NoError(t, err, "datetime of %q", sel.Text())
+				return at
+			}
+			for _, zone := range []string{"UTC", "Europe/Berlin", "America/New_York"} {
+				doc := parse(t, env.do(http.MethodGet, "/sources/"+src+"/schedules?tz="+url.QueryEscape(zone), nil, nil).Body)
+				first := doc.Find(`[data-testid="schedule-ACCOUNT_AGGREGATION"] [data-testid="schedule-next"] time`).First()
+				assert.True(t, want.Equal(instant(first)), "Schedules tab in %s: %s", zone, first.AttrOr("datetime", ""))
+				loc, _ := time.LoadLocation(zone)
+				assert.Equal(t, want.In(loc).Format("Mon 2006-01-02 15:04 MST"), first.Text(), "shown on %s's clock", zone)
+
+				doc = parse(t, env.do(http.MethodGet, "/sources/"+src+"/schedules/next?tz="+url.QueryEscape(zone), nil, htmxHeaders).Body)
+				assert.True(t, want.Equal(instant(doc.Find(`[data-testid="next-runs"] time`).First())), "overview in %s", zone)
+			}
+			iscName := "UTC"
+			if tc.isc != nil {
+				iscName = tc.isc.String()
+			}
+			doc := parse(t, env.do(http.MethodGet, "/sources/"+src+"/schedules", nil, nil).Body)
+			assert.Contains(t, doc.Find(`[data-testid="schedules-isc-zone"]`).Text(), iscName)
+
+			// The cron previewer the schedule form uses inline agrees.
+			prev := parse(t, env.do(http.MethodGet, "/cron/preview?cronExpression="+url.QueryEscape("0 0 3 * * ?")+"&tz=America%2FNew_York&n=1", nil, htmxHeaders).Body)
+			assert.True(t, want.Equal(instant(prev.Find(`[data-testid="cron-next"] time`).First())), "previewer")
+		})
+	}
 }

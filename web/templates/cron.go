@@ -19,7 +19,8 @@ type CronPreset struct {
 // CronResultVM is what the previewer says about one expression.
 type CronResultVM struct {
 	Expr           string
-	Zone           string
+	Zone           string // the zone fire times are shown in
+	ISCZone        string // the zone ISC evaluates schedules in
 	Empty          bool
 	Valid          bool
 	Error          string

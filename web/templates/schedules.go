@@ -3,7 +3,8 @@ package templates
 // SchedulesTabVM is a source's Schedules tab: one card per aggregation type.
 type SchedulesTabVM struct {
 	SourceID string
-	Zone     string
+	Zone     string // the zone times are shown in
+	ISCZone  string // the zone ISC evaluates the expressions in
 	Zones    []string
 	CanWrite bool
 	Cards    []ScheduleCardVM
@@ -20,7 +21,8 @@ type ScheduleCardVM struct {
 	Error       string // a validation or ISC error shown next to the field
 	Notice      string // "Saved." after a change
 	Description string
-	Zone        string
+	Zone        string // the zone times are shown in
+	ISCZone     string // the zone ISC evaluates the expression in
 	Next        []CronFireVM
 	CanWrite    bool
 }
