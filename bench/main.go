@@ -1,4 +1,4 @@
-// Command bench runs the benchmark scenarios of Sourcedesk (issue 9) and prints
+// Command bench runs the benchmark scenarios of Sourcedesk and prints
 // one report: every figure next to its baseline measured in the same run, with
 // its target. Run it with `make bench`; bench/README.md explains each figure.
 //

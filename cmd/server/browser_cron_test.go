@@ -12,7 +12,8 @@ import (
 	"sourcedesk/internal/sandbox"
 )
 
-// Issue 8: the previewer and a source's schedule form, as a user types in them.
+// TestBrowserCronPreviewerAndScheduleForm: the previewer and a source's schedule form,
+// as a user types in them.
 func TestBrowserCronPreviewerAndScheduleForm(t *testing.T) {
 	app := startApp(t, nil)
 	b := newBrowser(t)

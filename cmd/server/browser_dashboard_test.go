@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// TestBrowserDashboardToActivity walks issue 10: sign in, read the home page's
-// tiles, follow the unhealthy count to the filtered list, edit a source, and find
+// TestBrowserDashboardToActivity walks from the dashboard to the activity log: sign in,
+// read the home page's tiles, follow the unhealthy count to the filtered list, edit a source, and find
 // the edit in the activity log.
 func TestBrowserDashboardToActivity(t *testing.T) {
 	if testing.Short() {

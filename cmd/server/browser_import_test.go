@@ -15,8 +15,8 @@ import (
 	"sourcedesk/internal/sandbox"
 )
 
-// TestBrowserImportWalkthrough is issue 7 in a real browser against the demo tenant:
-// sign in, open a Delimited File source, add a schema attribute through the reviewed
+// TestBrowserImportWalkthrough is the import workflow in a real browser against the
+// demo tenant: sign in, open a Delimited File source, add a schema attribute through the reviewed
 // JSON Patch, pre-flight a CSV with errors (they are listed), fix it, upload it with
 // the progress bar, and follow the task to SUCCESS; its counts match the file.
 func TestBrowserImportWalkthrough(t *testing.T) {

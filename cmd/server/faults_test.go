@@ -16,11 +16,11 @@ import (
 	"sourcedesk/internal/testservers"
 )
 
-// TestSecurityCase42HangAndRedisDown: an upstream that hangs gets a friendly
+// TestUpstreamHangAndRedisDown: an upstream that hangs gets a friendly
 // error within the GET deadline (UPSTREAM_TIMEOUT) and leaves no goroutine
 // behind; with Redis down the console answers 503 and fails closed (no page
 // data, no upstream call), and it recovers by itself when Redis is back.
-func TestSecurityCase42HangAndRedisDown(t *testing.T) {
+func TestUpstreamHangAndRedisDown(t *testing.T) {
 	rs := testservers.NewRedis(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -38,14 +38,14 @@ const readPageCheck = `({
 })`
 
 // settled() waits until htmx has finished every request and swap.
-// TestBrowserCase31And32_HostileNamesInertAndNoCSPViolations is SECURITY.md cases 31
-// and 32 in a real browser (Chromium, htmx with allowEval:false): every main page
+// TestBrowserHostileNamesInertAndNoCSPViolations checks that hostile source names stay
+// text and that the content security policy holds, in a real browser (Chromium, htmx with allowEval:false): every main page
 // and every source tab, loaded both as a full page and as the htmx partial a tab
 // click swaps in, for the two hostile sources. No page reports a CSP violation, no
 // hostile name opens a dialog or sends a request (the <img src=x> fetch, the
 // hx-get="/logout" load) or becomes an element. A positive control at the end shows
 // the recorder does see a violation and the watch does see a request.
-func TestBrowserCase31And32_HostileNamesInertAndNoCSPViolations(t *testing.T) {
+func TestBrowserHostileNamesInertAndNoCSPViolations(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser security walk skipped in -short mode")
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // A redirect from the API is never followed: the token must not travel to wherever
-// it points (SECURITY.md case 43), and the caller sees the 3xx as an error.
+// it points (the console must never be an open proxy for it), and the caller sees the 3xx as an error.
 func TestRedirectsAreNotFollowed(t *testing.T) {
 	var leaked atomic.Int32
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

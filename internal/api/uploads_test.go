@@ -102,9 +102,9 @@ func TestImportWithoutFile(t *testing.T) {
 	assert.Empty(t, got.method, "nothing sent")
 }
 
-// Case 36 of SECURITY.md: a hostile file name never reaches the upstream
+// TestUploadFilenameSanitized: a hostile file name never reaches the upstream
 // Content-Disposition as a path or as header syntax.
-func TestSecurityCase36FilenameSanitized(t *testing.T) {
+func TestUploadFilenameSanitized(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"../../x.csv", "x.csv"},
 		{`..\..\windows\x.csv`, "x.csv"},

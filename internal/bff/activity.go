@@ -147,8 +147,8 @@ func recordedRoute(route string) bool {
 	return true
 }
 
-// taskFromResponse finds the task a handler sent the user to follow: the issue-6/7
-// handlers answer a started task with HX-Location, HX-Redirect or Location to /tasks/<id>.
+// taskFromResponse finds the task a handler sent the user to follow: the handlers
+// that start a task (aggregations, uploads, tools) answer it with HX-Location, HX-Redirect or Location to /tasks/<id>.
 func taskFromResponse(h http.Header) string {
 	for _, v := range []string{h.Get("HX-Location"), h.Get("HX-Redirect"), h.Get(echo.HeaderLocation)} {
 		i := strings.Index(v, "/tasks/")

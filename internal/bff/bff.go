@@ -61,7 +61,7 @@ type Config struct {
 	// (ISC_SCHEDULE_ZONE): every fire time is computed in it, and a user's
 	// "show times in" only converts the instants. nil means UTC.
 	ScheduleZone *time.Location
-	// Activity is the activity log (issue 10), shared by the replicas through the
+	// Activity is the activity log, shared by the replicas through the
 	// session store's backend; nil keeps it in memory.
 	Activity activity.Store
 }
@@ -72,8 +72,7 @@ type Server struct {
 	log     *slog.Logger
 	echo    *echo.Echo
 	metrics *Metrics
-	dash    *dashboard // issue 10: per-user dashboard cache and the activity log
-
+	dash    *dashboard // per-user dashboard cache and the activity log
 }
 
 // New builds the server and its routes.

@@ -208,7 +208,7 @@ func TestUnhealthyTile(t *testing.T) {
 		assert.Contains(t, first.Text(), sourceState(want.Status).Reason)
 		assert.Equal(t, "/sources/"+id+"/tools/test-connection", first.Find(`[data-testid="unhealthy-test"]`).AttrOr("hx-post", ""))
 	}
-	// The button's route is the issue-6 tool, and it answers with the tool result.
+	// The button's route is the source's test-connection tool, and it answers with the tool result.
 	id := by["unhealthy"][0].ID
 	rec := env.do(http.MethodPost, "/sources/"+id+"/tools/test-connection", nil, htmxHeaders)
 	assert.Equal(t, http.StatusOK, rec.Code)

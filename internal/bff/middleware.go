@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -95,5 +94,3 @@ func cspNonce(c echo.Context) string {
 	n, _ := c.Get(ctxNonce).(string)
 	return n
 }
-
-var _ = time.Second

@@ -38,7 +38,7 @@ func (s *Server) routes() {
 	dyn := e.Group("", s.sessionMiddleware()...)
 	dyn.GET("/", s.home)
 
-	// -- sign-in and sessions (issue 5) --
+	// -- sign-in and sessions --
 	dyn.GET("/login", s.login)
 	dyn.GET("/auth/callback", s.authCallback)
 	dyn.GET("/login/pat", s.patForm)
@@ -49,7 +49,7 @@ func (s *Server) routes() {
 
 	protected := authGroup{dyn, s.requireAuth}
 
-	// -- sources pages (issue 6) --
+	// -- sources pages --
 	// The list, its export and bulk actions, and creating a source.
 	protected.GET("/sources", s.sourcesList)
 	protected.GET("/sources/new", s.sourceNew)
@@ -85,7 +85,7 @@ func (s *Server) routes() {
 	protected.GET("/sources/:id/password-policies", s.sourcePasswordPolicies)
 	protected.POST("/sources/:id/password-policies", s.sourcePasswordPoliciesSave)
 
-	// -- schemas, uploads, tasks, provisioning policies (issue 7) --
+	// -- schemas, uploads, tasks, provisioning policies --
 	protected.GET("/tasks/:id", s.taskPage)
 	protected.GET("/sources/:id/import", s.importTab)
 	protected.POST("/sources/:id/import/aggregate", s.importAggregate)
@@ -108,7 +108,7 @@ func (s *Server) routes() {
 	protected.PATCH("/sources/:id/provisioning/:usage", s.policyPatch)
 	protected.DELETE("/sources/:id/provisioning/:usage", s.policyDelete)
 
-	// -- cron previewer and schedules (issue 8) --
+	// -- cron previewer and schedules --
 	// The previewer needs no tenant data, so scripts may call it without signing in.
 	dyn.GET("/cron", s.cronPage)
 	dyn.GET("/cron/preview", s.cronPreview)
@@ -118,7 +118,7 @@ func (s *Server) routes() {
 	protected.POST("/sources/:id/schedules/:type", s.saveSchedule)
 	protected.DELETE("/sources/:id/schedules/:type", s.deleteSchedule)
 
-	// -- dashboard and activity log (issue 10) --
+	// -- dashboard and activity log --
 	// The home page's tiles load themselves (dashboard_tiles.go). Every change made
 	// through the console is recorded by one middleware (activity.go), which also
 	// drops the user's cached dashboard after a successful change.
@@ -169,9 +169,9 @@ func isUploadRoute(c echo.Context) bool {
 
 // uploadRoutes lists the routes (Echo path patterns) that receive file uploads.
 var uploadRoutes = map[string]bool{
-	"/sources/:id/import/:kind/preflight":  true, // issue 7: streamed, UploadLimit enforced by the handler
+	"/sources/:id/import/:kind/preflight":  true, // streamed, UploadLimit enforced by the handler
 	"/sources/:id/import/:kind":            true,
 	"/sources/:id/schema-files/:kind/diff": true,
 	"/sources/:id/schema-files/:kind":      true,
-	"/sources/:id/tools/connector-file":    true, // issue 6: streamed, UploadLimit enforced by the handler
+	"/sources/:id/tools/connector-file":    true, // streamed, UploadLimit enforced by the handler
 }

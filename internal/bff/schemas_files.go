@@ -75,7 +75,7 @@ func safeFilePart(s string) string {
 // schemaFileDownload handles "GET /sources/:id/schema-files/:kind": the account or
 // entitlement schema CSV of a Delimited File source. format=raw streams ISC's bytes
 // through unchanged (for re-import); format=spreadsheet rewrites each cell with a
-// leading apostrophe where a spreadsheet would run it as a formula (SECURITY.md case 39).
+// leading apostrophe where a spreadsheet would run it as a formula (CSV injection).
 // Both are attachments with nosniff, so a browser never renders them.
 func (s *Server) schemaFileDownload(c echo.Context) error {
 	id, kind, schemaName, err := schemaFileParams(c)

@@ -244,9 +244,9 @@ func TestSchemaCreateAndDelete(t *testing.T) {
 	})
 }
 
-// SECURITY.md case 39 (exports): the raw schema CSV is byte-identical to ISC's and an
+// TestSchemaExportsRawAndFormulaSafe: the raw schema CSV is byte-identical to ISC's and an
 // attachment; the spreadsheet export prefixes formula cells with an apostrophe.
-func TestSecurityCase39SchemaExports(t *testing.T) {
+func TestSchemaExportsRawAndFormulaSafe(t *testing.T) {
 	env := newTestEnv(t, nil)
 	up := env.upstream()
 	ctx := context.Background()

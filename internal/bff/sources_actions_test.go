@@ -325,7 +325,7 @@ func TestSourcesBulkIsBounded(t *testing.T) {
 }
 
 // TestSourcesExportMakesFormulasInert: a source name that a spreadsheet would run
-// as a formula is exported as text (SECURITY.md case 39).
+// as a formula is exported as text, so opening the export runs nothing.
 func TestSourcesExportMakesFormulasInert(t *testing.T) {
 	env := newTestEnv(t, nil)
 	rec := env.postForm("/sources", url.Values{"name": {`=HYPERLINK("http://evil.example","x")`},

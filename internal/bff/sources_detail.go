@@ -28,7 +28,7 @@ func isSourceTabRequest(c echo.Context) bool {
 // targets the tab panel gets body alone (plus the tab list, swapped out of band so
 // the current tab is marked); any other request gets the shell (header with the
 // source's name, type and status, tab list, panel) around body, for which the source
-// is fetched. Tab handlers of every issue use it:
+// is fetched. Every tab handler uses it:
 //
 //	return s.renderSourceTab(c, id, "schemas", templates.SchemasTab(vm))
 //

@@ -224,8 +224,7 @@ func TestSourcesBulkAggregateLinksTasks(t *testing.T) {
 	assert.Equal(t, 2, env.sandbox.Calls("importAccounts"), "never repeated")
 }
 
-// TestSourcesXSSNameIsText is SECURITY.md case 31 at the HTML level: hostile source
-// names are text in the list, the detail page and every partial.
+// TestSourcesXSSNameIsText: hostile source names (markup, htmx attributes) are text in the list, the detail page and every partial.
 func TestSourcesXSSNameIsText(t *testing.T) {
 	env := newTestEnv(t, nil)
 	paths := []struct {
@@ -330,8 +329,8 @@ func TestSourceOverview(t *testing.T) {
 	assert.Equal(t, 1, doc.Find(`[data-testid="source-fields"]`).Length(), "the rest of the overview still shows")
 }
 
-// TestSourceGetRoutesOnlyReadUpstream is SECURITY.md case 14 for the sources pages:
-// a GET makes only GET calls upstream.
+// TestSourceGetRoutesOnlyReadUpstream: on the sources pages a GET makes only GET calls
+// upstream, so a link or a prefetch never changes anything.
 func TestSourceGetRoutesOnlyReadUpstream(t *testing.T) {
 	env := newTestEnv(t, nil)
 	id := sandbox.SeedDelimitedSourceID

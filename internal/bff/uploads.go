@@ -401,8 +401,8 @@ func (s *Server) importAggregate(c echo.Context) error {
 
 // outcomeUnknown rewords a failed aggregation start when ISC may have started it all
 // the same (a 5xx or a timeout after the request went out): the console never repeats
-// it, so the user is told to look at the task status before trying again
-// (SECURITY.md §6, case 41). Other errors pass through unchanged.
+// it (a second aggregation of the same file could undo the first one's work), so the
+// user is told to look at the task status before trying again. Other errors pass through unchanged.
 func outcomeUnknown(err error) error {
 	o, ok := classifyUpstream(err)
 	if !ok && errors.Is(err, context.DeadlineExceeded) {

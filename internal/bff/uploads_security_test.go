@@ -2,7 +2,6 @@ package bff
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -29,7 +28,6 @@ import (
 	"go.uber.org/goleak"
 
 	"sourcedesk/internal/api"
-	"sourcedesk/internal/sandbox"
 	"sourcedesk/internal/upload"
 )
 
@@ -216,11 +214,11 @@ func startHeapSampler() *heapSampler {
 
 func (hs *heapSampler) finish() uint64 { close(hs.stop); <-hs.done; return hs.peak.Load() }
 
-// SECURITY.md case 33: a large CSV upload goes browser → console → ISC without being
+// TestLargeUploadStreamsWithoutBuffering: a large CSV upload goes browser → console → ISC without being
 // held in memory: heap growth stays under 64 MiB and ISC gets every byte.
 // 64 MiB by default (16 MiB under the race detector, which slows it tenfold);
 // SD_BIG_UPLOAD=1 sends 1 GiB.
-func TestSecurityCase33LargeUploadStreams(t *testing.T) {
+func TestLargeUploadStreamsWithoutBuffering(t *testing.T) {
 	size := int64(64 << 20)
 	if raceEnabled {
 		size = 16 << 20
@@ -246,16 +244,16 @@ func TestSecurityCase33LargeUploadStreams(t *testing.T) {
 	require.Equal(t, 1, completed)
 	assert.Equal(t, sent, sk.hashes[0], "ISC got the same bytes")
 	growth := int64(peak) - int64(base)
-	t.Logf("case 33: %d MiB in %v (%.0f MiB/s), heap objects base %d MiB, peak %d MiB, growth %.1f MiB",
+	t.Logf("streamed %d MiB in %v (%.0f MiB/s), heap objects base %d MiB, peak %d MiB, growth %.1f MiB",
 		sk.sizes[0]>>20, elapsed.Round(time.Millisecond), float64(sk.sizes[0])/(1<<20)/elapsed.Seconds(),
 		base>>20, peak>>20, float64(growth)/(1<<20))
 	assert.Less(t, growth, int64(64<<20), "heap growth while streaming")
 }
 
-// SECURITY.md case 34: a file of limit+1 bytes, with Content-Length and chunked, is
+// TestUploadLimitAbortsTheUpstreamRequest: a file of limit+1 bytes, with Content-Length and chunked, is
 // refused with 413; the upstream request is aborted (ISC never sees a complete body) and
 // no goroutine is left behind.
-func TestSecurityCase34UploadLimit(t *testing.T) {
+func TestUploadLimitAbortsTheUpstreamRequest(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // runs after the servers are closed
 	const limit = 256 << 10
@@ -305,9 +303,9 @@ func TestSecurityCase34UploadLimit(t *testing.T) {
 	})
 }
 
-// SECURITY.md case 35: binary content named .csv is refused with 415 before any
+// TestBinaryUploadRefusedBeforeUpstream: binary content named .csv is refused with 415 before any
 // upstream call, on the pre-flight and the upload.
-func TestSecurityCase35SniffBeforeUpstream(t *testing.T) {
+func TestBinaryUploadRefusedBeforeUpstream(t *testing.T) {
 	env := newTestEnv(t, nil)
 	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
 	for _, tc := range []struct {
@@ -339,9 +337,9 @@ func TestSecurityCase35SniffBeforeUpstream(t *testing.T) {
 	})
 }
 
-// SECURITY.md case 36: hostile file names are sanitized in the upstream
+// TestUploadFilenameSanitizedUpstream: hostile file names are sanitized in the upstream
 // Content-Disposition and never used as paths.
-func TestSecurityCase36FilenameSanitized(t *testing.T) {
+func TestUploadFilenameSanitizedUpstream(t *testing.T) {
 	env, sk := newSinkEnv(t, nil)
 	for i, tc := range []struct {
 		name, disposition, want string
@@ -390,9 +388,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// SECURITY.md case 37: 10,000 parts or a 1 MiB part header → 400 within bounded time
+// TestUploadPartFloodsRefusedEarly: 10,000 parts or a 1 MiB part header → 400 within bounded time
 // and memory: the console stops reading early.
-func TestSecurityCase37PartLimits(t *testing.T) {
+func TestUploadPartFloodsRefusedEarly(t *testing.T) {
 	env := newTestEnv(t, nil)
 	const boundary = "sdboundary"
 	var manyParts strings.Builder
@@ -421,9 +419,9 @@ func TestSecurityCase37PartLimits(t *testing.T) {
 	}
 }
 
-// SECURITY.md case 38: the browser disconnects halfway → the upstream request's context
+// TestClientDisconnectCancelsTheUpload: the browser disconnects halfway → the upstream request's context
 // is cancelled and its body never completes, so no aggregation starts.
-func TestSecurityCase38ClientDisconnect(t *testing.T) {
+func TestClientDisconnectCancelsTheUpload(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	env, sk := newSinkEnv(t, nil)
@@ -456,9 +454,9 @@ func TestSecurityCase38ClientDisconnect(t *testing.T) {
 	assert.Zero(t, env.sandbox.Calls("importAccounts"))
 }
 
-// SECURITY.md case 39 (preview part): cells that spreadsheets would run as formulas,
+// TestPreflightPreviewIsLiteral: cells that spreadsheets would run as formulas,
 // and markup, are shown as literal text in the pre-flight preview.
-func TestSecurityCase39PreviewIsLiteral(t *testing.T) {
+func TestPreflightPreviewIsLiteral(t *testing.T) {
 	env := newTestEnv(t, nil)
 	cells := []string{"<img src=x onerror=alert(1)>", `=HYPERLINK("http://evil.example","x")`, "+1", "-2+3", "@SUM(A1)", "\tx"}
 	var b strings.Builder
@@ -477,6 +475,3 @@ func TestSecurityCase39PreviewIsLiteral(t *testing.T) {
 	assert.Equal(t, cells, got, "literal text, no apostrophe added in HTML")
 	assert.Equal(t, 0, doc.Find(`[data-testid="preview"] img`).Length())
 }
-
-var _ = context.Background
-var _ = sandbox.SeedDelimitedSourceID

@@ -263,7 +263,7 @@ func TestAggregateNowWithoutFile(t *testing.T) {
 	}
 }
 
-func TestIssue7TabsInSourceShell(t *testing.T) {
+func TestImportSchemasPoliciesTabsInSourceShell(t *testing.T) {
 	env := newTestEnv(t, nil)
 	for _, tab := range []struct{ slug, testid string }{
 		{"schemas", "schemas-tab"}, {"import", "import-tab"}, {"provisioning", "policies-tab"},

@@ -16,7 +16,8 @@ import (
 
 // callAPI runs fn with an API client that speaks for the signed-in user. If ISC
 // answers 401 (the access token was revoked or expired early), the sign-in is renewed
-// once and fn runs once more (SECURITY.md case 27); a second 401 means signing in again.
+// once and fn runs once more, so a token revoked early costs the user nothing; a
+// second 401 means signing in again.
 // Use callAPIOnce for calls that must never be repeated (uploads, aggregations).
 func (s *Server) callAPI(c echo.Context, fn func(ctx context.Context, cl *api.Client) error) error {
 	return s.callUpstream(c, true, fn)

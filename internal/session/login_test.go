@@ -28,7 +28,7 @@ func TestSignInLandsOnNextAndShowsUser(t *testing.T) {
 	assert.Equal(t, http.StatusOK, b.get(e.url(0)+"/api").StatusCode, "API call with the session's token")
 }
 
-func TestCase01_CookieAttributes(t *testing.T) {
+func TestSessionCookieAttributes(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	start := b.get(e.url(0) + "/login?next=/x")
@@ -73,7 +73,7 @@ func TestInsecureDemoDropsHostPrefix(t *testing.T) {
 	assert.Equal(t, http.StatusOK, b.me(0))
 }
 
-func TestCase02_FixationCookieRejectedAfterLogin(t *testing.T) {
+func TestFixationCookieRejectedAfterLogin(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	// An anonymous session the attacker could have planted (CSRFToken creates one).
@@ -122,7 +122,7 @@ func mustURL(s string) *url.URL {
 	return u
 }
 
-func TestCase15_CallbackStateMissingOrMismatched(t *testing.T) {
+func TestCallbackStateMissingOrMismatched(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	cb := b.authorize(b.startLogin(0, "/"), "admin")
@@ -151,7 +151,7 @@ func TestCase15_CallbackStateMissingOrMismatched(t *testing.T) {
 	assert.Equal(t, calls, e.sb.TokenRequests(""), "no code was redeemed")
 }
 
-func TestCase16_ReplayedStateRejected(t *testing.T) {
+func TestReplayedStateRejected(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	start := b.get(e.url(0) + "/login?next=/")
@@ -180,7 +180,7 @@ func TestCancelledSignIn(t *testing.T) {
 	assert.Zero(t, e.sb.TokenRequests(""))
 }
 
-func TestCase17_AuthorizeURLUsesS256(t *testing.T) {
+func TestAuthorizeURLUsesS256(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	seen := map[string]bool{}
 	for range 5 {
@@ -212,7 +212,7 @@ func TestCase17_AuthorizeURLUsesS256(t *testing.T) {
 	}
 }
 
-func TestCase18_ClientSecretNeverInURLOrLogs(t *testing.T) {
+func TestClientSecretNeverInURLOrLogs(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	authURL := b.startLogin(0, "/")
@@ -229,7 +229,7 @@ func TestCase18_ClientSecretNeverInURLOrLogs(t *testing.T) {
 	assert.NotContains(t, logs, sandbox.DemoPATClientSecret)
 }
 
-func TestCase19_RedirectURIIgnoresHostHeaders(t *testing.T) {
+func TestRedirectURIIgnoresHostHeaders(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	resp := b.do(http.MethodGet, e.url(0)+"/login?next=/", nil,
@@ -239,13 +239,13 @@ func TestCase19_RedirectURIIgnoresHostHeaders(t *testing.T) {
 	assert.Equal(t, e.redirect, u.Query().Get("redirect_uri"))
 }
 
-func TestCase21_NextWithQuerySurvivesLogin(t *testing.T) {
+func TestNextWithQuerySurvivesLogin(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	resp := e.browser().login("admin", "/sources/123?tab=schema")
 	assert.Equal(t, "/sources/123?tab=schema", resp.Header.Get("Location"))
 }
 
-func TestCase20_OffsiteNextFallsBackToRoot(t *testing.T) {
+func TestOffsiteNextFallsBackToRoot(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	for _, next := range []string{"https://evil.example", "//evil", `/\evil`, "%2f%2fevil", "javascript:alert(1)", "/%2F%2Fevil"} {
 		t.Run(next, func(t *testing.T) {
@@ -255,7 +255,7 @@ func TestCase20_OffsiteNextFallsBackToRoot(t *testing.T) {
 	}
 }
 
-func TestCase22_TwoTabsSignInAtOnce(t *testing.T) {
+func TestTwoTabsSignInAtOnce(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	// Both tabs start before either finishes: two login cookies side by side.

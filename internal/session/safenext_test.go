@@ -50,7 +50,7 @@ func offsiteCorpus() []string {
 	return out
 }
 
-func TestCase20_SafeNextRejectsOffsiteCorpus(t *testing.T) {
+func TestSafeNextRejectsOffsiteCorpus(t *testing.T) {
 	corpus := offsiteCorpus()
 	assert.Greater(t, len(corpus), 500, "corpus size")
 	for i, p := range corpus {

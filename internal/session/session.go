@@ -217,7 +217,8 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 		Path:     "/",
 		// Strict: the session cookie is never sent on cross-site requests. The OAuth
 		// callback is a cross-site navigation, so the login state rides in its own Lax
-		// cookie and the callback answers with a same-site "bounce" page (SECURITY.md §1).
+		// cookie and the callback answers with a same-site "bounce" page that forwards to
+		// the page the user asked for, so the Strict cookie is sent on the next request.
 		SameSite: http.SameSiteStrictMode,
 		Secure:   cfg.Secure,
 		Persist:  false, // a browser session cookie; the server enforces the timeouts

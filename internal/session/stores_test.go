@@ -178,7 +178,7 @@ func TestFileStoreSurvivesRestartAndKeyRotation(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, b.me(0), "unknown key: signed out, not an error")
 }
 
-func TestRedisKeysAreHashed_Case05_Case07(t *testing.T) {
+func TestRedisKeysAreHashed(t *testing.T) {
 	dsn := testservers.Redis(t)
 	e := newEnv(t, envOpts{store: dsn})
 	code, pat := e.browser(), e.browser()
@@ -223,7 +223,7 @@ func TestRedisKeysAreHashed_Case05_Case07(t *testing.T) {
 	assert.NotContains(t, d, "eyJ", "no JWT in the clear")
 }
 
-func TestCase23_TwoReplicasOneRefresh(t *testing.T) {
+func TestTwoReplicasOneRefresh(t *testing.T) {
 	e := newEnv(t, envOpts{store: testservers.Redis(t), replicas: 2})
 	b := e.browser()
 	b.login("admin", "/")
@@ -249,7 +249,7 @@ func TestCase23_TwoReplicasOneRefresh(t *testing.T) {
 	assert.Equal(t, 2, e.sb.TokenRequests("refresh_token"))
 }
 
-func TestTwoReplicasLogoutAndKill_Case03_Case08(t *testing.T) {
+func TestTwoReplicasLogoutAndKill(t *testing.T) {
 	e := newEnv(t, envOpts{store: testservers.Redis(t), replicas: 2})
 	b := e.browser()
 	b.login("admin", "/")

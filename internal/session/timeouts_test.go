@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestCase04_IdleAndAbsoluteTimeouts(t *testing.T) {
+func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 	t.Run("idle for IdleTimeout+1s signs out", func(t *testing.T) {
 		e := newEnv(t, envOpts{})
 		b := e.browser()
@@ -42,7 +42,7 @@ func TestCase04_IdleAndAbsoluteTimeouts(t *testing.T) {
 	})
 }
 
-func TestCase05_SessionIDsAreUnique256Bit(t *testing.T) {
+func TestSessionIDsAreUnique256Bit(t *testing.T) {
 	m, err := New(context.Background(), Config{OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
 	require.NoError(t, err)
 	defer m.Close()

@@ -26,7 +26,7 @@ func storedRecord(t *testing.T, m *Manager, b *browser) *record {
 	return rec
 }
 
-func TestCase24_ParallelRequestsShareOneRefresh(t *testing.T) {
+func TestParallelRequestsShareOneRefresh(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	b.login("admin", "/")
@@ -56,7 +56,7 @@ func TestRefreshHappensBeforeExpiry(t *testing.T) {
 	assert.Equal(t, 1, e.sb.TokenRequests("refresh_token"))
 }
 
-func TestCase25_SlowRequestDoesNotRevertRefreshToken(t *testing.T) {
+func TestSlowRequestDoesNotRevertRefreshToken(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	b.login("admin", "/")
@@ -87,7 +87,7 @@ func TestCase25_SlowRequestDoesNotRevertRefreshToken(t *testing.T) {
 	assert.Equal(t, 2, e.sb.TokenRequests("refresh_token"))
 }
 
-func TestCase26_RefreshFailures(t *testing.T) {
+func TestRefreshFailures(t *testing.T) {
 	t.Run("invalid_grant ends the session", func(t *testing.T) {
 		e := newEnv(t, envOpts{})
 		b := e.browser()
@@ -135,7 +135,7 @@ func TestUpstream401RefreshesOnceAndRetries(t *testing.T) {
 	assert.Equal(t, 1, e.sb.TokenRequests("refresh_token"), "one refresh for five 401s")
 }
 
-func TestCase29_RecordRoundTripKeepsEverything(t *testing.T) {
+func TestRecordRoundTripKeepsEverything(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
 	b.login("admin", "/")

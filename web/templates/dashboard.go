@@ -63,7 +63,7 @@ type UnhealthyRowVM struct {
 	Since          string
 }
 
-// TestConnectionURL is the source's test-connection tool (issue 6).
+// TestConnectionURL is the address of the source's test-connection tool.
 func TestConnectionURL(id string) string {
 	return "/sources/" + url.PathEscape(id) + "/tools/test-connection"
 }

@@ -308,8 +308,8 @@ type SourceOverviewVM struct {
 	Features    []string
 	Health      HealthVM
 	Connections ConnectionsVM
-	// NextRuns is a slot for the schedules work (issue 8): the next scheduled
-	// aggregation runs. Nil shows nothing.
+	// NextRuns shows the next scheduled aggregation runs (NextRunsLazy, which
+	// loads itself). Nil shows nothing.
 	NextRuns templ.Component
 }
 

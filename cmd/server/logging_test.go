@@ -35,13 +35,13 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-// TestCase18_NoSecretInTheProcessLog runs the real wiring (demo mode: console and
+// TestNoSecretInTheProcessLog runs the real wiring (demo mode: console and
 // sandbox tenant in one process) with every component logging at debug level into
 // one buffer, and goes through a code-flow sign-in, a forced refresh, a refused and
 // an accepted PAT sign-in, an upstream error and the sign-outs. Neither the console's
 // client secret, nor a PAT secret, nor any JWT (access or refresh token) appears in
 // the log.
-func TestCase18_NoSecretInTheProcessLog(t *testing.T) {
+func TestNoSecretInTheProcessLog(t *testing.T) {
 	logs := &logBuffer{}
 	app, cfg := startAppLogging(t, map[string]string{"LOG_LEVEL": "debug"}, logs)
 	ctx := context.Background()

@@ -1,7 +1,9 @@
 package bff
 
-// Upstream reliability: SECURITY.md cases 40, 41 and 43 (case 42 needs the real
-// transport deadline and a Redis server: cmd/server/faults_test.go).
+// Calling ISC (upstream.go): Retry-After honoured, server errors retried only for reads,
+// no open proxy, one renewal after a 401, a 403 that keeps the user signed in. A hung
+// tenant and a Redis outage need the real transport deadline and a Redis server:
+// TestUpstreamHangAndRedisDown in cmd/server/faults_test.go.
 
 import (
 	"net/http"
@@ -105,7 +107,7 @@ func first429(n int, retryAfter string) func(w http.ResponseWriter, r *http.Requ
 	}
 }
 
-func TestSecurityCase40RetryAfter(t *testing.T) {
+func TestUpstreamRetryAfterIsHonoured(t *testing.T) {
 	env, rl := newRelayEnv(t)
 	// A plain list page calls GET /sources this many times when nothing fails.
 	rl.set(nil)
@@ -194,7 +196,7 @@ func fmtSscanDelay(trigger string, secs *int) (int, error) {
 	return 1, nil
 }
 
-func TestSecurityCase41ServerErrors(t *testing.T) {
+func TestUpstreamServerErrorsRetriedOnlyForReads(t *testing.T) {
 	env, rl := newRelayEnv(t)
 
 	t.Run("GET: at most 2 retries, spaced by a jittered back-off", func(t *testing.T) {
@@ -236,7 +238,7 @@ func TestSecurityCase41ServerErrors(t *testing.T) {
 	})
 }
 
-func TestSecurityCase43NoOpenProxy(t *testing.T) {
+func TestUpstreamNoOpenProxy(t *testing.T) {
 	env, rl := newRelayEnv(t)
 	// evil records whatever reaches it: the console must send it nothing, least
 	// of all a bearer token.
@@ -309,4 +311,40 @@ func TestSecurityCase43NoOpenProxy(t *testing.T) {
 			assert.Empty(t, a, "the bearer token was sent to %s", evil.URL)
 		}
 	})
+}
+
+// TestUpstream401RenewsOnceThenSignsOut: a token ISC rejects early is renewed once and
+// the call repeated; a second 401 sends the user to sign in, without a loop.
+func TestUpstream401RenewsOnceThenSignsOut(t *testing.T) {
+	e := newTestEnvAs(t, "admin", nil)
+	hx := map[string]string{"HX-Request": "true", "HX-Current-URL": "http://example.com/sources"}
+
+	e.sandbox.ExpireAccessTokens() // ISC now rejects the token our clock thinks fresh
+	before := e.sandbox.Calls("listSources")
+	rec := e.do(http.MethodGet, "/sources", nil, nil)
+	assert.Equal(t, http.StatusOK, rec.Code, "one refresh, one retry")
+	assert.Equal(t, 1, e.sandbox.TokenRequests("refresh_token"))
+	assert.Equal(t, before+2, e.sandbox.Calls("listSources"))
+
+	e.sandbox.SetFault("listSources", sandbox.Fault{Status: http.StatusUnauthorized})
+	before = e.sandbox.Calls("listSources")
+	rec = e.do(http.MethodGet, "/sources", nil, hx)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "a second 401 sends the user to sign in")
+	assert.Equal(t, "/login?next=%2Fsources", rec.Header().Get("HX-Redirect"))
+	assert.Equal(t, before+2, e.sandbox.Calls("listSources"), "no loop: one retry only")
+	assert.Equal(t, 2, e.sandbox.TokenRequests("refresh_token"))
+}
+
+// TestUpstream403KeepsTheUserSignedIn: a 403 says the user level cannot do this and
+// leaves the session alone.
+func TestUpstream403KeepsTheUserSignedIn(t *testing.T) {
+	e := newTestEnvAs(t, "helpdesk", nil)
+	e.sandbox.SetFault("listSources", sandbox.Fault{Status: http.StatusForbidden})
+	rec := e.do(http.MethodGet, "/sources", nil, htmxHeaders)
+	assert.Equal(t, http.StatusForbidden, rec.Code)
+	assert.Contains(t, rec.Body.String(), "cannot do this")
+	e.sandbox.ClearFaults()
+	rec = e.do(http.MethodGet, "/", nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, parse(t, rec.Body).Find(`[data-testid="nav-user"]`).Text(), "helpdesk", "still signed in")
 }
