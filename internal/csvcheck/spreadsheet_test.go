@@ -11,7 +11,7 @@ import (
 )
 
 // dangerousStarts are the first characters that make a spreadsheet run a cell as
-// a formula (SECURITY.md: = + - @ TAB NUL, and CR from CWE-1236 tooling).
+// a formula (= + - @ TAB NUL, and CR from CWE-1236 tooling).
 const dangerousStarts = "=+-@\t\x00\r"
 
 // spreadsheetCells reads a CSV file the way a spreadsheet whose list separator is
