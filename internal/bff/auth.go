@@ -23,6 +23,9 @@ type sessionManager interface {
 	Current(ctx context.Context) (session.User, bool)
 	TokenSource(ctx context.Context) oauth2.TokenSource
 	Invalidate(ctx context.Context) error
+	// SetStoreErrorHandler sets the answer to a request whose session could not be
+	// loaded or saved; New sets storeUnavailable.
+	SetStoreErrorHandler(func(w http.ResponseWriter, r *http.Request, err error))
 }
 
 // sessionMiddleware is the dynamic group's chain: load the session (and its
@@ -155,6 +158,10 @@ func (s *Server) signInProblem(c echo.Context, err error) error {
 		status = http.StatusServiceUnavailable
 		vm.Title = "Tenant unavailable"
 		vm.Message = "The tenant's sign-in service did not answer. Try again in a moment."
+	case errors.Is(err, session.ErrStoreUnavailable):
+		status = http.StatusServiceUnavailable
+		vm.Title = "Sign-in unavailable"
+		vm.Message = storeUnavailableMessage
 	default:
 		return err
 	}

@@ -104,6 +104,9 @@ func New(cfg Config) (*Server, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.httpErrorHandler
 	s.echo = e
+	if cfg.Sessions != nil {
+		cfg.Sessions.SetStoreErrorHandler(s.storeUnavailable)
+	}
 	s.routes()
 	return s, nil
 }

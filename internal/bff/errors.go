@@ -61,6 +61,8 @@ func classify(err error) outcome {
 		return outcome{status: upe.Status, message: upe.Message}
 	case errors.Is(err, errNeedLogin), errors.Is(err, session.ErrSessionEnded), errors.Is(err, session.ErrNotSignedIn):
 		return outcome{status: http.StatusUnauthorized, message: "Your session has ended. Please sign in again."}
+	case errors.Is(err, session.ErrStoreUnavailable):
+		return outcome{status: http.StatusServiceUnavailable, message: storeUnavailableMessage}
 	case errors.Is(err, session.ErrRefreshUnavailable):
 		return outcome{status: http.StatusServiceUnavailable, message: "Your sign-in could not be renewed because the tenant did not answer. You are still signed in: try again in a moment."}
 	case errors.Is(err, context.DeadlineExceeded):
@@ -72,6 +74,22 @@ func classify(err error) outcome {
 		return o
 	}
 	return outcome{status: http.StatusInternalServerError, message: genericMessage(http.StatusInternalServerError)}
+}
+
+// storeUnavailableMessage is what users are told when the session store fails.
+const storeUnavailableMessage = "Sessions are unavailable right now (the console's session store is not answering), so you cannot sign in or stay signed in. Nothing was changed. Try again in a moment."
+
+// storeUnavailable answers a request whose session could not be loaded or saved
+// (the session manager calls it, writing to w below its own writer): the same
+// 503 page or alert as any error, through httpErrorHandler.
+func (s *Server) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	c, ok := r.Context().Value(echoContextKey{}).(echo.Context)
+	if !ok {
+		http.Error(w, storeUnavailableMessage, http.StatusServiceUnavailable)
+		return
+	}
+	c.SetResponse(echo.NewResponse(w, s.echo)) // later writes to the old response are dropped
+	s.httpErrorHandler(err, c)
 }
 
 // genericMessage is the plain-words text for a status when nothing more specific is known.

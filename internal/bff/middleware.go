@@ -1,6 +1,7 @@
 package bff
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -21,9 +22,16 @@ func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		id := hex.EncodeToString(b[:])
 		c.Set(ctxRequestID, id)
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		// The session manager answers store failures from plain net/http code;
+		// this lets it render the console's own error page (storeUnavailable).
+		r := c.Request()
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), echoContextKey{}, c)))
 		return next(c)
 	}
 }
+
+// echoContextKey holds the request's echo.Context in its context.Context.
+type echoContextKey struct{}
 
 func requestIDOf(c echo.Context) string {
 	id, _ := c.Get(ctxRequestID).(string)

@@ -129,7 +129,8 @@ func (m *Manager) openLoginState(c *http.Cookie) (*loginState, error) {
 // (preventing fixation) and stores the tokens. It returns the validated next path.
 //
 // Errors: ErrInvalidState (403), ErrLoginCancelled (the user declined),
-// ErrLoginFailed (the server refused), ErrRefreshUnavailable (token endpoint down).
+// ErrLoginFailed (the server refused), ErrRefreshUnavailable (token endpoint down),
+// ErrStoreUnavailable (the session store failed).
 func (m *Manager) FinishLogin(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, error) {
 	q := r.URL.Query()
 	state := q.Get("state")
@@ -156,7 +157,7 @@ func (m *Manager) FinishLogin(ctx context.Context, w http.ResponseWriter, r *htt
 	// One-time use across replicas: a browser that kept the cookie cannot replay.
 	fresh, err := m.b.SetNX(ctx, stateKey(state), []byte{1}, loginStateTTL+time.Minute)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: mark the sign-in state used: %w", ErrStoreUnavailable, err)
 	}
 	if !fresh {
 		return "", fmt.Errorf("%w: state already used", ErrInvalidState)
@@ -253,7 +254,7 @@ func (m *Manager) signIn(ctx context.Context, rec *record) error {
 	}
 	m.scs.Clear(ctx)
 	if err := m.scs.RenewToken(ctx); err != nil {
-		return err
+		return fmt.Errorf("%w: renew the session token: %w", ErrStoreUnavailable, err)
 	}
 	now := m.now()
 	hash := hashToken(m.scs.Token(ctx))
@@ -264,11 +265,11 @@ func (m *Manager) signIn(ctx context.Context, rec *record) error {
 		return err
 	}
 	if err := m.b.Set(ctx, vaultKey(hash), sealed, m.recordTTL(now)); err != nil {
-		return err
+		return fmt.Errorf("%w: store the tokens: %w", ErrStoreUnavailable, err)
 	}
 	if rec.IdentityID != "" {
 		if err := m.b.SAdd(ctx, userKey(rec.IdentityID), hash, m.cfg.Lifetime); err != nil {
-			return err
+			return fmt.Errorf("%w: index the session: %w", ErrStoreUnavailable, err)
 		}
 	}
 	m.putTime(ctx, keySignedIn, now)
@@ -298,7 +299,10 @@ func (m *Manager) Logout(ctx context.Context) error {
 		m.dropRecord(ctx, st.hash)
 	}
 	st.hash, st.rec = "", nil
-	return m.scs.Destroy(ctx)
+	if err := m.scs.Destroy(ctx); err != nil {
+		return fmt.Errorf("%w: end the session: %w", ErrStoreUnavailable, err)
+	}
+	return nil
 }
 
 // KillUser ends every session of identityID on every replica (an admin action, or

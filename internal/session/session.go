@@ -129,6 +129,9 @@ var (
 	ErrRefreshUnavailable = errors.New("session: token endpoint unavailable")
 	// ErrNotSignedIn means the request has no signed-in session.
 	ErrNotSignedIn = errors.New("session: not signed in")
+	// ErrStoreUnavailable means the session store failed a read or a write, so
+	// nobody can sign in (or stay signed in) until it is back: answer 503.
+	ErrStoreUnavailable = errors.New("session: session store unavailable")
 )
 
 // Keys in the scs blob. Only timestamps (Unix nanoseconds: gob needs no type
@@ -353,8 +356,61 @@ func (m *Manager) cookieName(base string) string {
 // SessionCookieName is the name of the session cookie (for tests and logs).
 func (m *Manager) SessionCookieName() string { return m.scs.Cookie.Name }
 
-// Ready reports whether the store answers (for a readiness probe).
-func (m *Manager) Ready(ctx context.Context) error { return m.b.Ping(ctx) }
+// readyTimeout bounds the readiness probe's write and read.
+const readyTimeout = 2 * time.Second
+
+// Ready reports whether the store works, for a readiness probe: it writes a
+// short-lived probe key, reads it back and deletes it, both in the shared
+// backend and in the scs session store. A ping alone says nothing about a store
+// that answers but cannot write (a truncated SQLite file, a read-only replica,
+// a full disk).
+func (m *Manager) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	probe := randomString(16)
+	key := "ready:" + probe
+	if err := m.b.Set(ctx, key, []byte(probe), time.Minute); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	got, err := m.b.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("read back: %w", err)
+	}
+	if string(got) != probe {
+		return errors.New("read back a different value than written")
+	}
+	if err := m.b.Delete(ctx, key); err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	token := hashToken("ready\x00" + probe) // never a real session's key
+	commit, find, del := m.store.Commit, m.store.Find, m.store.Delete
+	if cs, ok := m.store.(scs.CtxStore); ok { // the Redis and Postgres stores take the deadline
+		commit = func(t string, b []byte, e time.Time) error { return cs.CommitCtx(ctx, t, b, e) }
+		find = func(t string) ([]byte, bool, error) { return cs.FindCtx(ctx, t) }
+		del = func(t string) error { return cs.DeleteCtx(ctx, t) }
+	}
+	if err := commit(token, []byte(probe), time.Now().Add(time.Minute)); err != nil {
+		return fmt.Errorf("write a session: %w", err)
+	}
+	b, found, err := find(token)
+	switch {
+	case err != nil:
+		return fmt.Errorf("read a session back: %w", err)
+	case !found || string(b) != probe:
+		return errors.New("a session written was not read back")
+	}
+	if err := del(token); err != nil {
+		return fmt.Errorf("delete a session: %w", err)
+	}
+	return nil
+}
+
+// SetStoreErrorHandler sets what answers a request whose session could not be
+// loaded or saved (Config.OnStoreError). The console sets its own 503 page;
+// call it before serving.
+func (m *Manager) SetStoreErrorHandler(f func(w http.ResponseWriter, r *http.Request, err error)) {
+	m.cfg.OnStoreError = f
+}
 
 // Close stops background work and closes the store's connections.
 func (m *Manager) Close() error {
@@ -369,14 +425,56 @@ func (m *Manager) Close() error {
 	return errors.Join(errs...)
 }
 
+// storeError answers a request whose session could not be loaded or saved with a
+// 503 (Config.OnStoreError, or plain text), and makes sure nothing else is
+// written after it: scs reports a failed save when the handler starts writing
+// its own answer, which must not follow the 503 onto the wire.
 func (m *Manager) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	m.log.ErrorContext(r.Context(), "session store failed", "err", err)
-	if m.cfg.OnStoreError != nil {
-		m.cfg.OnStoreError(w, r, err)
+	g, _ := r.Context().Value(guardKey{}).(*guardWriter)
+	if g == nil {
+		g = &guardWriter{ResponseWriter: w}
+	}
+	if g.answered {
 		return
 	}
-	http.Error(w, "Sessions are temporarily unavailable. Please retry shortly.", http.StatusServiceUnavailable)
+	g.answered = true
+	out := g.ResponseWriter
+	for _, h := range []string{"Location", "HX-Redirect", "HX-Location", "HX-Push-Url", "Content-Length", "Content-Type"} {
+		out.Header().Del(h) // what the handler meant to answer does not apply
+	}
+	err = fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+	if m.cfg.OnStoreError != nil {
+		m.cfg.OnStoreError(out, r, err)
+		return
+	}
+	http.Error(out, "Sessions are temporarily unavailable. Please retry shortly.", http.StatusServiceUnavailable)
 }
+
+// guardWriter sits below scs's response writer. Once storeError has answered,
+// it drops whatever the handler still writes.
+type guardWriter struct {
+	http.ResponseWriter
+	answered bool
+}
+
+type guardKey struct{}
+
+func (g *guardWriter) WriteHeader(code int) {
+	if !g.answered {
+		g.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (g *guardWriter) Write(b []byte) (int, error) {
+	if g.answered {
+		return len(b), nil
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (read deadlines).
+func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // reqState is this request's view of its session, cached so that Current and the
 // token source do not decrypt the record more than needed.
@@ -400,6 +498,14 @@ func (m *Manager) state(ctx context.Context) *reqState {
 // A session whose token record is gone (logout or KillUser on any replica) is
 // treated as signed out.
 func (m *Manager) LoadAndSave(next http.Handler) http.Handler {
+	h := m.loadAndSave(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g := &guardWriter{ResponseWriter: w}
+		h.ServeHTTP(g, r.WithContext(context.WithValue(r.Context(), guardKey{}, g)))
+	})
+}
+
+func (m *Manager) loadAndSave(next http.Handler) http.Handler {
 	return m.scs.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		st := &reqState{}

@@ -13,6 +13,8 @@ func errorHeading(status int) string {
 		return "Too large"
 	case status == 429:
 		return "Too many requests"
+	case status == 503:
+		return "Temporarily unavailable"
 	case status >= 500:
 		return "Something went wrong"
 	default:
