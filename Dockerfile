@@ -19,8 +19,10 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/sourcedesk /sourcedesk
 COPY --from=build --chown=nonroot:nonroot /out/data /data
 WORKDIR /
-# In a container the console must listen on all interfaces; PUBLIC_URL must then be https
-# (or ALLOW_INSECURE_HTTP=true). Health: GET /healthz (liveness), GET /readyz (readiness).
+# In a container the console listens on all interfaces, so PUBLIC_URL must say where browsers
+# reach it: http://localhost:8080 for a demo on this machine (plain http is allowed on loopback
+# only), https://… behind a TLS proxy. In demo mode the sandbox tenant is served on the same
+# port, under /sandbox. Health: GET /healthz (liveness), GET /readyz (readiness).
 ENV ADDR=0.0.0.0:8080 SESSION_STORE=file:/data/sessions.db
 EXPOSE 8080
 # No shell or curl in the image: the binary asks its own /readyz.

@@ -15,8 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// startApp runs the real wiring (run) in demo mode on ephemeral loopback ports,
-// with env overriding the test defaults, and stops it when the test ends.
+// startApp runs the real wiring (run) in demo mode on an ephemeral loopback port
+// (the sandbox tenant under /sandbox on the same port, as by default), with env
+// overriding the test defaults, and stops it when the test ends.
 func startApp(t *testing.T, env map[string]string) *App {
 	t.Helper()
 	app, _ := startAppLogging(t, env, nil)
@@ -29,7 +30,6 @@ func startAppLogging(t *testing.T, env map[string]string, w io.Writer) (*App, *C
 	t.Helper()
 	vars := map[string]string{
 		"ADDR":          "127.0.0.1:0",
-		"SANDBOX_ADDR":  "127.0.0.1:0",
 		"SESSION_STORE": "memory",
 		"LOG_LEVEL":     "warn",
 	}

@@ -79,7 +79,10 @@ var settings = []setting{
 		c.PublicURL = u
 		return nil
 	}},
-	{"SANDBOX_ADDR", "127.0.0.1:8090", "host:port of the embedded sandbox tenant (demo mode only)", func(c *Config, v string) error {
+	{"SANDBOX_ADDR", "", "demo mode: empty serves the sandbox tenant at PUBLIC_URL/sandbox on the console's own port; host:port gives it a listener of its own", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
 		if err := checkHostPort(v); err != nil {
 			return err
 		}
@@ -247,7 +250,13 @@ func (c *Config) derive() []string {
 	var p []string
 	c.demo = c.Tenant == "" && c.APIURL == ""
 	if c.PublicURL == nil && c.Addr != "" {
-		c.PublicURL = &url.URL{Scheme: "http", Host: c.Addr}
+		if host, _, _ := net.SplitHostPort(c.Addr); isLoopbackHost(host) {
+			c.PublicURL = &url.URL{Scheme: "http", Host: c.Addr}
+		} else {
+			// http://0.0.0.0:8080 is no address a browser can be sent to.
+			p = append(p, "PUBLIC_URL: required when ADDR listens beyond loopback ("+c.Addr+"): the URL browsers open, "+
+				"e.g. http://localhost:8080 for a container on this machine or https://sourcedesk.example.com behind TLS")
+		}
 	}
 	if c.Tenant != "" {
 		if c.APIURL == "" {

@@ -19,7 +19,7 @@ func TestConfigDefaultsToDemoMode(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, cfg.DemoMode())
 	assert.Equal(t, "127.0.0.1:8080", cfg.Addr)
-	assert.Equal(t, "127.0.0.1:8090", cfg.SandboxAddr)
+	assert.Empty(t, cfg.SandboxAddr, "the sandbox tenant is served on the console's own port")
 	assert.Equal(t, "http://127.0.0.1:8080", cfg.PublicURL.String())
 	assert.False(t, cfg.Secure())
 	assert.Equal(t, "UTC", cfg.ScheduleZone.String(), "schedules are read in UTC unless told otherwise")
@@ -73,6 +73,23 @@ func TestConfigTenantMode(t *testing.T) {
 	for _, want := range []string{"ISC_CLIENT_ID: required", "ISC_CLIENT_SECRET: required", "SESSION_KEYS: required"} {
 		assert.Contains(t, err.Error(), want)
 	}
+}
+
+// Listening on every interface (as in a container), the console cannot guess the URL
+// browsers use: http://0.0.0.0:8080 is none. It asks for PUBLIC_URL, with examples.
+func TestConfigAsksForPublicURLWhenListeningBeyondLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:8080", ":8080", "[::]:8080", "192.0.2.10:8080"} {
+		_, err := loadConfig(envOf(map[string]string{"ADDR": addr}))
+		require.ErrorContains(t, err, "PUBLIC_URL: required when ADDR listens beyond loopback ("+addr+")")
+		assert.ErrorContains(t, err, "http://localhost:8080")
+		assert.NotContains(t, err.Error(), "plain http", "one problem, said once")
+	}
+	cfg, err := loadConfig(envOf(map[string]string{"ADDR": "0.0.0.0:8080", "PUBLIC_URL": "http://localhost:8080"}))
+	require.NoError(t, err, "a container published on this machine's loopback")
+	assert.Equal(t, "http://localhost:8080", cfg.PublicURL.String())
+	cfg, err = loadConfig(envOf(map[string]string{"ADDR": "[::1]:8080"}))
+	require.NoError(t, err)
+	assert.Equal(t, "http://[::1]:8080", cfg.PublicURL.String())
 }
 
 func TestConfigRefusesPlainHTTPOffLoopback(t *testing.T) {

@@ -57,7 +57,7 @@ func main() {
 // App is what run started; tests use it to find the servers.
 type App struct {
 	ConsoleURL string
-	SandboxURL string           // "" unless in demo mode
+	SandboxURL string           // the sandbox as browsers reach it; "" unless in demo mode
 	Sandbox    *sandbox.Sandbox // nil unless in demo mode
 	Console    *bff.Server
 }
@@ -66,7 +66,6 @@ type App struct {
 // is done. started, when not nil, is called once both are listening.
 func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*App)) error {
 	app := &App{}
-	var servers []*http.Server
 	demo := cfg.DemoMode() // asked once: demo mode points the tenant URLs at the sandbox below
 
 	consoleLn, err := net.Listen("tcp", cfg.Addr)
@@ -80,30 +79,20 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 	}
 	app.ConsoleURL = cfg.PublicURL.String()
 
+	var tenant *demoTenant
 	if demo {
 		// The console's client secret in the sandbox: random per run, given to both.
 		demoSecret := randomSecret()
 		cfg.ClientID, cfg.ClientSecret = demoClientID, demoSecret
-		sbLn, err := net.Listen("tcp", cfg.SandboxAddr)
-		if err != nil {
-			return fmt.Errorf("sandbox listener (SANDBOX_ADDR): %w", err)
+		if tenant, err = startSandbox(cfg, demoSecret, logger); err != nil {
+			return err
 		}
-		defer sbLn.Close()
-		app.SandboxURL = "http://" + sbLn.Addr().String()
-		app.Sandbox = sandbox.New(sandbox.Config{
-			BaseURL: app.SandboxURL,
-			Clients: []sandbox.Client{{
-				ID:           demoClientID,
-				Secret:       demoSecret,
-				RedirectURIs: []string{cfg.PublicURL.String() + "/auth/callback"},
-			}},
-			Logger: logger.With(slog.String("component", "sandbox")),
-		})
-		servers = append(servers, newHTTPServer(app.Sandbox.Handler(), logger))
-		go serve(servers[len(servers)-1], sbLn, logger, "sandbox")
-		cfg.APIURL, cfg.TokenURL = app.SandboxURL, app.SandboxURL+"/oauth/token"
-		cfg.AuthorizeURL = app.SandboxURL + "/oauth/authorize"
-		logger.Info("demo mode: sandbox tenant started", slog.String("url", app.SandboxURL))
+		defer tenant.ln.Close()
+		app.Sandbox, app.SandboxURL = tenant.sandbox, tenant.publicURL
+		// The browser is sent to the public URL; the console's own calls stay on loopback.
+		cfg.AuthorizeURL = tenant.publicURL + "/oauth/authorize"
+		cfg.APIURL, cfg.TokenURL = tenant.internalURL, tenant.internalURL+"/oauth/token"
+		logger.Info("demo mode: sandbox tenant started", slog.String("url", tenant.publicURL))
 	}
 
 	sessions, err := newSessions(ctx, cfg, logger)
@@ -118,7 +107,7 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 	defer closeActivity()
 	tenantLogout := ""
 	if demo {
-		tenantLogout = app.SandboxURL + "/logout"
+		tenantLogout = tenant.publicURL + "/logout"
 	}
 
 	reg := prometheus.NewRegistry()
@@ -162,8 +151,11 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		return err
 	}
 	app.Console = console
-	srv := newHTTPServer(console, logger)
-	servers = append(servers, srv)
+	var handler http.Handler = console
+	if tenant != nil && tenant.mounted {
+		handler = withSandbox(console, tenant)
+	}
+	srv := newHTTPServer(handler, logger)
 	go serve(srv, consoleLn, logger, "console")
 	logger.Info("console listening", slog.String("url", app.ConsoleURL), slog.Bool("demo", demo))
 	if started != nil {
@@ -174,6 +166,11 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 	logger.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	// The console first: its in-flight requests may still call the sandbox.
+	servers := []*http.Server{srv}
+	if tenant != nil {
+		servers = append(servers, tenant.srv)
+	}
 	var errs []error
 	for _, s := range servers {
 		if err := s.Shutdown(sctx); err != nil {

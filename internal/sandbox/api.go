@@ -161,9 +161,9 @@ type route struct {
 func (s *Sandbox) registerAPIRoutes(mux *http.ServeMux) {
 	for _, rt := range append(s.routes(), s.pickerRoutes()...) {
 		method, path, _ := strings.Cut(rt.pattern, " ")
-		mux.Handle(method+" "+apiPrefix+path, s.serveOp(rt.op, rt.h))
+		mux.Handle(method+" "+s.prefix+apiPrefix+path, s.serveOp(rt.op, rt.h))
 	}
-	mux.Handle(apiPrefix+"/", s.serveOp("", func(c *call) (int, any, error) {
+	mux.Handle(s.prefix+apiPrefix+"/", s.serveOp("", func(c *call) (int, any, error) {
 		return 0, nil, notFound("The server did not find a current representation for the target resource.")
 	}))
 }

@@ -145,12 +145,12 @@ func newOAuthState(s *Sandbox) *oauthState {
 // registerOAuthRoutes installs the OAuth half: ISC's /oauth endpoints, the
 // userinfo endpoint SailPoint's own clients use, and the logout page.
 func (s *Sandbox) registerOAuthRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /oauth/authorize", s.oauthAuthorizePage)
-	mux.HandleFunc("POST /oauth/authorize", s.oauthLogin)
-	mux.HandleFunc("POST /oauth/token", s.oauthToken)
-	mux.HandleFunc("GET /oauth/info", s.oauthInfo)
-	mux.HandleFunc("GET /oauth/userinfo", s.oauthUserInfo)
-	mux.HandleFunc("GET /logout", s.oauthLogout)
+	mux.HandleFunc("GET "+s.prefix+"/oauth/authorize", s.oauthAuthorizePage)
+	mux.HandleFunc("POST "+s.prefix+"/oauth/authorize", s.oauthLogin)
+	mux.HandleFunc("POST "+s.prefix+"/oauth/token", s.oauthToken)
+	mux.HandleFunc("GET "+s.prefix+"/oauth/info", s.oauthInfo)
+	mux.HandleFunc("GET "+s.prefix+"/oauth/userinfo", s.oauthUserInfo)
+	mux.HandleFunc("GET "+s.prefix+"/logout", s.oauthLogout)
 }
 
 // authenticate returns the Principal for the request's bearer token, or false.

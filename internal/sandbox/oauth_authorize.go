@@ -199,6 +199,7 @@ type oauthPage struct {
 	Message string // message pages only
 
 	Login              bool
+	Action             string // where the login form posts: /oauth/authorize under the base path
 	ClientID           string
 	Error              string
 	Username           string
@@ -213,6 +214,7 @@ func (s *Sandbox) oauthRenderLogin(w http.ResponseWriter, status int, req oauthA
 	page := oauthPage{
 		Title:    "Sign in",
 		Login:    true,
+		Action:   s.prefix + "/oauth/authorize",
 		ClientID: req.client.ID,
 		Error:    loginErr,
 		Username: username,
@@ -289,7 +291,7 @@ button.secondary{background:#dde3ea;color:#1b2430}
 {{- with .Error}}
 <p class="error" role="alert" data-testid="login-error">{{.}}</p>
 {{- end}}
-<form method="post" action="/oauth/authorize" data-testid="login-form">
+<form method="post" action="{{.Action}}" data-testid="login-form">
 {{- range .Hidden}}
 <input type="hidden" name="{{.Name}}" value="{{.Value}}">
 {{- end}}

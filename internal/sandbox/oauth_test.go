@@ -119,7 +119,9 @@ func (e *oauthEnv) submit(t *testing.T, doc *goquery.Document, username, passwor
 	form.Set("username", username)
 	form.Set("password", password)
 	form.Set("action", action)
-	resp, err := e.browser.PostForm(e.srv.URL+"/oauth/authorize", form)
+	action, ok := doc.Find(`form[data-testid="login-form"]`).Attr("action")
+	require.True(t, ok, "the login form says where it posts")
+	resp, err := e.browser.PostForm(e.srv.URL+action, form)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	out, err := goquery.NewDocumentFromReader(resp.Body)
@@ -413,7 +415,9 @@ func TestOAuthLoginPage(t *testing.T) {
 		form.Set("redirect_uri", "https://evil.example/cb")
 		form.Set("username", "admin")
 		form.Set("password", "admin")
-		resp, err := e.browser.PostForm(e.srv.URL+"/oauth/authorize", form)
+		action, ok := doc.Find(`form[data-testid="login-form"]`).Attr("action")
+		require.True(t, ok, "the login form says where it posts")
+		resp, err := e.browser.PostForm(e.srv.URL+action, form)
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
@@ -794,6 +798,42 @@ func TestOAuthInfo(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tenantID, tok.Extra("tenant_id"), "the token names the same tenant")
 		assert.Equal(t, pod, tok.Extra("pod"))
+	})
+	t.Run("under a BaseURL with a path, as mounted in another server", func(t *testing.T) {
+		// The console serves the demo sandbox under its own origin, at /sandbox/:
+		// every route, the login form and the endpoints it reports are under it.
+		e := newOAuthEnv(t, func(c *sandbox.Config) { c.BaseURL = "https://demo.example/sandbox/" })
+		get := func(path string) *http.Response {
+			resp, err := e.srv.Client().Get(e.srv.URL + path)
+			require.NoError(t, err)
+			t.Cleanup(func() { resp.Body.Close() })
+			return resp
+		}
+		resp := get("/sandbox/oauth/info")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var info map[string]string
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+		assert.Equal(t, "https://demo.example/sandbox/oauth/authorize", info["authorizeEndpoint"])
+		assert.Equal(t, "https://demo.example/sandbox/oauth/token", info["tokenEndpoint"])
+		assert.Equal(t, "https://demo.example/sandbox/logout", info["logoutUrl"])
+		assert.Equal(t, "https://demo.example/sandbox", info["cloudDomainUrl"])
+		assert.Equal(t, http.StatusNotFound, get("/oauth/info").StatusCode, "nothing outside the prefix")
+		assert.Equal(t, http.StatusNotFound, get("/v2025/sources").StatusCode, "nothing outside the prefix")
+
+		base := e.srv.URL + "/sandbox"
+		e.conf.Endpoint = oauth2.Endpoint{AuthURL: base + "/oauth/authorize", TokenURL: base + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+		_, doc := e.loginPage(t, e.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		assert.Equal(t, "/sandbox/oauth/authorize", doc.Find(`form[data-testid="login-form"]`).AttrOr("action", ""),
+			"the login form posts under the prefix")
+		tok := e.login(t, "admin") // the whole code flow, through the form's action
+		req, err := http.NewRequest(http.MethodGet, base+"/v2025/sources?limit=1", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		api, err := e.srv.Client().Do(req)
+		require.NoError(t, err)
+		api.Body.Close()
+		assert.Equal(t, http.StatusOK, api.StatusCode, "the API is under the prefix too")
+		assert.Equal(t, http.StatusOK, get("/sandbox/logout").StatusCode)
 	})
 	t.Run("without BaseURL the endpoints work as given", func(t *testing.T) {
 		e := newOAuthEnv(t, nil)

@@ -13,6 +13,8 @@ package sandbox
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -63,8 +65,11 @@ type Principal struct {
 
 // Config configures a Sandbox. Zero values take the defaults documented per field.
 type Config struct {
-	// BaseURL is the sandbox's public base URL (e.g. http://127.0.0.1:8090);
-	// /oauth/info reports endpoints under it.
+	// BaseURL is the sandbox's public base URL, as browsers reach it (e.g.
+	// http://127.0.0.1:8090, or https://demo.example.com/sandbox when the sandbox
+	// is mounted under a path of another server): /oauth/info reports endpoints
+	// under it, and its path, if any, is the prefix every route is served under,
+	// so the login form and any redirect stay under it too.
 	BaseURL string
 	// Clients are the OAuth clients besides the built-in demo PAT (demo-pat / demo-pat-secret).
 	Clients []Client
@@ -96,9 +101,10 @@ func DemoUsers() []User {
 
 // Sandbox is the embedded tenant. Create it with New and serve Handler().
 type Sandbox struct {
-	cfg Config
-	log *slog.Logger
-	now func() time.Time
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	prefix string // the path of cfg.BaseURL without its trailing slash: every route is under it
 
 	mu    sync.Mutex // guards the state of both halves
 	oauth *oauthState
@@ -131,16 +137,26 @@ func New(cfg Config) *Sandbox {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Sandbox{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Sandbox{cfg: cfg, log: cfg.Logger, now: cfg.Now, prefix: basePath(cfg.BaseURL)}
 	s.oauth = newOAuthState(s)
 	s.api = newAPIState(s)
 	return s
 }
 
-// Handler serves /oauth/... and /v2025/... .
+// Handler serves /oauth/... and /v2025/..., under the path of Config.BaseURL.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.registerOAuthRoutes(mux)
 	s.registerAPIRoutes(mux)
 	return mux
+}
+
+// basePath is the path of a base URL without its trailing slash ("" for none or
+// an unparsable URL, which then serves at the root).
+func basePath(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
 }
