@@ -68,23 +68,23 @@ func (s *Server) recordActivity(ctx context.Context, e activity.Entry) {
 	}
 }
 
-// recordChanges is the middleware that writes the activity log: after every
-// non-GET request that reached a signed-in route it records who did what, on which
-// source, and how it ended, and invalidates the user's dashboard after a success.
-// Requests that change nothing (previews, reviews, pre-flight checks) and the
-// sign-in routes (their handlers record sign-in and sign-out themselves) are skipped.
+// recordChanges is the middleware that writes the activity log: after every request
+// to a route that changes something (its action, routes.go) made by a signed-in user,
+// it records who did what, on which source, and how it ended, and invalidates the
+// user's dashboard after a success. Routes that change nothing (pages, previews,
+// reviews, pre-flight checks) are not recorded; the sign-in routes record sign-in and
+// sign-out in their handlers.
 func (s *Server) recordChanges(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		m := c.Request().Method
-		if m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions {
+		ri := s.route(c)
+		if !ri.records() {
 			return next(c)
 		}
 		d := &activityDetails{}
 		c.Set(ctxActivity, d)
 		err := next(c)
-		route := c.Path()
-		if !recordedRoute(route) || s.userKey(c) == "" {
-			return err // nothing worth logging, or nobody signed in to name
+		if s.userKey(c) == "" {
+			return err // nobody signed in to name
 		}
 		status := c.Response().Status
 		var errText string
@@ -99,8 +99,8 @@ func (s *Server) recordChanges(next echo.HandlerFunc) echo.HandlerFunc {
 		details := d.m
 		d.mu.Unlock()
 		e := activity.Entry{
-			At: s.cfg.Now(), UserID: s.userKey(c), SourceID: c.Param("id"), Action: actionName(c),
-			Method: m, Route: route, Status: status, Error: errText, RequestID: requestIDOf(c),
+			At: s.cfg.Now(), UserID: s.userKey(c), SourceID: c.Param("id"), Action: actionName(c, ri.action),
+			Method: c.Request().Method, Route: c.Path(), Status: status, Error: errText, RequestID: requestIDOf(c),
 		}
 		if id, ok := c.Get(ctxUserID).(string); ok {
 			e.UserID = id
@@ -129,24 +129,6 @@ func (s *Server) recordChanges(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// recordedRoute reports whether a non-GET route changes something worth logging.
-func recordedRoute(route string) bool {
-	if route == "" || route == "/*" {
-		return false // no route matched
-	}
-	for _, p := range []string{"/login", "/logout", "/auth/"} {
-		if strings.HasPrefix(route, p) {
-			return false
-		}
-	}
-	for _, suffix := range []string{"/preview", "/review", "/preflight", "/diff"} {
-		if strings.HasSuffix(route, suffix) {
-			return false
-		}
-	}
-	return true
-}
-
 // taskFromResponse finds the task a handler sent the user to follow: the handlers
 // that start a task (aggregations, uploads, tools) answer it with HX-Location, HX-Redirect or Location to /tasks/<id>.
 func taskFromResponse(h http.Header) string {
@@ -166,87 +148,55 @@ func taskFromResponse(h http.Header) string {
 	return ""
 }
 
-// actionNames names the changes the console makes, by method and route pattern.
-var actionNames = map[string]string{
-	"POST /sources":                                    "source.create",
-	"POST /sources/bulk/test-connection":               "tool.test-connection",
-	"POST /sources/bulk/aggregate":                     "aggregation.start",
-	"POST /sources/:id/configuration":                  "source.update",
-	"POST /sources/:id/replace":                        "source.replace",
-	"POST /sources/:id/delete":                         "source.delete",
-	"POST /sources/:id/remove-accounts":                "source.remove-accounts",
-	"POST /sources/:id/tools/test-connection":          "tool.test-connection",
-	"POST /sources/:id/tools/test-configuration":       "tool.test-configuration",
-	"POST /sources/:id/tools/ping-cluster":             "tool.ping-cluster",
-	"POST /sources/:id/tools/peek":                     "tool.peek",
-	"POST /sources/:id/tools/connector-file":           "tool.connector-file",
-	"POST /sources/:id/correlation":                    "config.correlation",
-	"POST /sources/:id/attribute-sync":                 "config.attribute-sync",
-	"POST /sources/:id/attribute-sync/run":             "attribute-sync.run",
-	"POST /sources/:id/change-detection":               "config.change-detection",
-	"POST /sources/:id/change-detection/delete":        "config.change-detection-delete",
-	"POST /sources/:id/entitlement-requests":           "config.entitlement-requests",
-	"POST /sources/:id/password-policies":              "config.password-policies",
-	"POST /sources/:id/import/aggregate":               "aggregation.start",
-	"POST /sources/:id/schemas":                        "schema.create",
-	"DELETE /sources/:id/schemas/:schemaId":            "schema.delete",
-	"POST /sources/:id/schemas/:schemaId/patch":        "schema.update",
-	"POST /sources/:id/schema-files/:kind":             "schema.import",
-	"POST /sources/:id/schedules":                      "schedule.create",
-	"POST /sources/:id/schedules/:type":                "schedule.update",
-	"DELETE /sources/:id/schedules/:type":              "schedule.delete",
-	"POST /sources/:id/import/:kind":                   "upload",
-	"POST /sources/:id/provisioning-policies":          "policy.create",
-	"POST /sources/:id/provisioning-policies/:usage":   "policy.update",
-	"DELETE /sources/:id/provisioning-policies/:usage": "policy.delete",
-}
-
-// actionName names the request's change: from the table, with the upload kind
-// appended ("upload.accounts"), or derived from the route for routes added later.
-func actionName(c echo.Context) string {
-	key := c.Request().Method + " " + c.Path()
-	if a, ok := actionNames[key]; ok {
-		if a == "upload" && c.Param("kind") != "" {
-			a += "." + c.Param("kind")
-		}
-		return a
-	}
-	p := strings.TrimPrefix(c.Path(), "/sources/:id/")
-	var parts []string
-	for _, seg := range strings.Split(strings.Trim(p, "/"), "/") {
-		if seg != "" && !strings.HasPrefix(seg, ":") {
-			parts = append(parts, seg)
+// actionName fills in the ":param" segments of a route's action from the request's
+// path: "upload.:kind" is "upload.accounts" for /sources/x/import/accounts.
+func actionName(c echo.Context, action string) string {
+	parts := strings.Split(action, ".")
+	for i, p := range parts {
+		if name, ok := strings.CutPrefix(p, ":"); ok {
+			parts[i] = c.Param(name)
 		}
 	}
-	return strings.ToLower(c.Request().Method) + ":" + strings.Join(parts, ".")
+	return strings.Join(parts, ".")
 }
 
 // actionLabels are the actions in words for the pages.
 var actionLabels = map[string]string{
-	"source.create":           "Create source",
-	"source.update":           "Edit source",
-	"source.replace":          "Replace source",
-	"source.delete":           "Delete source",
-	"source.remove-accounts":  "Remove accounts",
-	"tool.test-connection":    "Test connection",
-	"tool.test-configuration": "Test configuration",
-	"tool.ping-cluster":       "Ping cluster",
-	"tool.peek":               "Peek objects",
-	"tool.connector-file":     "Upload connector file",
-	"aggregation.start":       "Aggregate",
-	"attribute-sync.run":      "Attribute sync",
-	"schema.create":           "Create schema",
-	"schema.update":           "Edit schema",
-	"schema.delete":           "Delete schema",
-	"schema.import":           "Import schema",
-	"schedule.create":         "Create schedule",
-	"schedule.update":         "Change schedule",
-	"schedule.delete":         "Delete schedule",
-	"upload.accounts":         "Upload accounts",
-	"upload.entitlements":     "Upload entitlements",
-	"upload.uncorrelated":     "Upload uncorrelated accounts",
-	"sign-in":                 "Sign in",
-	"sign-out":                "Sign out",
+	"source.create":                  "Create source",
+	"source.update":                  "Edit source",
+	"source.replace":                 "Replace source",
+	"source.delete":                  "Delete source",
+	"source.remove-accounts":         "Remove accounts",
+	"tool.test-connection":           "Test connection",
+	"tool.test-configuration":        "Test configuration",
+	"tool.ping-cluster":              "Ping cluster",
+	"tool.peek":                      "Peek objects",
+	"tool.connector-file":            "Upload connector file",
+	"aggregation.start":              "Aggregate",
+	"attribute-sync.run":             "Attribute sync",
+	"config.correlation":             "Edit correlation",
+	"config.attribute-sync":          "Edit attribute sync",
+	"config.change-detection":        "Edit change detection",
+	"config.change-detection-delete": "Delete change detection",
+	"config.entitlement-requests":    "Edit entitlement requests",
+	"config.password-policies":       "Edit password policies",
+	"schema.create":                  "Create schema",
+	"schema.update":                  "Edit schema",
+	"schema.delete":                  "Delete schema",
+	"schema.import":                  "Import schema",
+	"policy.create":                  "Create provisioning policy",
+	"policy.replace":                 "Replace provisioning policy",
+	"policy.update":                  "Edit provisioning policy",
+	"policy.update-all":              "Update all provisioning policies",
+	"policy.delete":                  "Delete provisioning policy",
+	"schedule.create":                "Create schedule",
+	"schedule.update":                "Change schedule",
+	"schedule.delete":                "Delete schedule",
+	"upload.accounts":                "Upload accounts",
+	"upload.entitlements":            "Upload entitlements",
+	"upload.uncorrelated":            "Upload uncorrelated accounts",
+	"sign-in":                        "Sign in",
+	"sign-out":                       "Sign out",
 }
 
 // actionLabel is an action in words (the action itself when it has no label).

@@ -81,6 +81,52 @@ func TestChangesAreRecorded(t *testing.T) {
 	}
 }
 
+// TestActivityNamesProvisioningPolicyChanges: each change to a provisioning policy is
+// logged under the policy action of the route it went through, and the activity page
+// shows it in words and offers it as a filter.
+func TestActivityNamesProvisioningPolicyChanges(t *testing.T) {
+	env := newTestEnv(t, nil)
+	base := "/sources/" + delimitedID + "/provisioning"
+	fields := `[{"name":"mail","type":"string","transform":{"type":"identityAttribute","attributes":{"name":"email"}}}]`
+	for _, step := range []struct {
+		method, path string
+		form         url.Values
+	}{
+		{http.MethodPost, base, url.Values{"usageType": {"UPDATE"}, "name": {"Upd"}, "fields": {fields}}},
+		{http.MethodPut, base + "/UPDATE", url.Values{"policy": {`{"name":"Updated","usageType":"UPDATE","description":"d","fields":` + fields + `}`}}},
+		{http.MethodPatch, base + "/UPDATE", url.Values{"patch": {`[{"op":"replace","path":"/description","value":"patched"}]`}}},
+		{http.MethodPost, base + "/bulk", url.Values{"policies": {`[{"name":"Upd2","usageType":"UPDATE","fields":[]}]`}}},
+		{http.MethodDelete, base + "/UPDATE", nil},
+	} {
+		rec := formSend(env, step.method, step.path, true, step.form)
+		require.Equal(t, http.StatusOK, rec.Code, "%s %s: %s", step.method, step.path, rec.Body.String())
+	}
+
+	entries, _, err := env.srv.dash.log.Query(context.Background(), activity.Filter{SourceID: delimitedID})
+	require.NoError(t, err)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Method+" "+e.Route+" "+e.Action)
+		assert.Equal(t, http.StatusOK, e.Status)
+	}
+	assert.Equal(t, []string{ // newest first
+		"DELETE /sources/:id/provisioning/:usage policy.delete",
+		"POST /sources/:id/provisioning/bulk policy.update-all",
+		"PATCH /sources/:id/provisioning/:usage policy.update",
+		"PUT /sources/:id/provisioning/:usage policy.replace",
+		"POST /sources/:id/provisioning policy.create",
+	}, got)
+
+	rec := env.do(http.MethodGet, "/activity?action=policy.create", nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	doc := parse(t, rec.Body)
+	require.Equal(t, 1, doc.Find(`[data-testid="activity-row"]`).Length())
+	assert.Contains(t, doc.Find(`[data-testid="activity-action"]`).Text(), "Create provisioning policy")
+	for _, a := range []string{"policy.create", "policy.replace", "policy.update", "policy.update-all", "policy.delete"} {
+		assert.Equal(t, 1, doc.Find(`[data-testid="filter-action"] option[value="`+a+`"]`).Length(), "the filter offers %s", a)
+	}
+}
+
 func TestActivityPage(t *testing.T) {
 	env := newTestEnv(t, nil)
 	log := env.srv.dash.log

@@ -73,6 +73,8 @@ type Server struct {
 	echo    *echo.Echo
 	metrics *Metrics
 	dash    *dashboard // per-user dashboard cache and the activity log
+	// routeInfos holds each route's facts (routes.go), by "METHOD /path/:pattern".
+	routeInfos map[string]routeInfo
 }
 
 // New builds the server and its routes.
@@ -98,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(cfg.Registry)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, dash: newDashboard(cfg), routeInfos: map[string]routeInfo{}}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

@@ -2,6 +2,7 @@ package bff
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -10,19 +11,23 @@ import (
 	"sourcedesk/internal/api"
 )
 
-// routes registers every route of the console. Keep them all here, so this function
-// is the map of the application.
+// routes registers every route of the console with what the console knows about it
+// (its activity action, whether it streams an upload). Keep them all here, so this
+// function is the map of the application.
 func (s *Server) routes() {
 	e := s.echo
-	// Everything: Recover, request ID, request log + metrics, security headers, body limit.
+	// Everything: Recover, request ID, request log + metrics, security headers, body
+	// limit, and the activity log of every change (activity.go), which also drops the
+	// user's cached dashboard after a successful change.
 	e.Use(middleware.Recover())
 	e.Use(requestID)
 	e.Use(s.requestLog())
 	e.Use(s.securityHeaders)
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   s.cfg.BodyLimit,
-		Skipper: isUploadRoute, // uploads enforce UploadLimit while streaming
+		Skipper: func(c echo.Context) bool { return s.route(c).upload }, // uploads enforce UploadLimit while streaming
 	}))
+	e.Use(s.recordChanges)
 
 	// Operations endpoints: no session.
 	e.GET("/healthz", s.healthz)
@@ -35,7 +40,8 @@ func (s *Server) routes() {
 	st.GET("/:hash/*", s.staticFile)
 
 	// Dynamic pages: session and CSRF; protected pages also need a signed-in user.
-	dyn := e.Group("", s.sessionMiddleware()...)
+	dyn := s.router(e.Group("", s.sessionMiddleware()...))
+	protected := dyn.with(s.requireAuth)
 	dyn.GET("/", s.home)
 
 	// -- sign-in and sessions --
@@ -43,70 +49,69 @@ func (s *Server) routes() {
 	dyn.GET("/auth/callback", s.authCallback)
 	dyn.GET("/login/pat", s.patForm)
 	// The two small urlencoded forms may carry the CSRF token as a field (csrf.go).
-	dyn.POST("/login/pat", s.patLogin, s.csrfProtect(true))
-	dyn.POST("/logout", s.logout, s.csrfProtect(true))
+	// Their handlers write the activity entry themselves: the user changes halfway.
+	dyn.POST("/login/pat", s.patLogin, recordedByHandler("sign-in"), use(s.csrfProtect(true)))
+	dyn.POST("/logout", s.logout, recordedByHandler("sign-out"), use(s.csrfProtect(true)))
 	dyn.GET("/signed-out", s.signedOut)
-
-	protected := authGroup{dyn, s.requireAuth}
 
 	// -- sources pages --
 	// The list, its export and bulk actions, and creating a source.
 	protected.GET("/sources", s.sourcesList)
 	protected.GET("/sources/new", s.sourceNew)
-	protected.POST("/sources", s.sourceCreate)
+	protected.POST("/sources", s.sourceCreate, action("source.create"))
 	protected.GET("/sources/export.csv", s.sourcesExport)
-	protected.POST("/sources/bulk/test-connection", s.sourcesBulkTest)
-	protected.POST("/sources/bulk/aggregate", s.sourcesBulkAggregate)
+	protected.POST("/sources/bulk/test-connection", s.sourcesBulkTest, action("tool.test-connection"))
+	protected.POST("/sources/bulk/aggregate", s.sourcesBulkAggregate, action("aggregation.start"))
 	// The source detail tabs (shell: sources_detail.go) and their actions.
 	protected.GET("/sources/:id", s.sourceOverview)
 	protected.GET("/sources/:id/configuration", s.sourceConfig)
-	protected.POST("/sources/:id/configuration/review", s.sourceConfigReview)
-	protected.POST("/sources/:id/configuration", s.sourceConfigApply)
-	protected.POST("/sources/:id/replace", s.sourceReplace)
+	protected.POST("/sources/:id/configuration/review", s.sourceConfigReview, changesNothing)
+	protected.POST("/sources/:id/configuration", s.sourceConfigApply, action("source.update"))
+	protected.POST("/sources/:id/replace", s.sourceReplace, action("source.replace"))
 	protected.GET("/sources/:id/tools", s.sourceTools)
-	protected.POST("/sources/:id/tools/test-connection", s.sourceTool("Test connection", (*api.Client).TestSourceConnection))
-	protected.POST("/sources/:id/tools/test-configuration", s.sourceTool("Test configuration", (*api.Client).TestSourceConfiguration))
-	protected.POST("/sources/:id/tools/ping-cluster", s.sourceTool("Ping cluster", (*api.Client).PingCluster))
-	protected.POST("/sources/:id/tools/peek", s.sourcePeek)
-	protected.POST("/sources/:id/tools/connector-file", s.sourceConnectorFile)
+	protected.POST("/sources/:id/tools/test-connection", s.sourceTool("Test connection", (*api.Client).TestSourceConnection), action("tool.test-connection"))
+	protected.POST("/sources/:id/tools/test-configuration", s.sourceTool("Test configuration", (*api.Client).TestSourceConfiguration), action("tool.test-configuration"))
+	protected.POST("/sources/:id/tools/ping-cluster", s.sourceTool("Ping cluster", (*api.Client).PingCluster), action("tool.ping-cluster"))
+	protected.POST("/sources/:id/tools/peek", s.sourcePeek, action("tool.peek"))
+	protected.POST("/sources/:id/tools/connector-file", s.sourceConnectorFile, action("tool.connector-file"), streamsUpload)
 	protected.GET("/sources/:id/danger", s.sourceDanger)
-	protected.POST("/sources/:id/remove-accounts", s.sourceRemoveAccounts)
-	protected.POST("/sources/:id/delete", s.sourceDelete)
+	protected.POST("/sources/:id/remove-accounts", s.sourceRemoveAccounts, action("source.remove-accounts"))
+	protected.POST("/sources/:id/delete", s.sourceDelete, action("source.delete"))
 	protected.GET("/sources/:id/correlation", s.sourceCorrelation)
-	protected.POST("/sources/:id/correlation", s.sourceCorrelationSave)
+	protected.POST("/sources/:id/correlation", s.sourceCorrelationSave, action("config.correlation"))
 	protected.GET("/sources/:id/attribute-sync", s.sourceAttrSync)
-	protected.POST("/sources/:id/attribute-sync", s.sourceAttrSyncSave)
-	protected.POST("/sources/:id/attribute-sync/run", s.sourceAttrSyncRun)
+	protected.POST("/sources/:id/attribute-sync", s.sourceAttrSyncSave, action("config.attribute-sync"))
+	protected.POST("/sources/:id/attribute-sync/run", s.sourceAttrSyncRun, action("attribute-sync.run"))
 	protected.GET("/sources/:id/change-detection", s.sourceChangeDetection)
-	protected.POST("/sources/:id/change-detection", s.sourceChangeDetectionSave)
-	protected.POST("/sources/:id/change-detection/delete", s.sourceChangeDetectionDelete)
+	protected.POST("/sources/:id/change-detection", s.sourceChangeDetectionSave, action("config.change-detection"))
+	protected.POST("/sources/:id/change-detection/delete", s.sourceChangeDetectionDelete, action("config.change-detection-delete"))
 	protected.GET("/sources/:id/entitlement-requests", s.sourceEntitlementRequests)
-	protected.POST("/sources/:id/entitlement-requests", s.sourceEntitlementRequestsSave)
+	protected.POST("/sources/:id/entitlement-requests", s.sourceEntitlementRequestsSave, action("config.entitlement-requests"))
 	protected.GET("/sources/:id/password-policies", s.sourcePasswordPolicies)
-	protected.POST("/sources/:id/password-policies", s.sourcePasswordPoliciesSave)
+	protected.POST("/sources/:id/password-policies", s.sourcePasswordPoliciesSave, action("config.password-policies"))
 
 	// -- schemas, uploads, tasks, provisioning policies --
 	protected.GET("/tasks/:id", s.taskPage)
 	protected.GET("/sources/:id/import", s.importTab)
-	protected.POST("/sources/:id/import/aggregate", s.importAggregate)
-	protected.POST("/sources/:id/import/:kind/preflight", s.importPreflight)
-	protected.POST("/sources/:id/import/:kind", s.importUpload)
+	protected.POST("/sources/:id/import/aggregate", s.importAggregate, action("aggregation.start"))
+	protected.POST("/sources/:id/import/:kind/preflight", s.importPreflight, changesNothing, streamsUpload)
+	protected.POST("/sources/:id/import/:kind", s.importUpload, action("upload.:kind"), streamsUpload)
 	protected.GET("/sources/:id/schemas", s.schemasTab)
-	protected.POST("/sources/:id/schemas", s.schemaCreate)
+	protected.POST("/sources/:id/schemas", s.schemaCreate, action("schema.create"))
 	protected.GET("/sources/:id/schemas/:schemaId", s.schemaView)
-	protected.DELETE("/sources/:id/schemas/:schemaId", s.schemaDelete)
-	protected.POST("/sources/:id/schemas/:schemaId/preview", s.schemaPatchPreview)
-	protected.POST("/sources/:id/schemas/:schemaId/patch", s.schemaPatchApply)
+	protected.DELETE("/sources/:id/schemas/:schemaId", s.schemaDelete, action("schema.delete"))
+	protected.POST("/sources/:id/schemas/:schemaId/preview", s.schemaPatchPreview, changesNothing)
+	protected.POST("/sources/:id/schemas/:schemaId/patch", s.schemaPatchApply, action("schema.update"))
 	protected.GET("/sources/:id/schema-files/:kind", s.schemaFileDownload)
-	protected.POST("/sources/:id/schema-files/:kind/diff", s.schemaFileDiff)
-	protected.POST("/sources/:id/schema-files/:kind", s.schemaFileUpload)
+	protected.POST("/sources/:id/schema-files/:kind/diff", s.schemaFileDiff, changesNothing, streamsUpload)
+	protected.POST("/sources/:id/schema-files/:kind", s.schemaFileUpload, action("schema.import"), streamsUpload)
 	protected.GET("/sources/:id/provisioning", s.policiesTab)
-	protected.POST("/sources/:id/provisioning", s.policyCreate)
-	protected.POST("/sources/:id/provisioning/bulk", s.policiesBulk)
+	protected.POST("/sources/:id/provisioning", s.policyCreate, action("policy.create"))
+	protected.POST("/sources/:id/provisioning/bulk", s.policiesBulk, action("policy.update-all"))
 	protected.GET("/sources/:id/provisioning/:usage", s.policyView)
-	protected.PUT("/sources/:id/provisioning/:usage", s.policyReplace)
-	protected.PATCH("/sources/:id/provisioning/:usage", s.policyPatch)
-	protected.DELETE("/sources/:id/provisioning/:usage", s.policyDelete)
+	protected.PUT("/sources/:id/provisioning/:usage", s.policyReplace, action("policy.replace"))
+	protected.PATCH("/sources/:id/provisioning/:usage", s.policyPatch, action("policy.update"))
+	protected.DELETE("/sources/:id/provisioning/:usage", s.policyDelete, action("policy.delete"))
 
 	// -- cron previewer and schedules --
 	// The previewer needs no tenant data, so scripts may call it without signing in.
@@ -114,16 +119,12 @@ func (s *Server) routes() {
 	dyn.GET("/cron/preview", s.cronPreview)
 	protected.GET("/sources/:id/schedules", s.sourceSchedules)
 	protected.GET("/sources/:id/schedules/next", s.sourceNextRuns)
-	protected.POST("/sources/:id/schedules", s.saveSchedule)
-	protected.POST("/sources/:id/schedules/:type", s.saveSchedule)
-	protected.DELETE("/sources/:id/schedules/:type", s.deleteSchedule)
+	protected.POST("/sources/:id/schedules", s.saveSchedule, action("schedule.create"))
+	protected.POST("/sources/:id/schedules/:type", s.saveSchedule, action("schedule.update"))
+	protected.DELETE("/sources/:id/schedules/:type", s.deleteSchedule, action("schedule.delete"))
 
 	// -- dashboard and activity log --
-	// The home page's tiles load themselves (dashboard_tiles.go). Every change made
-	// through the console is recorded by one middleware (activity.go), which also
-	// drops the user's cached dashboard after a successful change.
-	s.dash = newDashboard(s.cfg)
-	e.Use(s.recordChanges) // e.Use applies to every route, whenever it was added
+	// The home page's tiles load themselves (dashboard_tiles.go).
 	protected.GET("/dashboard/status", s.dashStatus)
 	protected.GET("/dashboard/unhealthy", s.dashUnhealthy)
 	protected.GET("/dashboard/upcoming", s.dashUpcoming)
@@ -132,46 +133,97 @@ func (s *Server) routes() {
 	protected.GET("/activity/export.csv", s.activityExport)
 }
 
-// authGroup registers routes that need a signed-in user. It adds requireAuth to each
-// route rather than being an echo.Group with middleware: Echo gives such a group a
-// catch-all route, which would turn every unknown URL into a sign-in redirect
-// instead of a 404.
-type authGroup struct {
-	g    *echo.Group
-	auth echo.MiddlewareFunc
+// routeInfo is what the console knows about a route besides its handler.
+type routeInfo struct {
+	// action names the change a request to this route makes, in the activity log:
+	// "source.create", or "upload.:kind" for one filled in from the path.
+	action string
+	// byHandler: the handler writes the activity entry itself (sign-in, sign-out).
+	byHandler bool
+	// readOnly: a POST that changes nothing (a review, a preview, a file check).
+	readOnly bool
+	// upload: the request streams a file, so BodyLimit must not cap it at the form
+	// limit; the handler enforces UploadLimit while streaming.
+	upload bool
+	// middleware runs for this route only, after the group's.
+	middleware []echo.MiddlewareFunc
 }
 
-func (a authGroup) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return a.g.GET(path, h, append([]echo.MiddlewareFunc{a.auth}, m...)...)
+// records reports whether the activity middleware writes an entry for this route.
+func (ri routeInfo) records() bool { return ri.action != "" && !ri.byHandler }
+
+// routeOpt states one fact of a route at its registration.
+type routeOpt func(*routeInfo)
+
+// action names the change a route makes, for the activity log. A ":param" segment of
+// name is filled in from the request's path ("upload.:kind" → "upload.accounts").
+func action(name string) routeOpt { return func(ri *routeInfo) { ri.action = name } }
+
+// recordedByHandler names the route's action, which its handler records itself.
+func recordedByHandler(name string) routeOpt {
+	return func(ri *routeInfo) { ri.action, ri.byHandler = name, true }
 }
 
-func (a authGroup) POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return a.g.POST(path, h, append([]echo.MiddlewareFunc{a.auth}, m...)...)
+// changesNothing marks a POST that only checks or previews: nothing to record.
+func changesNothing(ri *routeInfo) { ri.readOnly = true }
+
+// streamsUpload marks a route that receives a file upload as a stream.
+func streamsUpload(ri *routeInfo) { ri.upload = true }
+
+// use adds middleware to one route.
+func use(m ...echo.MiddlewareFunc) routeOpt {
+	return func(ri *routeInfo) { ri.middleware = append(ri.middleware, m...) }
 }
 
-func (a authGroup) PUT(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return a.g.PUT(path, h, append([]echo.MiddlewareFunc{a.auth}, m...)...)
+// router registers routes on an Echo group, with their facts and any middleware each
+// route needs before its own. Protected routes get requireAuth per route (with) rather
+// than through an echo.Group with middleware: Echo gives such a group a catch-all
+// route, which would turn every unknown URL into a sign-in redirect instead of a 404.
+type router struct {
+	s      *Server
+	g      *echo.Group
+	before []echo.MiddlewareFunc
 }
 
-func (a authGroup) PATCH(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return a.g.PATCH(path, h, append([]echo.MiddlewareFunc{a.auth}, m...)...)
+func (s *Server) router(g *echo.Group) router { return router{s: s, g: g} }
+
+// with is the same router with m run before every route it registers.
+func (r router) with(m ...echo.MiddlewareFunc) router {
+	r.before = append(slices.Clone(r.before), m...)
+	return r
 }
 
-func (a authGroup) DELETE(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return a.g.DELETE(path, h, append([]echo.MiddlewareFunc{a.auth}, m...)...)
+func (r router) add(method, path string, h echo.HandlerFunc, opts ...routeOpt) {
+	var ri routeInfo
+	for _, o := range opts {
+		o(&ri)
+	}
+	r.s.routeInfos[method+" "+path] = ri
+	r.g.Add(method, path, h, append(slices.Clone(r.before), ri.middleware...)...)
 }
 
-// isUploadRoute reports whether the request streams a file upload, which BodyLimit
-// must not cap at the small form limit.
-func isUploadRoute(c echo.Context) bool {
-	return c.Request().Method == http.MethodPost && uploadRoutes[c.Path()]
+func (r router) GET(path string, h echo.HandlerFunc, opts ...routeOpt) {
+	r.add(http.MethodGet, path, h, opts...)
 }
 
-// uploadRoutes lists the routes (Echo path patterns) that receive file uploads.
-var uploadRoutes = map[string]bool{
-	"/sources/:id/import/:kind/preflight":  true, // streamed, UploadLimit enforced by the handler
-	"/sources/:id/import/:kind":            true,
-	"/sources/:id/schema-files/:kind/diff": true,
-	"/sources/:id/schema-files/:kind":      true,
-	"/sources/:id/tools/connector-file":    true, // streamed, UploadLimit enforced by the handler
+func (r router) POST(path string, h echo.HandlerFunc, opts ...routeOpt) {
+	r.add(http.MethodPost, path, h, opts...)
+}
+
+func (r router) PUT(path string, h echo.HandlerFunc, opts ...routeOpt) {
+	r.add(http.MethodPut, path, h, opts...)
+}
+
+func (r router) PATCH(path string, h echo.HandlerFunc, opts ...routeOpt) {
+	r.add(http.MethodPatch, path, h, opts...)
+}
+
+func (r router) DELETE(path string, h echo.HandlerFunc, opts ...routeOpt) {
+	r.add(http.MethodDelete, path, h, opts...)
+}
+
+// route is what the console knows about the request's route (nothing for a URL no
+// route matched).
+func (s *Server) route(c echo.Context) routeInfo {
+	return s.routeInfos[c.Request().Method+" "+c.Path()]
 }

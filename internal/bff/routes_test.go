@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -130,6 +131,70 @@ func tappedEnv(t *testing.T) (*testEnv, *tokenTap, *lockedBuffer) {
 	return &testEnv{t: t, srv: srv, sandbox: sb, sbURL: hs.URL, sessions: mgr, headers: http.Header{}, cookies: map[string]string{}}, tap, logs
 }
 
+// uploadRoutes are the path patterns of the routes that stream an upload, sorted.
+func (s *Server) uploadRoutes() []string {
+	var out []string
+	for k, ri := range s.routeInfos {
+		if ri.upload {
+			out = append(out, strings.SplitN(k, " ", 2)[1])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestEveryChangingRouteHasAnAction: every route that may change something (POST, PUT,
+// PATCH, DELETE) names its activity action at registration, or says that it changes
+// nothing; GET routes have none; and every action the activity page offers (its
+// labels) is the action of a registered route, so the log never names a change with
+// a made-up name.
+func TestEveryChangingRouteHasAnAction(t *testing.T) {
+	s := newTestServer(t, nil)
+	registered := map[string]bool{}
+	actions := map[string]bool{}
+	for _, r := range s.echo.Routes() {
+		key := r.Method + " " + r.Path
+		registered[key] = true
+		ri, known := s.routeInfos[key]
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			assert.Empty(t, ri.action, "%s reads only: it has no activity action", key)
+			assert.False(t, ri.upload, "%s cannot receive an upload", key)
+		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+			require.True(t, known, "%s is registered without its facts (use the router in routes())", key)
+			assert.True(t, (ri.action != "") != ri.readOnly, "%s needs an activity action, or changesNothing (not both)", key)
+			if !ri.readOnly {
+				assert.NotEmpty(t, ri.action, key)
+			}
+		}
+		if ri.action == "" {
+			continue
+		}
+		if strings.Contains(ri.action, ":kind") {
+			for _, k := range uploadKinds {
+				actions[strings.ReplaceAll(ri.action, ":kind", k.slug)] = true
+			}
+			continue
+		}
+		assert.NotContains(t, ri.action, ":", "%s: only :kind is filled in from the path", key)
+		actions[ri.action] = true
+	}
+	for key := range s.routeInfos {
+		assert.True(t, registered[key], "facts for %s, which is not a route", key)
+	}
+	for a := range actions {
+		assert.Contains(t, actionLabels, a, "the action %q has words for the activity page", a)
+	}
+	for a := range actionLabels {
+		assert.True(t, actions[a], "the activity page offers %q, which no route records", a)
+	}
+	assert.Equal(t, []string{
+		"/sources/:id/import/:kind", "/sources/:id/import/:kind/preflight",
+		"/sources/:id/schema-files/:kind", "/sources/:id/schema-files/:kind/diff",
+		"/sources/:id/tools/connector-file",
+	}, s.uploadRoutes(), "the routes that stream a file past the form body limit")
+}
+
 // routePath fills an Echo route pattern with values that reach real handlers.
 func routePath(pattern, id string) string {
 	return strings.NewReplacer(":id", id, ":kind", "accounts", ":schemaId", "x", ":type", "ACCOUNT_AGGREGATION",
@@ -215,7 +280,7 @@ func TestNoTokenInAnyResponseOfAnyRoute(t *testing.T) {
 			for _, hx := range []map[string]string{nil, htmxHeaders} {
 				c.do(http.MethodGet, routePath(r.Path, id), nil, hx)
 			}
-		case uploadRoutes[r.Path]:
+		case e.srv.routeInfos[r.Method+" "+r.Path].upload:
 			body, ct := formFile(t, nil, "a.csv", []byte(goodCSV))
 			c.do(r.Method, routePath(r.Path, victim), body, map[string]string{"Content-Type": ct, "HX-Request": "true"})
 		default:
