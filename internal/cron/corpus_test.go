@@ -14,6 +14,10 @@ import (
 
 const corpusPath = "../../../shared/cron/corpus-public.jsonl"
 
+// corpusClock is when Quartz answered the corpus (its questions are all
+// about 2026), which sets its horizon to 2126.
+var corpusClock = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // corpusLine is one question put to Quartz 2.5.2 and its answer.
 type corpusLine struct {
 	ID        string   `json:"id"`
@@ -54,7 +58,7 @@ func loadCorpus(t testing.TB) []corpusLine {
 // evaluating it, e.g. on a field that holds no value at all) must parse and
 // must yield no fire time: that is what a previewer can honestly show.
 func checkLine(l corpusLine) string {
-	e, err := Parse(l.Expr)
+	e, err := ParseAt(l.Expr, corpusClock)
 	if l.Error != nil {
 		if err == nil {
 			return fmt.Sprintf("accepted; Quartz rejects: %s", *l.Error)

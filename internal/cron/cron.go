@@ -33,6 +33,14 @@ type Expression struct {
 
 	years []yearRange
 
+	// maxYear is Quartz's MAX_YEAR: the year of the clock at parse time
+	// plus 100. No fire time lies in a later year, and an open-ended year
+	// step may not start after it.
+	maxYear int
+	// lastYear is the last year Next looks at: maxYear, but never past
+	// 2999, where Quartz's search stops whatever its horizon.
+	lastYear int
+
 	// never is set when a field holds no value at all (e.g. "," or "L" in
 	// the year): Quartz accepts such expressions but cannot evaluate them.
 	never bool
@@ -44,9 +52,13 @@ type yearRange struct{ lo, hi, step int }
 
 const openYear = 1<<31 - 1
 
-// horizonYears is how far past the start year Next looks: Quartz gives up
-// after the current year + 100.
-const horizonYears = 100
+// horizonYears is how far past the year of its clock Quartz looks
+// (CronExpression.MAX_YEAR); searchEndYear is where its search loop stops
+// regardless ("prevent endless loop").
+const (
+	horizonYears  = 100
+	searchEndYear = 2999
+)
 
 // String returns the normalised expression: upper-cased, fields separated by
 // single spaces.
@@ -105,8 +117,23 @@ func MustParse(expr string) *Expression {
 }
 
 // Parse parses a Quartz cron expression (6 or 7 fields) with the acceptance
-// rules of Quartz 2.5.2, including its leniencies (see doc.go).
+// rules of Quartz 2.5.2, including its leniencies (see doc.go), as Quartz
+// would today: it is ParseAt(expr, time.Now()).
 func Parse(expr string) (*Expression, error) {
-	p := parser{maxYear: time.Now().Year() + horizonYears}
+	return ParseAt(expr, time.Now())
+}
+
+// ParseAt is Parse for a Quartz whose clock shows now. Quartz derives its
+// horizon from its clock: it gives up after now's year + 100
+// (CronExpression.MAX_YEAR), so the expression never fires after that year,
+// and an open-ended year step that starts after it is rejected. Callers
+// with a clock of their own (tests, a server's configurable clock) pass it
+// here so that the horizon follows it.
+func ParseAt(expr string, now time.Time) (*Expression, error) {
+	p := parser{maxYear: now.Year() + horizonYears}
 	return p.parse(expr)
 }
+
+// LastYear is the last year in which the expression can fire: Quartz's
+// horizon, the year of the clock it was parsed with plus 100.
+func (e *Expression) LastYear() int { return e.lastYear }

@@ -82,6 +82,10 @@ func TestDescribeQuirks(t *testing.T) {
 		{"third friday", "0 0 12 ? * 6#3", "At 12:00 PM, on the third Friday of the month"},
 		{"W list", "0 0 12 1W,15W * ?", "At 12:00 PM, on the weekdays nearest days 1 and 15 of the month"},
 		{"W mixed with plain day", "0 0 12 15W,1 * ?", "At 12:00 PM, on day 1 of the month and on the weekday nearest day 15 of the month"},
+		{"W days Quartz can skip", "0 0 12 15W,29W * ?", "At 12:00 PM, on the weekdays nearest days 15 and 29 of the month (Quartz skips some of these days: see the fire times)"},
+		{"W with two times a day", "0 0 12,14 15W * ?", "At 12:00 PM and 02:00 PM, on the weekday nearest day 15 of the month (Quartz skips some of these days: see the fire times)"},
+		{"plain day hiding an L day", "0 0 12 28,L-1 * ?", "At 12:00 PM, on day 28 of the month and 1 day before the last day of the month (Quartz skips some of these days: see the fire times)"},
+		{"0W names no day", "0 0 12 0W * ?", "Never: the day-of-month field names no day that exists (there is no day 0)"},
 		{"L-3", "0 0 12 L-3 * ?", "At 12:00 PM, 3 days before the last day of the month"},
 		{"L-3 and L", "0 0 12 L-3,L * ?", "At 12:00 PM, on the last day of the month and 3 days before the last day of the month"},
 		{"last weekday", "0 0 12 LW * ?", "At 12:00 PM, on the last weekday of the month"},
@@ -157,7 +161,8 @@ func TestNext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := MustParse(tt.expr)
+			e, err := ParseAt(tt.expr, quartzClock)
+			require.NoError(t, err)
 			var got []string
 			for _, at := range e.Upcoming(tt.from, 3) {
 				assert.Equal(t, tt.from.Location(), at.Location())
@@ -174,10 +179,12 @@ func TestNext(t *testing.T) {
 func TestNextAllocFree(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
-	e := MustParse("0 0 12 ? * 6#3")
-	from := time.Date(2026, 3, 1, 0, 0, 0, 0, ny)
-	allocs := testing.AllocsPerRun(100, func() { from = e.Next(from) })
-	assert.Zero(t, allocs)
+	for _, expr := range []string{"0 0 12 ? * 6#3", "0 0 12,14 15W,LW * ?", "0 0 12 28,L-1 * ?"} {
+		e := MustParse(expr)
+		from := time.Date(2026, 3, 1, 0, 0, 0, 0, ny)
+		allocs := testing.AllocsPerRun(100, func() { from = e.Next(from) })
+		assert.Zero(t, allocs, expr)
+	}
 }
 
 // TestCivilDays checks the calendar arithmetic against package time over
@@ -198,15 +205,39 @@ func TestCivilDays(t *testing.T) {
 // beyond its 100-year horizon, while a single far year is accepted and
 // simply never fires.
 func TestParseYearHorizon(t *testing.T) {
-	_, err := Parse("0 0 12 1 1 ? 3000/5")
+	_, err := ParseAt("0 0 12 1 1 ? 3000/5", quartzClock)
 	var pe *ParseError
 	require.True(t, errors.As(err, &pe))
 	assert.Equal(t, "year", pe.Field)
 	assert.Equal(t, 13, pe.Pos)
 
-	e, err := Parse("0 0 12 1 1 ? 3000")
+	e, err := ParseAt("0 0 12 1 1 ? 3000", quartzClock)
 	require.NoError(t, err)
+	assert.Equal(t, 2126, e.LastYear())
 	assert.True(t, e.Next(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero())
+}
+
+// TestParseTracksTheClock: Parse is ParseAt with today's clock, so its
+// horizon moves with the calendar as Quartz's does.
+func TestParseTracksTheClock(t *testing.T) {
+	before := time.Now().Year()
+	e := MustParse("0 0 12 * * ?")
+	after := time.Now().Year()
+	assert.Contains(t, []int{before + 100, after + 100}, e.LastYear())
+}
+
+// TestParseErrorPositionBeyondASCII: upper-casing can change the length of
+// non-ASCII text (ß becomes SS); an error still points into the input.
+func TestParseErrorPositionBeyondASCII(t *testing.T) {
+	_, err := ParseAt("0 0 12 ß ? * ?", quartzClock)
+	var pe *ParseError
+	require.True(t, errors.As(err, &pe))
+	assert.Equal(t, "day-of-month", pe.Field)
+	assert.Equal(t, 7, pe.Pos)
+	_, err = ParseAt("0 0 ﬃ 1 * ?", quartzClock)
+	require.True(t, errors.As(err, &pe))
+	assert.Equal(t, "hours", pe.Field)
+	assert.Equal(t, 4, pe.Pos)
 }
 
 func TestDescribeHours(t *testing.T) {

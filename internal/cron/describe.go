@@ -13,6 +13,9 @@ import (
 // seems to say ("MON/2" is every Monday, "2#1,3" the first Monday).
 func (e *Expression) Describe() string {
 	if never := e.emptyField(); never != "" {
+		if never == "day-of-month" && e.domW != 0 {
+			return "Never: the day-of-month field names no day that exists (there is no day 0)"
+		}
 		return "Never: the " + never + " field holds no value"
 	}
 	parts := []string{e.describeTime()}
@@ -36,7 +39,7 @@ func (e *Expression) emptyField() string {
 		return "month"
 	case len(e.years) == 0:
 		return "year"
-	case e.useDOM && e.domDays|e.domW|e.domL|e.domLW == 0:
+	case e.useDOM && e.domDays|e.domW&^1|e.domL|e.domLW == 0: // 0W matches no day
 		return "day-of-month"
 	case !e.useDOM && e.dowDays == 0 && e.nth == 0:
 		return "day-of-week"
@@ -250,7 +253,7 @@ func (e *Expression) describeDays() string {
 		vs := setValues(e.domDays)
 		switch step, prog := progression(vs); {
 		case len(vs) == 31:
-			if e.domW|e.domL|e.domLW == 0 {
+			if e.domW&^1|e.domL|e.domLW == 0 {
 				return ""
 			}
 			parts = append(parts, "every day")
@@ -266,8 +269,8 @@ func (e *Expression) describeDays() string {
 			parts = append(parts, "on days "+joinAnd(runs(vs, strconv.Itoa))+" of the month")
 		}
 	}
-	if e.domW != 0 {
-		vs := setValues(e.domW)
+	if e.domW&^1 != 0 {
+		vs := setValues(e.domW &^ 1)
 		if len(vs) == 1 {
 			parts = append(parts, fmt.Sprintf("on the weekday nearest day %d of the month", vs[0]))
 		} else {
@@ -288,7 +291,52 @@ func (e *Expression) describeDays() string {
 			parts = append(parts, fmt.Sprintf("on the weekday nearest to %d %s before the last day of the month", k, plural(k, "day")))
 		}
 	}
-	return joinAnd(parts)
+	s := joinAnd(parts)
+	if e.maySkipDays() {
+		s += " (Quartz skips some of these days: see the fire times)"
+	}
+	return s
+}
+
+// maySkipDays reports whether Quartz's day-of-month search can pass over a
+// day or a fire time that the field names (nearestWeekdayStep,
+// quartzFirstDay):
+//   - a nearest-weekday base that can move back (a Saturday other than the
+//     1st, or a Sunday last day) followed by another base in the month:
+//     Quartz drops the first once it is behind and leaves the month;
+//   - a nearest weekday on days with more than one fire time: a base moved
+//     forward to a Monday fires once that day;
+//   - a plain day that hides an L day in a month shorter than 31 days.
+func (e *Expression) maySkipDays() bool {
+	if !e.useDOM {
+		return false
+	}
+	near := e.domW&^3 | e.domLW // bases that can move back: not 0W or 1W
+	perDay := bits.OnesCount64(e.hours) * bits.OnesCount64(e.minutes) * bits.OnesCount64(e.seconds)
+	if e.domW&^1|e.domLW != 0 && perDay > 1 {
+		return true
+	}
+	for _, b := range setValues(near & e.domW) { // plain bases
+		if e.domW>>(b+1) != 0 || e.domLW&(uint64(1)<<(31-b)-1) != 0 {
+			return true // a later plain base, or an L-k base with 31-k > b
+		}
+	}
+	for _, k := range setValues(e.domLW) {
+		// L-k is at least day 28-k; a plain base after it is above that.
+		if e.domW&^1>>max(29-k, 1) != 0 || e.domLW&(uint64(1)<<k-1) != 0 {
+			return true // a plain base after L-k in some month, or a later L base
+		}
+	}
+	for last := 28; last <= 30; last++ {
+		for _, k := range setValues(e.domL) {
+			for _, p := range setValues(e.domDays) {
+				if lday := last - k; lday >= 1 && p > lday && p <= last && p < 31-k {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (e *Expression) describeWeekdays() string {

@@ -2,8 +2,9 @@
 // schedules of ISC source aggregations.
 //
 // It is a clean-room implementation written against the behaviour of
-// Quartz 2.5.2 as recorded in the shared corpus (../shared/cron), which it
-// matches line for line: what Quartz accepts, and when it fires.
+// Quartz 2.5.2: the shared corpus (../shared/cron), which it matches line
+// for line, and a reading of CronExpression's code branch by branch
+// (quartz_test.go): what Quartz accepts, and when it fires.
 //
 // # Syntax
 //
@@ -19,25 +20,57 @@
 // "NOV-FEB").
 //
 // Parse reproduces Quartz's leniencies because ISC accepts what Quartz
-// accepts: each list item is read up to what Quartz understands and the
-// rest is ignored ("1.5" is 1, "MONDAY" is MON, "MON/2" is MON); empty list
-// items are skipped; 99 means "*" in every field and 98 means "?" in the
-// day fields; "x/0" means x; the step of a range is not checked
-// ("1-10/60"); "L" in day-of-week is Saturday and in month or year matches
-// nothing. In "n#k" the weekday is the smallest day-of-week value given, so
-// "2#1,3" is the first Monday only. An open-ended year step that starts
-// more than 100 years after the current year is rejected, as in Quartz.
+// accepts: the text is upper-cased as Java does ("ſun" is SUN); each list
+// item is read up to what Quartz understands and the rest is ignored ("1.5"
+// is 1, "MONDAY" is MON, "MON/2" is MON); empty list items are skipped;
+// 99 means "*" in every field and 98 means "?" in the day fields; "x/0"
+// means x; the step of a range is not checked ("1-10/60"); "L" in
+// day-of-week is Saturday and in month or year matches nothing; "nW" is
+// only checked against 31, so "0W" is accepted and matches no day. In
+// "n#k" the weekday is the smallest day-of-week value given, so "2#1,3" is
+// the first Monday only, and n itself is not checked ("0#1" is the first
+// Saturday, "9#1" never fires, "98#1" is "?"). An open-ended year step that
+// starts after the horizon (below) is rejected, as in Quartz.
 //
 // Expressions Quartz accepts but cannot evaluate (a field holding no
 // value, such as "," or "L" in the year) parse, never fire, and are
 // described as such.
 //
+// # Day of the month
+//
+// Quartz does not treat "nW" (the weekday nearest day n) as a set of days;
+// its search depends on where it stands (nearestWeekdayStep), and Next
+// follows it:
+//
+//   - only the first base on or after the current day counts; once that
+//     base's weekday is behind the search the month is left, so in a
+//     month whose 15th is a Saturday "15W,29W" fires on the 14th only;
+//   - a base moved to a later weekday fires at the time of day found on
+//     the day the search stood, and once that day, so "0 0 12,14 15W * ?"
+//     fires at 12:00 only on a Monday the 16th;
+//   - such a time that a spring-forward gap removes is moved forward by
+//     the gap instead of being skipped.
+//
+// Plain days and "L-k" days are compared as if every month had 31 days,
+// so in February "28,L-1" fires on the 28th and never on the 27th
+// (quartzFirstDay). Describe says when a field can lose days this way.
+//
+// Known differences: a "*" spelt 99 with a range end past the field's
+// maximum ("99-30/5" in hours, "99-9/4" in day-of-week) makes Quartz store
+// values the field cannot hold, which its calendar then rolls over in ways
+// that depend on the search; this package ignores those values (except in
+// day-of-month, where 32-62 are Quartz's own encoding of "L-k" and are
+// read as such). And where the start of the search has a fraction of a
+// second, Quartz's nearest-weekday test compares it with a millisecond
+// value taken from its own clock, so its answer is not repeatable; Next
+// drops the fraction.
+//
 // # Model
 //
 // Parse turns each field into a bitset: bit v of Expression.seconds is set
 // when second v fires, and likewise for minutes, hours, months and
-// day-of-week. Day-of-month is a union of four bitsets: plain days, "nW"
-// days, and the offsets k of "L-k" and "L-kW". Years are a short list of
+// day-of-week. Day-of-month is held in four bitsets: plain days, "nW"
+// bases, and the offsets k of "L-k" and "L-kW". Years are a short list of
 // ranges with steps, because they are open-ended.
 //
 // Next finds the next matching wall-clock time field by field, from the
@@ -45,8 +78,9 @@
 // field at or after the current value, and when a field has none left it
 // carries into the next larger field and starts over from there. The days
 // of a month are computed once per month as a bitset (daysOfMonth), which
-// is where L, W, nL and n#k are applied. The search looks at most 100
-// years ahead and never allocates.
+// is where L, nL and n#k are applied; "nW" takes Quartz's own step
+// (nearestWeekdayStep). The search stops at the horizon and never
+// allocates.
 //
 // # Daylight saving
 //
@@ -68,8 +102,14 @@
 //
 // # Horizon
 //
-// Quartz gives up 100 years after the current year. Next gives up 100
-// years after the year of after; Upcoming keeps the horizon fixed at the
-// year of its starting point for all the times it returns, as a sequence
-// of Quartz calls does.
+// Quartz computes fire times up to MAX_YEAR, the year of its clock plus
+// 100 (the clock of the server ISC runs on, read when Quartz loads), and
+// its search stops after 2999 in any case. A year up to the horizon is
+// accepted and fires; nothing later ever fires; an open-ended year step
+// starting after it is rejected. The horizon depends on Quartz's clock,
+// not on the start of the search, so it belongs to the expression:
+// ParseAt takes the clock, Parse uses time.Now, and LastYear reports the
+// result. From a start in 2120 with a 2026 clock, "0 0 0 29 2 ?" fires in
+// 2124 and then never. Next and Upcoming (a series of Next calls) share
+// the horizon.
 package cron

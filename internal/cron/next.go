@@ -6,36 +6,15 @@ import (
 )
 
 // Next returns the first fire time strictly after after, in after's
-// location, or the zero Time when there is none up to 100 years after
-// after's year (Quartz's horizon is the current year + 100). See the
-// package documentation for the daylight-saving rules.
+// location, or the zero Time when there is none up to the end of
+// LastYear (Quartz's horizon: the year of the clock the expression was
+// parsed with, plus 100). See the package documentation for the
+// daylight-saving rules.
 //
 // Next works in two steps: nextWall finds the next wall-clock time that
 // matches the fields, and zone.resolve turns it into an instant, skipping
 // wall times that a spring-forward gap removes.
 func (e *Expression) Next(after time.Time) time.Time {
-	return e.next(after, 0)
-}
-
-// Upcoming returns up to n fire times after after, as n successive calls of
-// Next would, except that the 100-year horizon stays fixed at after's year
-// (as Quartz's does) instead of moving with each fire time.
-func (e *Expression) Upcoming(after time.Time, n int) []time.Time {
-	maxYear := after.Year() + horizonYears
-	var out []time.Time
-	for len(out) < n {
-		after = e.next(after, maxYear)
-		if after.IsZero() {
-			break
-		}
-		out = append(out, after)
-	}
-	return out
-}
-
-// next is Next with the horizon given; 0 means 100 years after the year
-// of the start.
-func (e *Expression) next(after time.Time, maxYear int) time.Time {
 	if e.never {
 		return time.Time{}
 	}
@@ -44,24 +23,41 @@ func (e *Expression) next(after time.Time, maxYear int) time.Time {
 	start := time.Unix(after.Unix()+1, 0).In(loc)
 	z := newZone(start)
 	from := wallOf(start.Unix() + z.off)
-	if maxYear == 0 {
-		maxYear = from.year + horizonYears
-	}
+	begin := from
 
 	// Each gap skipped moves past a zone transition, so this bound is
 	// far above anything a real zone needs within the horizon.
 	for range 1000 {
-		w, ok := e.nextWall(from, maxYear)
+		w, moved, ok := e.nextWall(from, begin, &z)
 		if !ok {
 			return time.Time{}
 		}
 		u, resume, ok := z.resolve(w.seconds())
-		if ok {
+		if ok || moved {
+			// A time that Quartz moved to a nearest weekday is not
+			// skipped when a gap removes it: its calendar shifts it
+			// forward by the gap ("0 30 0 LW 4 ?" in Cairo, whose clocks
+			// go forward at midnight on the last Friday of April, fires
+			// at 01:30 that day).
 			return time.Unix(u, 0).In(loc)
 		}
 		from = wallOf(resume)
 	}
 	return time.Time{}
+}
+
+// Upcoming returns up to n fire times after after: successive calls of
+// Next, each starting at the previous fire time.
+func (e *Expression) Upcoming(after time.Time, n int) []time.Time {
+	var out []time.Time
+	for len(out) < n {
+		after = e.Next(after)
+		if after.IsZero() {
+			break
+		}
+		out = append(out, after)
+	}
+	return out
 }
 
 // wall is a civil (wall-clock) date and time; fields may temporarily run
@@ -84,16 +80,19 @@ func (w wall) seconds() int64 {
 }
 
 // nextWall returns the earliest wall time at or after w that matches every
-// field, or false when there is none up to maxYear. It settles the fields
-// from the largest (year) to the smallest (second); when a field has no
-// value left it carries into the next larger one and starts over there.
-func (e *Expression) nextWall(w wall, maxYear int) (wall, bool) {
+// field, or false when there is none up to the expression's last year.
+// begin is where the search started (Quartz's afterTime), which the
+// nearest-weekday rule compares with; moved reports a time that rule moved
+// to another day (see nearestWeekdayStep). It settles the fields from the
+// largest (year) to the smallest (second); when a field has no value left
+// it carries into the next larger one and starts over there.
+func (e *Expression) nextWall(w, begin wall, z *zone) (next wall, moved, ok bool) {
 	var cacheY, cacheM int
 	var days uint64
 	for {
 		y, ok := e.nextYear(w.year)
-		if !ok || y > maxYear {
-			return wall{}, false
+		if !ok || y > e.lastYear {
+			return wall{}, false, false
 		}
 		if y != w.year {
 			w = wall{year: y, month: 1, day: 1}
@@ -106,6 +105,16 @@ func (e *Expression) nextWall(w wall, maxYear int) (wall, bool) {
 		if m != w.month {
 			w = wall{year: w.year, month: m, day: 1}
 		}
+		if e.useDOM && e.domW|e.domLW != 0 {
+			// The nearest-weekday rule depends on where the search
+			// stands, so it is not a set of days (nearestWeekdayStep).
+			next, fire, moved := e.nearestWeekdayStep(w, begin, z)
+			if fire {
+				return next, moved, true
+			}
+			w = next
+			continue
+		}
 		if cacheY != w.year || cacheM != w.month {
 			cacheY, cacheM, days = w.year, w.month, e.daysOfMonth(w.year, w.month)
 		}
@@ -117,30 +126,118 @@ func (e *Expression) nextWall(w wall, maxYear int) (wall, bool) {
 		if d != w.day {
 			w = wall{year: w.year, month: w.month, day: d}
 		}
-		h, ok := nextBit(e.hours, w.hour)
+		h, mi, s, ok := e.timeOfDay(w.hour, w.min, w.sec)
 		if !ok {
 			w = wall{year: w.year, month: w.month, day: w.day + 1}
 			continue
 		}
-		if h != w.hour {
-			w.hour, w.min, w.sec = h, 0, 0
-		}
-		mi, ok := nextBit(e.minutes, w.min)
-		if !ok {
-			w.hour, w.min, w.sec = w.hour+1, 0, 0
-			continue
-		}
-		if mi != w.min {
-			w.min, w.sec = mi, 0
-		}
-		s, ok := nextBit(e.seconds, w.sec)
-		if !ok {
-			w.min, w.sec = w.min+1, 0
-			continue
-		}
-		w.sec = s
-		return w, true
+		w.hour, w.min, w.sec = h, mi, s
+		return w, false, true
 	}
+}
+
+// timeOfDay returns the first time of day at or after h:mi:s that matches
+// the hours, minutes and seconds, or false when the day has none left.
+func (e *Expression) timeOfDay(h, mi, s int) (int, int, int, bool) {
+	for {
+		hh, ok := nextBit(e.hours, h)
+		if !ok {
+			return 0, 0, 0, false
+		}
+		if hh != h {
+			h, mi, s = hh, 0, 0
+		}
+		mm, ok := nextBit(e.minutes, mi)
+		if !ok {
+			h, mi, s = h+1, 0, 0
+			continue
+		}
+		if mm != mi {
+			mi, s = mm, 0
+		}
+		ss, ok := nextBit(e.seconds, s)
+		if !ok {
+			mi, s = mi+1, 0
+			continue
+		}
+		return h, mi, ss, true
+	}
+}
+
+// nearestWeekdayStep is one step of Quartz's day-of-month search when the
+// field holds "nW" or "L-nW", at w (a valid year and month). It reproduces
+// CronExpression.getTimeAfter, which does not treat the nearest weekdays
+// as a set of days:
+//
+//   - Quartz first finds the time of day T: the first matching time at or
+//     after w's, on w's day t, or the first of the next day; a time that a
+//     spring-forward gap removes is skipped here as everywhere else.
+//   - It then looks at one nearest-weekday base only, the first one on or
+//     after day t, and moves it to its weekday (Saturday to Friday, Sunday
+//     to Monday, never out of the month). If that weekday at T is before
+//     the search start, the base is dropped, even when a later base of the
+//     same month would do: in a month whose 15th is a Saturday, "15W,29W"
+//     fires on the 14th and then not on the 29th.
+//   - Plain and L days compete with it (quartzFirstDay); a strictly
+//     earlier one wins and the search starts over at that day's midnight.
+//   - A base that wins fires at T on its weekday, without starting over:
+//     when the weekday is later than t, T is the time found on day t, not
+//     the first time of that weekday, and once it has fired the base lies
+//     behind the search, so a base moved to a Monday fires once that day.
+//
+// It returns the wall time to fire at (fire true) or the wall time to
+// search on from; moved reports a fire time put on another day than the
+// one its time of day was found on.
+func (e *Expression) nearestWeekdayStep(w, begin wall, z *zone) (next wall, fire, moved bool) {
+	last := daysIn(w.year, w.month)
+	t := w.day
+	h, mi, s, ok := e.timeOfDay(w.hour, w.min, w.sec)
+	if !ok {
+		if t++; t > last {
+			return wall{year: w.year, month: w.month + 1, day: 1}, false, false
+		}
+		h, mi, s, _ = e.timeOfDay(0, 0, 0)
+	}
+	at := func(d int) wall { return wall{w.year, w.month, d, h, mi, s} }
+	if _, resume, ok := z.resolve(at(t).seconds()); !ok {
+		return wallOf(resume), false, false
+	}
+	plain, hasPlain := quartzFirstDay(e.domDays, e.domL, t, last)
+	near, hasNear := quartzFirstDay(e.domW, e.domLW, t, last)
+	if hasNear {
+		near = nearestWeekday(near, last, weekday(w.year, w.month, 1))
+		hasNear = at(near).seconds() >= begin.seconds()
+	}
+	switch {
+	case hasPlain && (!hasNear || plain < near):
+		if plain == t {
+			return at(t), true, false
+		}
+		return wall{year: w.year, month: w.month, day: plain}, false, false
+	case !hasPlain && !hasNear:
+		return wall{year: w.year, month: w.month + 1, day: 1}, false, false
+	}
+	return at(near), true, near != t
+}
+
+// quartzFirstDay is Quartz's findSmallestDay: the first day on or after t,
+// in a month of last days, among the plain days (bits 1-31 of plain) and
+// the days k before the last day (bits k of fromLast). Like Quartz it
+// compares a plain day p with an L day as if the month had 31 days, so in
+// a shorter month p wins over an earlier L day when p is less than that
+// L day plus 31-last: in February "28,L-1" gives the 28th, never the 27th.
+func quartzFirstDay(plain, fromLast uint64, t, last int) (int, bool) {
+	k := -1
+	if before := fromLast & (uint64(2)<<(last-t) - 1); before != 0 {
+		k = 63 - bits.LeadingZeros64(before) // the largest k <= last-t
+	}
+	if p, ok := nextBit(plain, t); ok && p <= last && (k < 0 || p < 31-k) {
+		return p, true
+	}
+	if k < 0 {
+		return 0, false
+	}
+	return last - k, true
 }
 
 // nextBit returns the smallest set bit of set that is >= from.
@@ -171,30 +268,21 @@ func (e *Expression) nextYear(y int) (int, bool) {
 }
 
 // daysOfMonth returns the days (bits 1-31) of the given month on which the
-// expression fires.
+// expression fires. For a day-of-month field with "nW" or "L-nW" the
+// nearest weekdays fire or not depending on where the search stands
+// (nearestWeekdayStep); the set then holds every day that can fire.
 func (e *Expression) daysOfMonth(year, month int) uint64 {
 	last := daysIn(year, month)
 	valid := uint64(1)<<(last+1) - 2 // bits 1..last
 	if e.useDOM && e.domW|e.domLW == 0 {
-		days := e.domDays & valid // the common case needs no weekday
-		for l := e.domL; l != 0; l &= l - 1 {
-			if n := last - bits.TrailingZeros64(l); n >= 1 {
-				days |= 1 << n
-			}
-		}
-		return days
+		return e.plainDays(last, valid)
 	}
 	first := weekday(year, month, 1) // 0 = Sunday
 	if e.useDOM {
-		days := e.domDays & valid
-		for w := e.domW; w != 0; w &= w - 1 {
+		days := e.plainDays(last, valid)
+		for w := e.domW &^ 1; w != 0; w &= w - 1 {
 			if n := bits.TrailingZeros64(w); n <= last {
 				days |= 1 << nearestWeekday(n, last, first)
-			}
-		}
-		for l := e.domL; l != 0; l &= l - 1 {
-			if n := last - bits.TrailingZeros64(l); n >= 1 {
-				days |= 1 << n
 			}
 		}
 		for l := e.domLW; l != 0; l &= l - 1 {
@@ -224,6 +312,36 @@ func (e *Expression) daysOfMonth(year, month int) uint64 {
 		return 1 << d
 	}
 	return e.dowByFirst[first] & valid
+}
+
+// plainDays returns the plain and L days of a month of last days. They are
+// a set of days, found as Quartz finds them: the first day from the 1st,
+// then the first day after it, and so on (quartzFirstDay), which only
+// differs from their union when both kinds are present in a month shorter
+// than 31 days.
+func (e *Expression) plainDays(last int, valid uint64) uint64 {
+	days := e.domDays & valid // the common case needs no weekday
+	if e.domL == 0 {
+		return days
+	}
+	if days == 0 || last == 31 {
+		for l := e.domL; l != 0; l &= l - 1 {
+			if n := last - bits.TrailingZeros64(l); n >= 1 {
+				days |= 1 << n
+			}
+		}
+		return days
+	}
+	days = 0
+	for t := 1; t <= last; {
+		d, ok := quartzFirstDay(e.domDays, e.domL, t, last)
+		if !ok {
+			break
+		}
+		days |= 1 << d
+		t = d + 1
+	}
+	return days
 }
 
 // nearestWeekday returns the Monday-Friday day closest to day n without

@@ -3,6 +3,10 @@ package cron
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // Quartz reads "99" in any field as "*" and "98" in the day fields as "?";
@@ -18,8 +22,6 @@ type parser struct {
 	e       Expression
 
 	dom98, dow98 bool // the field holds Quartz's "no specific value"
-	domAny       bool // the day-of-month field holds some value or marker
-	domHasL      bool // the day-of-month field holds an L form
 	dowMin       int  // smallest raw day-of-week value seen
 }
 
@@ -34,8 +36,19 @@ func (p *parser) errf(f fieldKind, pos int, format string, args ...any) error {
 }
 
 func (p *parser) parse(expr string) (*Expression, error) {
+	up, inputPos := upperCase(expr)
+	e, err := p.parseUpper(up)
+	if pe, ok := err.(*ParseError); ok && inputPos != nil {
+		pe.Pos = inputPos[pe.Pos]
+	}
+	return e, err
+}
+
+// parseUpper parses the upper-cased expression; error positions are byte
+// offsets in up.
+func (p *parser) parseUpper(up string) (*Expression, error) {
 	p.dowMin = 1 << 30
-	toks := splitFields(upperASCII(expr))
+	toks := splitFields(up)
 	if len(toks) > 7 {
 		return nil, &ParseError{Field: "expression", Pos: toks[7].pos, Msg: fmt.Sprintf("too many fields: %d, at most 7", len(toks))}
 	}
@@ -51,7 +64,7 @@ func (p *parser) parse(expr string) (*Expression, error) {
 		}
 	}
 	if len(toks) < 6 {
-		return nil, &ParseError{Field: "expression", Pos: len(expr), Msg: fmt.Sprintf("too few fields: %d, need 6 or 7 (sec min hour day-of-month month day-of-week [year])", len(toks))}
+		return nil, &ParseError{Field: "expression", Pos: len(up), Msg: fmt.Sprintf("too few fields: %d, need 6 or 7 (sec min hour day-of-month month day-of-week [year])", len(toks))}
 	}
 	if len(toks) == 6 {
 		p.e.years = []yearRange{{1970, openYear, 1}}
@@ -73,20 +86,52 @@ func (p *parser) parse(expr string) (*Expression, error) {
 		}
 	}
 	p.e.src = strings.Join(texts, " ")
+	p.e.maxYear, p.e.lastYear = p.maxYear, min(p.maxYear, searchEndYear)
 	p.e.never = p.e.emptyField() != ""
 	e := p.e
 	return &e, nil
 }
 
-// upperASCII upper-cases ASCII letters only, so byte offsets stay valid.
-func upperASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
+// upperCase upper-cases s as Java's toUpperCase(Locale.US) does, which is
+// what Quartz parses: beyond ASCII that includes mappings to ASCII letters
+// ("ſun" is SUN, "ı" is I) and to several letters ("ß" is SS). For input
+// that is not plain ASCII it also returns, for each byte offset of the
+// result (and its end), the byte offset in s it came from, so that errors
+// point into what the user typed.
+func upperCase(s string) (string, []int) {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
 		}
 	}
-	return string(b)
+	if ascii {
+		b := []byte(s)
+		for i, c := range b {
+			if 'a' <= c && c <= 'z' {
+				b[i] = c - 'a' + 'A'
+			}
+		}
+		return string(b), nil
+	}
+	caser := cases.Upper(language.AmericanEnglish)
+	var b strings.Builder
+	var pos []int
+	for i, r := range s {
+		u := string(r)
+		switch {
+		case 'a' <= r && r <= 'z':
+			u = string(r - 'a' + 'A')
+		case r >= utf8.RuneSelf:
+			u = caser.String(u)
+		}
+		b.WriteString(u)
+		for range len(u) {
+			pos = append(pos, i)
+		}
+	}
+	return b.String(), append(pos, len(s))
 }
 
 // splitFields splits on spaces and tabs (as Quartz does) and trims other
@@ -279,7 +324,10 @@ func (p *parser) question(f fieldKind, s string, at int) error {
 	if f != fDOM && f != fDOW {
 		return p.errf(f, at, "'?' is only allowed in day-of-month or day-of-week")
 	}
-	if f == fDOW && !p.domHasL && (!p.domAny || (p.dom98 && !p.e.domMarker)) {
+	// Quartz refuses "?" in day-of-week when the largest value it holds
+	// for day-of-month is "?": that is, day-of-month holds "?" and no "*".
+	// An empty day-of-month (",") passes here and below.
+	if f == fDOW && p.dom98 && !p.e.domMarker {
 		return p.errf(f, at, "'?' cannot be used in both day-of-month and day-of-week")
 	}
 	return p.add(f, noSpec, -1, 0, at)
@@ -333,7 +381,6 @@ func (p *parser) last(f fieldKind, s string, at int) error {
 	default:
 		return nil
 	}
-	p.domHasL, p.domAny = true, true
 	rest := s[1:]
 	off := 0
 	if strings.HasPrefix(rest, "-") {
@@ -394,11 +441,12 @@ func (p *parser) number(f fieldKind, s string, at int) error {
 		if f != fDOM {
 			return p.errf(f, at+i, "'W' is only allowed in day-of-month")
 		}
-		if val < 1 || val > 31 {
+		// Quartz checks only the upper bound here: "0W" is accepted
+		// and matches no day, since no month has a day 0.
+		if val > 31 {
 			return p.errf(f, at, "%d is out of range %s", val, fields[f].rangeTxt)
 		}
 		p.e.domW |= 1 << val
-		p.domAny = true
 		return nil
 	case '#':
 		if f != fDOW {
@@ -533,7 +581,6 @@ func (p *parser) set(f fieldKind, v int) {
 		}
 		return
 	case fDOM:
-		p.domAny = true
 		switch {
 		case v == noSpec:
 			p.dom98 = true
@@ -541,6 +588,11 @@ func (p *parser) set(f fieldKind, v int) {
 			e.domMarker = true
 		case v >= 1 && v <= 31:
 			e.domDays |= 1 << v
+		case v >= 32 && v <= 62:
+			// Quartz keeps "L-k" as the value 62-k in the same set, so a
+			// range past 31 (only "99-40" can write one: 99 is "*" and
+			// skips the range check) adds "L-k" days.
+			e.domL |= 1 << (62 - v)
 		}
 		return
 	case fDOW:

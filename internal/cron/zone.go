@@ -51,8 +51,9 @@ func (z *zone) offsetAt(u int64) int64 {
 
 // resolve returns the instant at which the wall clock shows w. When w is
 // shown twice (a fall-back), it returns the later instant, as Quartz does.
-// When w is never shown (a spring-forward gap), ok is false and resume is
-// the first wall time after the gap.
+// When w is never shown (a spring-forward gap), ok is false, resume is the
+// first wall time after the gap, and u is where a lenient calendar puts w:
+// read with the offset before the gap, which moves it forward by the gap.
 func (z *zone) resolve(w int64) (u, resume int64, ok bool) {
 	if u := w - z.off; u >= z.start && u+day < z.end {
 		return u, 0, true // inside the current period, far from its end
@@ -76,7 +77,7 @@ func (z *zone) resolve(w int64) (u, resume int64, ok bool) {
 			later := max(u, u2)
 			s, _ := time.Unix(later, 0).In(z.loc).ZoneBounds()
 			_, after := s.Zone()
-			return 0, s.Unix() + int64(after), false
+			return w - z.offsetAt(s.Unix()-1), s.Unix() + int64(after), false
 		}
 		u, o = u2, o2
 	}
