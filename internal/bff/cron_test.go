@@ -36,6 +36,12 @@ func TestPreviewCron(t *testing.T) {
 		{name: "unix crontab gets a Quartz suggestion", expr: "*/15 * * * *", zone: "UTC", wantUnix: "0 0/15 * * * ?"},
 		{name: "unknown zone", expr: "0 0 12 * * ?", zone: "Mars/Olympus", wantField: "zone"},
 		{name: "never fires", expr: "0 0 0 30 2 ?", zone: "UTC", wantValid: true, wantWarn: []string{"never fires"}},
+		// Quartz stops at the year of its clock + 100: with the server's clock in 2026,
+		// 2126 is the last year that fires.
+		{name: "last year Quartz looks at", expr: "0 0 0 1 1 ? 2126,2127", zone: "UTC", wantValid: true,
+			wantFirst: "2126-01-01T00:00:00Z", wantWarn: []string{"fires only 1 more time"}},
+		{name: "past the last year Quartz looks at", expr: "0 0 0 1 1 ? 2127", zone: "UTC", wantValid: true,
+			wantWarn: []string{"never fires: no date matches it up to 2126"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			isc, err := time.LoadLocation(tc.zone)

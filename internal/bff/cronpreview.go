@@ -59,7 +59,7 @@ func previewCron(expr, zone string, count int, now time.Time, isc *time.Location
 		vm.ErrorField = "zone"
 		return vm
 	}
-	e, err := cron.Parse(expr)
+	e, err := cron.ParseAt(expr, now) // Quartz's horizon follows the server's clock
 	if err != nil {
 		vm.Error = err.Error()
 		var pe *cron.ParseError
@@ -77,7 +77,6 @@ func previewCron(expr, zone string, count int, now time.Time, isc *time.Location
 	vm.Fields = splitCronFields(vm.Expr, "")
 	vm.Description = e.Describe()
 
-	// Upcoming keeps Quartz's fixed 100-year horizon; chained Next calls would not.
 	fires := e.Upcoming(now.In(isc), count)
 	for _, at := range fires {
 		at = at.In(loc)
@@ -88,7 +87,7 @@ func previewCron(expr, zone string, count int, now time.Time, isc *time.Location
 		})
 	}
 	if len(fires) == 0 {
-		vm.Warnings = append(vm.Warnings, "This expression never fires: no date matches it within the next 100 years.")
+		vm.Warnings = append(vm.Warnings, fmt.Sprintf("This expression never fires: no date matches it up to %d, the last year Quartz looks at.", e.LastYear()))
 	} else if len(fires) < count {
 		vm.Warnings = append(vm.Warnings, fmt.Sprintf("This expression fires only %d more time(s).", len(fires)))
 	}

@@ -201,7 +201,7 @@ func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now ti
 		vm.Checked++
 		var mine []run
 		for _, sc := range scheds {
-			e, err := cron.Parse(sc.CronExpression)
+			e, err := cron.ParseAt(sc.CronExpression, now)
 			if err != nil {
 				vm.Unreadable++
 				continue

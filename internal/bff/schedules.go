@@ -54,7 +54,7 @@ func (s *Server) scheduleCard(c echo.Context, sourceID, typ string, sched *api.S
 		return card
 	}
 	card.Exists, card.Cron, card.Input = true, sched.CronExpression, sched.CronExpression
-	e, err := cron.Parse(sched.CronExpression)
+	e, err := cron.ParseAt(sched.CronExpression, s.cfg.Now())
 	if err != nil {
 		card.Description = "ISC holds an expression this console cannot read: " + err.Error()
 		return card
@@ -140,7 +140,7 @@ func (s *Server) saveSchedule(c echo.Context) error {
 	if f.Cron == "" {
 		return invalid("Enter a cron expression, e.g. 0 0 5,13,21 * * ?", !creating)
 	}
-	if _, err := cron.Parse(f.Cron); err != nil {
+	if _, err := cron.ParseAt(f.Cron, s.cfg.Now()); err != nil {
 		msg := err.Error()
 		if q, ok := cron.FromUnix(f.Cron); ok {
 			msg += ". This looks like a Unix crontab; in Quartz syntax it is " + q
@@ -215,7 +215,7 @@ func (s *Server) sourceNextRuns(c echo.Context) error {
 	}
 	now := s.cfg.Now().In(s.cfg.ScheduleZone)
 	for _, sc := range list {
-		if e, perr := cron.Parse(sc.CronExpression); perr == nil {
+		if e, perr := cron.ParseAt(sc.CronExpression, now); perr == nil {
 			if at := e.Next(now); !at.IsZero() {
 				vm.Runs = append(vm.Runs, templates.NextRunVM{Label: scheduleLabel(string(sc.Type)), Fire: fireVM(at, loc)})
 			}
