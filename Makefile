@@ -7,14 +7,22 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 VENDOR := web/static/vendor/htmx.min.js web/static/vendor/pico.min.css
 FUZZTIME ?= 10s
 
-.PHONY: run test assets generate check-generated vet unit fuzz bench build docker clean
+.PHONY: run test deps assets generate check-generated vet fuzz bench build docker clean
 
 ## run: the console in demo mode (embedded sandbox tenant) on http://127.0.0.1:8080
 run: assets
 	$(GO) run -ldflags '$(LDFLAGS)' ./cmd/server
 
-## test: generated code current, formatting, vet, every test with -race (browser tests included), short fuzzing
-test: assets check-generated vet unit fuzz
+## test: installs what the tests need (scripts/deps.sh), checks generated code and formatting, runs
+## every test with -race and every go vet analyzer, fuzzes every target for FUZZTIME, and ends with
+## "N passed, N failed, N skipped". SKIP_BROWSER=1, SKIP_REDIS=1, SKIP_POSTGRES=1 opt out of those tests.
+test: export TEST_STARTED := $(shell date +%s)
+test: deps assets check-generated
+	@scripts/test.sh
+
+## deps: the Debian packages the tests need (installed as root; otherwise the command to run)
+deps:
+	@scripts/deps.sh
 
 ## assets: npm packages (pinned in web/static/package-lock.json) copied into web/static/vendor
 assets: $(VENDOR)
@@ -29,21 +37,18 @@ generate:
 	$(GO) tool templ generate
 
 check-generated:
-	$(GO) tool templ generate
+	@$(GO) tool templ generate -log-level warn
 	@stale=$$(git status --porcelain -- '*_templ.go'); if [ -n "$$stale" ]; then \
 	  echo "templ output is not current; run 'make generate' and commit:"; echo "$$stale"; exit 1; fi
 	@bad=0; for f in $$(git ls-files '*.templ'); do \
-	  if ! diff -q <($(GO) tool templ fmt -stdout "$$f") "$$f" >/dev/null; then echo "templ fmt would change $$f"; bad=1; fi; \
+	  if ! diff -q <($(GO) tool templ fmt -log-level warn -stdout "$$f") "$$f" >/dev/null; then echo "templ fmt would change $$f"; bad=1; fi; \
 	done; exit $$bad
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
 
-unit:
-	$(GO) test -race -timeout 12m ./...
-
-## fuzz: every fuzz target for FUZZTIME each (bounded; CI runs this)
+## fuzz: every fuzz target for FUZZTIME each, one after the other (make test runs them beside the tests)
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)
 

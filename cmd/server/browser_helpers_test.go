@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"sourcedesk/internal/testservers"
 )
 
 // Browser test budget. Steps wait for what the user would see, never for a fixed
@@ -51,17 +52,11 @@ type chromiumProcess struct {
 	profile string
 }
 
-// browserContext returns the shared browser, starting it on first use. It skips
-// the test when Chromium is not installed, except in CI, where that is a failure.
+// browserContext returns the shared browser, starting it on first use. Without
+// Chromium the test skips, or fails under `make test` (testservers.Chromium).
 func (p *chromiumProcess) browserContext(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed; .ci/run installs it")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium); skipping the browser test")
-	}
+	path := testservers.Chromium(t)
 	p.once.Do(func() { p.start(path) })
 	require.NoError(t, p.err, "start chromium")
 	return p.ctx

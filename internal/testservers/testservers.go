@@ -2,9 +2,10 @@
 // random loopback ports and without persistence, so store code is tested
 // against the real thing rather than a mock.
 //
-// A missing binary skips the test with a message naming what to install,
-// unless the CI environment variable is set: the CI image has both servers, so
-// there their absence fails the test instead of hiding it.
+// A missing binary skips the test with a message naming what to install, except
+// under `make test`, where it fails the test (see Tool.Missing); SKIP_REDIS=1 and
+// SKIP_POSTGRES=1 opt out of those tests. Chromium, for the browser tests, is
+// found the same way (Chromium).
 //
 // Redis and Postgres share one server per test binary, started on first use;
 // a package that calls them stops the servers from its TestMain:
@@ -61,27 +62,18 @@ func Run(m *testing.M) int {
 	return code
 }
 
-// unavailable skips t because a server cannot run here, or fails it when CI is
-// set.
-func unavailable(t testing.TB, what string, err error) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s: %v (CI is set, so the server must be available)", what, err)
-	}
-	t.Skipf("%s: %v", what, err)
-}
-
 // Redis returns the URL of an empty logical database on the test binary's
 // shared redis-server, e.g. "redis://127.0.0.1:40123/7".
 func Redis(t testing.TB) string {
 	t.Helper()
+	RedisTool.Need(t)
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.redis == nil && shared.redisErr == nil {
 		shared.redis, shared.redisErr = StartRedis("--databases", fmt.Sprint(redisDatabases))
 	}
 	if shared.redisErr != nil {
-		unavailable(t, "redis", shared.redisErr)
+		RedisTool.Missing(t, shared.redisErr)
 	}
 	shared.dbs++
 	u := fmt.Sprintf("%s/%d", shared.redis.addr(), shared.dbs%redisDatabases)
@@ -117,9 +109,10 @@ type RedisServer struct {
 // the test stops the server (Stop, Start); Redis is cheaper otherwise.
 func NewRedis(t testing.TB) *RedisServer {
 	t.Helper()
+	RedisTool.Need(t)
 	r, err := StartRedis()
 	if err != nil {
-		unavailable(t, "redis", err)
+		RedisTool.Missing(t, err)
 	}
 	t.Cleanup(r.stop)
 	return r
@@ -151,7 +144,7 @@ func (r *RedisServer) Restart() error {
 func StartRedis(args ...string) (*RedisServer, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		return nil, fmt.Errorf("redis-server is not on PATH; install it (apt-get install redis-server) to run the Redis tests")
+		return nil, fmt.Errorf("redis-server is not on PATH (apt-get install redis-server)")
 	}
 	port, err := FreePort()
 	if err != nil {
@@ -203,13 +196,14 @@ func (r *RedisServer) stop() {
 // Postgres cluster, e.g. "postgres://postgres@127.0.0.1:40123/sd_test_3?sslmode=disable".
 func Postgres(t testing.TB) string {
 	t.Helper()
+	PostgresTool.Need(t)
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.pgURL == "" && shared.pgErr == nil {
 		shared.pgURL, shared.pgStop, shared.pgErr = StartPostgres()
 	}
 	if shared.pgErr != nil {
-		unavailable(t, "postgres", shared.pgErr)
+		PostgresTool.Missing(t, shared.pgErr)
 	}
 	shared.dbs++
 	name := fmt.Sprintf("sd_test_%d", shared.dbs)
@@ -227,11 +221,11 @@ func StartPostgres() (string, func(), error) {
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Strings(dirs)
 	if len(dirs) == 0 {
-		return "", nil, fmt.Errorf("no /usr/lib/postgresql/*/bin; install postgresql to run the Postgres tests")
+		return "", nil, fmt.Errorf("no PostgreSQL server in /usr/lib/postgresql/*/bin (apt-get install postgresql)")
 	}
 	bin := dirs[len(dirs)-1]
 	if _, err := exec.LookPath("psql"); err != nil {
-		return "", nil, fmt.Errorf("psql is not on PATH; install postgresql-client to run the Postgres tests")
+		return "", nil, fmt.Errorf("psql is not on PATH (apt-get install postgresql-client)")
 	}
 	// initdb refuses to run as root: run the cluster as the postgres user if we are root.
 	asUser := func(name string, args ...string) *exec.Cmd {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The tests of `make test` (after scripts/deps.sh, the assets and the generated-code
+# check): every test of every package once with -race, with every go vet analyzer
+# on the same build, and every fuzz target for FUZZTIME; then one summary that ends
+# with the line CI reads: "N passed, N failed, N skipped".
+#
+# REQUIRE_TEST_TOOLS=1 turns "Chromium/Redis/Postgres is not installed" from a skip
+# into a failure; only the explicit opt-outs (SKIP_BROWSER=1, SKIP_REDIS=1,
+# SKIP_POSTGRES=1) skip those tests, and the summary says what they skipped.
+#
+# Fuzzing runs beside the tests, at the lowest CPU priority (nice 19): the tests
+# spend much of their time waiting on Chromium, servers and deadlines, and the
+# fuzzers take the CPU time they leave idle without slowing them down.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+started=${TEST_STARTED:-$(date +%s)} # the Makefile sets it as `make test` starts
+export REQUIRE_TEST_TOOLS=1
+fuzztime=${FUZZTIME:-10s}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+go build -o "$out/testreport" ./scripts/testreport || exit 1
+
+nice -n 19 scripts/fuzz.sh "$fuzztime" "$out/fuzz" &
+fuzz=$!
+
+go test -race -vet=all -json -timeout 12m ./... | tee "$out/test.json" | "$out/testreport" -live
+test_status=${PIPESTATUS[0]}
+wait "$fuzz"
+fuzz_status=$?
+
+fuzzfiles=()
+for f in "$out"/fuzz/*.json; do
+  [ -e "$f" ] && fuzzfiles+=(-fuzz "$f")
+done
+echo
+echo "make test took $(($(date +%s) - started)) s"
+[ "$test_status" = 0 ] || echo "go test exited with status $test_status"
+[ "$fuzz_status" = 0 ] || echo "scripts/fuzz.sh exited with status $fuzz_status"
+"$out/testreport" "$out/test.json" "${fuzzfiles[@]}" && [ "$test_status" = 0 ] && [ "$fuzz_status" = 0 ]
