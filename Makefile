@@ -18,7 +18,7 @@ run: assets
 ## "N passed, N failed, N skipped". SKIP_BROWSER=1, SKIP_REDIS=1, SKIP_POSTGRES=1 opt out of those tests.
 test: export TEST_STARTED := $(shell date +%s)
 test: deps assets check-generated
-	@scripts/test.sh
+	@FUZZTIME=$(FUZZTIME) scripts/test.sh
 
 ## deps: the Debian packages the tests need (installed as root; otherwise the command to run)
 deps:
@@ -48,9 +48,9 @@ check-generated:
 vet:
 	$(GO) vet ./...
 
-## fuzz: every fuzz target for FUZZTIME each, one after the other (make test runs them beside the tests)
+## fuzz: every fuzz target for FUZZTIME each, one after the other (make test runs them after the tests)
 fuzz:
-	@scripts/fuzz.sh $(FUZZTIME)
+	@bin=$$(mktemp -d); scripts/fuzz.sh run "$$bin" $(FUZZTIME); status=$$?; rm -rf "$$bin"; exit $$status
 
 ## bench: the benchmark report (see bench/README.md)
 bench: assets

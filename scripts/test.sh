@@ -8,9 +8,10 @@
 # into a failure; only the explicit opt-outs (SKIP_BROWSER=1, SKIP_REDIS=1,
 # SKIP_POSTGRES=1) skip those tests, and the summary says what they skipped.
 #
-# Fuzzing runs beside the tests, at the lowest CPU priority (nice 19): the tests
-# spend much of their time waiting on Chromium, servers and deadlines, and the
-# fuzzers take the CPU time they leave idle without slowing them down.
+# The fuzzing binaries are built while the tests run, at the lowest CPU priority
+# (nice 19): the tests spend much of their time waiting on Chromium, servers and
+# deadlines, and the build takes the CPU time they leave idle. The fuzzing itself
+# runs after the tests, at full speed, so every target gets its FUZZTIME.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 started=${TEST_STARTED:-$(date +%s)} # the Makefile sets it as `make test` starts
@@ -21,12 +22,13 @@ trap 'rm -rf "$out"' EXIT
 
 go build -o "$out/testreport" ./scripts/testreport || exit 1
 
-nice -n 19 scripts/fuzz.sh "$fuzztime" "$out/fuzz" &
-fuzz=$!
+nice -n 19 scripts/fuzz.sh build "$out/bin" &
+build=$!
 
 go test -race -vet=all -json -timeout 12m ./... | tee "$out/test.json" | "$out/testreport" -live
 test_status=${PIPESTATUS[0]}
-wait "$fuzz"
+wait "$build"
+scripts/fuzz.sh run "$out/bin" "$fuzztime" "$out/fuzz"
 fuzz_status=$?
 
 fuzzfiles=()
@@ -37,4 +39,4 @@ echo
 echo "make test took $(($(date +%s) - started)) s"
 [ "$test_status" = 0 ] || echo "go test exited with status $test_status"
 [ "$fuzz_status" = 0 ] || echo "scripts/fuzz.sh exited with status $fuzz_status"
-"$out/testreport" "$out/test.json" "${fuzzfiles[@]}" && [ "$test_status" = 0 ] && [ "$fuzz_status" = 0 ]
+"$out/testreport" "${fuzzfiles[@]}" "$out/test.json" && [ "$test_status" = 0 ] && [ "$fuzz_status" = 0 ]
