@@ -26,7 +26,7 @@ deps:
 
 ## assets: npm packages (pinned in web/static/package-lock.json) copied into web/static/vendor
 assets: $(VENDOR)
-$(VENDOR): web/static/package-lock.json
+$(VENDOR) &: web/static/package-lock.json
 	cd web/static && { [ -d node_modules/htmx.org ] || npm ci --no-audit --no-fund; }
 	cp web/static/node_modules/htmx.org/dist/htmx.min.js web/static/vendor/
 	cp web/static/node_modules/@picocss/pico/css/pico.min.css web/static/vendor/

@@ -9,12 +9,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 	"time"
 	_ "time/tzdata" // time zones for the cron previewer, also where the OS has none (distroless)
 
@@ -39,19 +41,47 @@ func main() {
 			return
 		}
 	}
-	cfg, err := loadConfig(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		fmt.Fprintln(os.Stderr, "Run with --help to see every setting.")
-		os.Exit(2)
-	}
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, cfg, logger, nil); err != nil {
-		logger.Error("sourcedesk stopped", slog.String("error", err.Error()))
-		os.Exit(1)
+	code := serveFromEnv(ctx, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// serveFromEnv loads the configuration from getenv and serves until ctx is done,
+// logging JSON to stdout. Once the console listens it tells the person who
+// started it, on stderr, where to open it and how to sign in (printWelcome). It
+// returns the process's exit code.
+func serveFromEnv(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, "Run with --help to see every setting.")
+		return 2
 	}
+	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if err := run(ctx, cfg, logger, func(app *App) { printWelcome(stderr, app) }); err != nil {
+		logger.Error("sourcedesk stopped", slog.String("error", err.Error()))
+		return 1
+	}
+	return 0
+}
+
+// printWelcome is the first thing a person reads after `make run`, among the
+// JSON log lines: the URL to open and, in demo mode, the users to sign in as.
+func printWelcome(w io.Writer, app *App) {
+	fmt.Fprintf(w, "\nSourcedesk is running: open %s\n", app.ConsoleURL)
+	if app.Sandbox != nil {
+		fmt.Fprintf(w, "Demo mode: the embedded sandbox tenant (%s) stands in for ISC.\n", app.SandboxURL)
+		fmt.Fprintln(w, "Sign in as one of these demo users; the password is the username:")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, u := range sandbox.DemoUsers() {
+			fmt.Fprintf(tw, "  %s\t%s\n", u.Username, u.UserLevel)
+		}
+		_ = tw.Flush()
+		fmt.Fprintf(w, "or with the personal access token %s / %s.\n", sandbox.DemoPATClientID, sandbox.DemoPATClientSecret)
+	}
+	fmt.Fprintln(w, "Stop with Ctrl+C.")
+	fmt.Fprintln(w)
 }
 
 // App is what run started; tests use it to find the servers.
