@@ -22,6 +22,7 @@ trap 'rm -rf "$out"' EXIT
 
 go build -o "$out/testreport" ./scripts/testreport || exit 1
 
+echo "testing every package with -race (browser, Redis and Postgres tests included); then fuzzing for $fuzztime per target"
 nice -n 19 scripts/fuzz.sh build "$out/bin" &
 build=$!
 

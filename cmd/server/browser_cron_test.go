@@ -15,6 +15,7 @@ import (
 // TestBrowserCronPreviewerAndScheduleForm: the previewer and a source's schedule form,
 // as a user types in them.
 func TestBrowserCronPreviewerAndScheduleForm(t *testing.T) {
+	t.Parallel() // its own app and incognito browser context
 	app := startApp(t, nil)
 	b := newBrowser(t)
 	var errText, badField, description, loc, cronText string

@@ -49,6 +49,7 @@ func TestBrowserHostileNamesInertAndNoCSPViolations(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser security walk skipped in -short mode")
 	}
+	t.Parallel() // its own app and incognito browser context
 	app := startApp(t, nil)
 	b := newBrowser(t)
 	require.NoError(t, chromedp.Run(b.ctx, network.Enable(), page.Enable(),

@@ -281,7 +281,11 @@ func streamLive(in io.Reader, w io.Writer) error {
 			if res.action == "fail" {
 				status = "FAIL"
 			}
-			fmt.Fprintf(w, "%s %-28s %6.1fs  %d passed, %d failed, %d skipped\n", status, shortPkg(res.pkg), res.elapsed.Seconds(), n[0], n[1], n[2])
+			took := fmt.Sprintf("%6.1fs", res.elapsed.Seconds())
+			if strings.Contains(strings.Join(res.output, ""), "(cached)") {
+				took = "cached " // an earlier run's result: nothing it depends on changed
+			}
+			fmt.Fprintf(w, "%s %-28s %s  %d passed, %d failed, %d skipped\n", status, shortPkg(res.pkg), took, n[0], n[1], n[2])
 		default:
 			switch res.action {
 			case "pass":
