@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,19 +38,43 @@ func startAppLogging(t *testing.T, env map[string]string, w io.Writer) (*App, *C
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, err := loadConfig(func(k string) string { return vars[k] })
-	require.NoError(t, err)
 	if w == nil {
 		w = testLogWriter{t}
 	}
+	app, cfg, stop := launchApp(t, vars, w)
+	t.Cleanup(func() { require.NoError(t, stop(), "graceful shutdown") })
+	return app, cfg
+}
+
+// launchApp runs the real wiring (run) with vars as the whole environment, logging
+// to w, and returns once it listens. stop is what SIGTERM does: it ends run's
+// context and returns run's result, the graceful shutdown's (later calls return
+// the same). The caller stops it.
+func launchApp(t *testing.T, vars map[string]string, w io.Writer) (*App, *Config, func() error) {
+	t.Helper()
+	cfg, err := loadConfig(func(k string) string { return vars[k] })
+	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan *App, 1)
 	done := make(chan error, 1)
 	logger := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	go func() { done <- run(ctx, cfg, logger, func(a *App) { started <- a }) }()
-	var app *App
 	select {
-	case app = <-started:
+	case app := <-started:
+		var once sync.Once
+		var result error
+		stop := func() error {
+			once.Do(func() {
+				cancel()
+				select {
+				case result = <-done:
+				case <-time.After(60 * time.Second):
+					result = errors.New("the app did not shut down within 60 s")
+				}
+			})
+			return result
+		}
+		return app, cfg, stop
 	case err := <-done:
 		cancel()
 		t.Fatalf("the app did not start: %v", err)
@@ -56,16 +82,7 @@ func startAppLogging(t *testing.T, env map[string]string, w io.Writer) (*App, *C
 		cancel()
 		t.Fatal("the app did not start within 20 s")
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err, "graceful shutdown")
-		case <-time.After(30 * time.Second):
-			t.Error("the app did not shut down within 30 s")
-		}
-	})
-	return app, cfg
+	return nil, nil, nil
 }
 
 // testLogWriter sends the app's log lines to the test log (shown on failure or -v).

@@ -112,8 +112,9 @@ func TestComposeTeamPortalRunsTwoReplicasOnOneStore(t *testing.T) {
 				assert.Equal(t, "127.0.0.1", svc.Ports[0].HostIP, "%s is published on loopback only: TLS is the proxy's", svc.Name)
 				published[svc.Ports[0].Published] = true
 				require.NotNil(t, svc.StopGracePeriod)
-				assert.Greater(t, time.Duration(*svc.StopGracePeriod), cfg.ShutdownTimeout,
-					"%s: compose waits longer than SHUTDOWN_TIMEOUT before SIGKILL", svc.Name)
+				assert.Greater(t, time.Duration(*svc.StopGracePeriod), cfg.ShutdownDrain+cfg.ShutdownTimeout,
+					"%s: compose waits longer than SHUTDOWN_DRAIN + SHUTDOWN_TIMEOUT before SIGKILL", svc.Name)
+				assert.Positive(t, cfg.ShutdownDrain, "%s: not ready for a while before its listener closes", svc.Name)
 			}
 			assert.Len(t, published, 2, "each replica on its own host port, for the proxy to balance over")
 		})

@@ -41,6 +41,7 @@ type Config struct {
 	RateWindow        time.Duration // the window of RateLimit
 	UpstreamTimeout   time.Duration
 	ShutdownTimeout   time.Duration
+	ShutdownDrain     time.Duration
 	LogLevel          slog.Level
 	ScheduleZone      *time.Location // the zone ISC evaluates schedule cron expressions in
 
@@ -159,7 +160,8 @@ var settings = []setting{
 		return nil
 	}},
 	{"UPSTREAM_TIMEOUT", "30s", "deadline for one ISC API call (uploads excepted)", durationSetting(time.Second, func(c *Config, d time.Duration) { c.UpstreamTimeout = d })},
-	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish after SIGINT/SIGTERM", durationSetting(time.Second, func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
+	{"SHUTDOWN_DRAIN", "0s", "after SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, so a load balancer routes away before the listener closes (at least its health-check interval × failures to mark a replica down)", durationSetting(0, func(c *Config, d time.Duration) { c.ShutdownDrain = d })},
+	{"SHUTDOWN_TIMEOUT", "20s", "then how long in-flight requests (uploads included) may finish", durationSetting(time.Second, func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
 	{"ISC_SCHEDULE_ZONE", "UTC", "the IANA time zone ISC evaluates schedule cron expressions in (the API does not say; check on your tenant)", func(c *Config, v string) error {
 		loc, err := time.LoadLocation(v)
 		if err != nil || strings.EqualFold(v, "local") {

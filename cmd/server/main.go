@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -96,7 +97,8 @@ type App struct {
 // is done. started, when not nil, is called once both are listening.
 func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*App)) error {
 	app := &App{}
-	demo := cfg.DemoMode() // asked once: demo mode points the tenant URLs at the sandbox below
+	var stopping atomic.Bool // ctx is done: /readyz answers 503
+	demo := cfg.DemoMode()   // asked once: demo mode points the tenant URLs at the sandbox below
 
 	consoleLn, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -175,6 +177,12 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		Ready: []bff.ReadyCheck{
 			{Name: "session store", Check: sessions.Ready},
 			{Name: "tenant", Check: func(ctx context.Context) error { return checkTenant(ctx, upstream, cfg.APIURL) }},
+			{Name: "replica", Check: func(context.Context) error {
+				if stopping.Load() {
+					return errShuttingDown
+				}
+				return nil
+			}},
 		},
 	})
 	if err != nil {
@@ -193,7 +201,15 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 	}
 
 	<-ctx.Done()
-	logger.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
+	// Not ready from now on, so load balancers route new requests elsewhere; they
+	// are still served during the drain, then the listener closes and what is in
+	// flight gets SHUTDOWN_TIMEOUT to finish.
+	stopping.Store(true)
+	logger.Info("shutting down", slog.Duration("drain", cfg.ShutdownDrain), slog.Duration("timeout", cfg.ShutdownTimeout))
+	if cfg.ShutdownDrain > 0 {
+		drain := time.NewTimer(cfg.ShutdownDrain)
+		<-drain.C
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	// The console first: its in-flight requests may still call the sandbox.
@@ -209,6 +225,9 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 	}
 	return errors.Join(errs...)
 }
+
+// errShuttingDown is why a replica that received SIGTERM is not ready.
+var errShuttingDown = errors.New("shutting down")
 
 // demoClientID is the console's OAuth client in the sandbox.
 const demoClientID = "sourcedesk-console"

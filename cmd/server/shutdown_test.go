@@ -38,6 +38,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		err    error
 	}
 	inflight := make(chan result, 1)
+	requestAt := time.Now()
 	go func() {
 		resp, err := httpc.Get(app.SandboxURL + "/v2025/sources?limit=1")
 		if err != nil {
@@ -47,8 +48,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		resp.Body.Close()
 		inflight <- result{status: resp.StatusCode}
 	}()
-	time.Sleep(300 * time.Millisecond) // the request is now waiting inside the handler
-	shutdownAt := time.Now()
+	waitUntil(t, "the request is waiting inside the handler", func() bool { return app.Sandbox.Calls("listSources") > 0 })
 	cancel()
 
 	r := <-inflight
@@ -57,7 +57,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	select {
 	case err := <-done:
 		require.NoError(t, err)
-		assert.GreaterOrEqual(t, time.Since(shutdownAt), 400*time.Millisecond, "run waited for the request")
+		assert.GreaterOrEqual(t, time.Since(requestAt), 800*time.Millisecond, "run returned only after the slow request was answered")
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not return after shutdown")
 	}
