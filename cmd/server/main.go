@@ -171,7 +171,6 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		API:             iscClient,
 		Sessions:        sessions,
 		Activity:        activityLog,
-		SecureCookies:   cfg.Secure(),
 		TenantLogoutURL: tenantLogout,
 		ScheduleZone:    cfg.ScheduleZone,
 		Ready: []bff.ReadyCheck{

@@ -26,6 +26,11 @@ type sessionManager interface {
 	// SetStoreErrorHandler sets the answer to a request whose session could not be
 	// loaded or saved; New sets storeUnavailable.
 	SetStoreErrorHandler(func(w http.ResponseWriter, r *http.Request, err error))
+	// CSRFToken is the token bound to the request's session ("" without one);
+	// CheckCSRF verifies one; EnsureSession starts a session for a signed-out form.
+	CSRFToken(ctx context.Context) string
+	CheckCSRF(ctx context.Context, token string) bool
+	EnsureSession(ctx context.Context) error
 }
 
 // sessionMiddleware is the dynamic group's chain: load the session (and its
@@ -171,13 +176,20 @@ func (s *Server) signInProblem(c echo.Context, err error) error {
 
 // patForm handles "GET /login/pat": the personal-access-token sign-in form.
 func (s *Server) patForm(c echo.Context) error {
+	if s.cfg.Sessions != nil {
+		// The form's CSRF token is bound to a session, which a signed-out visitor
+		// gets here (and only on this page).
+		if err := s.cfg.Sessions.EnsureSession(c.Request().Context()); err != nil {
+			return err
+		}
+	}
 	return s.render(c, http.StatusOK, Page{Title: "Sign in with a token", Body: templates.AuthPAT(s.patVM(c, "", ""))})
 }
 
 func (s *Server) patVM(c echo.Context, clientID, problem string) templates.AuthPATVM {
 	return templates.AuthPATVM{
 		Next:      session.SafeNext(c.FormValue("next")),
-		CSRFToken: csrfToken(c),
+		CSRFToken: s.csrfToken(c),
 		ClientID:  clientID,
 		Error:     problem,
 		DemoMode:  s.cfg.DemoMode,

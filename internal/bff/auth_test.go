@@ -246,9 +246,8 @@ func TestPATFormRefusalKeepsSecretOut(t *testing.T) {
 	assert.Equal(t, "/sources", doc.Find(`input[name="next"]`).AttrOr("value", ""))
 
 	// The form field carries the CSRF token for a plain (non-htmx) POST.
-	e.mu.Lock()
-	tok := e.cookies["sd_csrf"]
-	e.mu.Unlock()
+	tok := doc.Find(`input[name="_csrf"]`).AttrOr("value", "")
+	require.NotEmpty(t, tok, "the refused form carries the CSRF token again")
 	e.headers.Del("X-CSRF-Token")
 	form = url.Values{"client_id": {"demo-pat"}, "client_secret": {sandbox.DemoPATClientSecret}, "_csrf": {tok}, "next": {"/sources"}}
 	rec = e.do(http.MethodPost, "/login/pat", strings.NewReader(form.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})

@@ -51,8 +51,6 @@ type Config struct {
 	// Sessions signs users in and keeps their tokens (*session.Manager); nil means
 	// nobody can sign in (tests of public pages).
 	Sessions sessionManager
-	// SecureCookies gives the CSRF cookie Secure and the __Host- prefix (TLS).
-	SecureCookies bool
 	// TenantLogoutURL, when set, is offered on the signed-out page.
 	TenantLogoutURL string
 	// Now is the clock (tests fake it); defaults to time.Now.

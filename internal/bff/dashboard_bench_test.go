@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -70,12 +71,10 @@ func newBenchConsole(b *testing.B, n int) *benchConsole {
 	jar, _ := cookiejar.New(nil)
 	bc := &benchConsole{srv: srv, sb: sb, url: cs.URL, client: &http.Client{Jar: jar, Timeout: time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	bc.get(b, "/login/pat", nil)
-	u, _ := url.Parse(cs.URL)
-	for _, c := range jar.Cookies(u) {
-		if strings.Contains(c.Name, "csrf") {
-			bc.csrf = c.Value
-		}
+	// The sign-in form carries a CSRF token bound to the session it starts.
+	form0 := bc.get(b, "/login/pat", nil)
+	if m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(form0); m != nil {
+		bc.csrf = m[1]
 	}
 	form := url.Values{"client_id": {sandbox.DemoPATClientID}, "client_secret": {sandbox.DemoPATClientSecret}}
 	req, _ := http.NewRequest(http.MethodPost, cs.URL+"/login/pat", strings.NewReader(form.Encode()))

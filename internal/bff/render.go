@@ -61,19 +61,20 @@ func (s *Server) chrome(c echo.Context, title, section string) templates.Chrome 
 		Title:     title,
 		Section:   section,
 		Version:   s.cfg.Version,
-		CSRFToken: csrfToken(c),
+		CSRFToken: s.csrfToken(c),
 		User:      currentUserVM(c),
 		DemoMode:  s.cfg.DemoMode,
 		RequestID: requestIDOf(c),
 	}
 }
 
-// csrfToken is the CSRF token the CSRF middleware put in the context ("" when none).
-func csrfToken(c echo.Context) string {
-	if v, ok := c.Get(ctxCSRFToken).(string); ok {
-		return v
+// csrfToken is the CSRF token of the request's session ("" when it has none yet:
+// a signed-out visitor gets a session only on a page with a form, see patForm).
+func (s *Server) csrfToken(c echo.Context) string {
+	if s.cfg.Sessions == nil {
+		return ""
 	}
-	return ""
+	return s.cfg.Sessions.CSRFToken(c.Request().Context())
 }
 
 // currentUserVM is the signed-in user for the nav (nil when signed out).
@@ -88,7 +89,6 @@ func currentUserVM(c echo.Context) *templates.UserVM {
 const (
 	ctxRequestID = "sd.requestID"
 	ctxNonce     = "sd.cspNonce"
-	ctxCSRFToken = "sd.csrf" // set by the CSRF middleware
 	ctxUser      = "sd.user" // *templates.UserVM, set by the auth middleware
 )
 

@@ -259,9 +259,7 @@ func TestNoTokenInAnyResponseOfAnyRoute(t *testing.T) {
 	cb := sandboxLogin(t, e.sbURL, rec.Header().Get("Location"), "admin")
 	rec = c.do(http.MethodGet, cb.RequestURI(), nil, nil)
 	require.Equal(t, http.StatusOK, rec.Code, "callback")
-	e.mu.Lock()
-	e.headers.Set("X-CSRF-Token", e.cookies["sd_csrf"])
-	e.mu.Unlock()
+	e.headers.Set("X-CSRF-Token", e.pageCSRFToken("/"))
 
 	// A refresh, so a second access token and a rotated refresh token exist.
 	e.sandbox.ExpireAccessTokens()

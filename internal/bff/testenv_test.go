@@ -52,6 +52,7 @@ func newTestEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	rec := e.do(http.MethodPost, "/login/pat", strings.NewReader(form.Encode()),
 		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	require.Equal(t, http.StatusSeeOther, rec.Code, "PAT sign-in: %s", rec.Body.String())
+	e.headers.Set("X-CSRF-Token", e.pageCSRFToken("/")) // the token follows the session, renewed at sign-in
 	return e
 }
 
@@ -119,16 +120,30 @@ func newConsole(t *testing.T, sb *sandbox.Sandbox, hs *httptest.Server, store st
 	return &testEnv{t: t, srv: srv, sandbox: sb, sbURL: hs.URL, sessions: mgr, headers: http.Header{}, cookies: map[string]string{}}
 }
 
-// csrfPrime makes one GET so the console sets its CSRF cookie, and sends the token
-// in the X-CSRF-Token header from then on (as hx-headers does in the browser).
+// csrfPrime opens the sign-in form, which gives a signed-out browser a session and
+// a CSRF token bound to it, and sends the token in the X-CSRF-Token header from
+// then on (as hx-headers does in the browser).
 func (e *testEnv) csrfPrime() {
 	e.t.Helper()
-	e.do(http.MethodGet, "/login/pat", nil, nil)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	tok := e.cookies["sd_csrf"]
-	require.NotEmpty(e.t, tok, "CSRF cookie")
-	e.headers.Set("X-CSRF-Token", tok)
+	e.headers.Set("X-CSRF-Token", e.pageCSRFToken("/login/pat"))
+}
+
+// pageCSRFToken is the CSRF token a page gives the browser: the X-CSRF-Token of
+// <body hx-headers>, else the _csrf field of its form (the signed-out PAT form).
+func (e *testEnv) pageCSRFToken(path string) string {
+	e.t.Helper()
+	rec := e.do(http.MethodGet, path, nil, map[string]string{"X-CSRF-Token": ""})
+	doc := parse(e.t, rec.Body)
+	if hx, ok := doc.Find("body").Attr("hx-headers"); ok {
+		var h map[string]string
+		require.NoError(e.t, json.Unmarshal([]byte(hx), &h))
+		if h["X-CSRF-Token"] != "" {
+			return h["X-CSRF-Token"]
+		}
+	}
+	tok := doc.Find(`input[name="_csrf"]`).AttrOr("value", "")
+	require.NotEmpty(e.t, tok, "%s gives the browser a CSRF token", path)
+	return tok
 }
 
 // signIn runs the authorization-code flow as username through the sandbox's login
@@ -140,10 +155,7 @@ func (e *testEnv) signIn(username, next string) *httptest.ResponseRecorder {
 	cb := sandboxLogin(e.t, e.sbURL, rec.Header().Get("Location"), username)
 	rec = e.do(http.MethodGet, cb.RequestURI(), nil, nil)
 	if rec.Code == http.StatusOK {
-		e.mu.Lock()
-		tok := e.cookies["sd_csrf"]
-		e.mu.Unlock()
-		e.headers.Set("X-CSRF-Token", tok)
+		e.headers.Set("X-CSRF-Token", e.pageCSRFToken("/"))
 	}
 	return rec
 }

@@ -275,7 +275,6 @@ func (m *Manager) signIn(ctx context.Context, rec *record) error {
 	m.putTime(ctx, keySignedIn, now)
 	m.putTime(ctx, keySeen, now)
 	m.putTime(ctx, keyTouched, now)
-	m.scs.Put(ctx, keyCSRF, randomString(32))
 	st.hash, st.rec = hash, rec
 	m.log.InfoContext(ctx, "signed in", "identity_id", rec.IdentityID, "user_level", rec.UserLevel, "pat", rec.PATSecret != "")
 	return nil

@@ -76,7 +76,7 @@ func TestInsecureDemoDropsHostPrefix(t *testing.T) {
 func TestFixationCookieRejectedAfterLogin(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	b := e.browser()
-	// An anonymous session the attacker could have planted (CSRFToken creates one).
+	// An anonymous session the attacker could have planted (EnsureSession creates one).
 	resp := b.get(e.url(0) + "/login?next=/")
 	_ = resp
 	m := e.m()
@@ -102,13 +102,13 @@ func TestFixationCookieRejectedAfterLogin(t *testing.T) {
 // sessionReq is an scs session created outside HTTP, for fixation tests.
 type sessionReq struct{ token string }
 
-// httptest_newRequestWithSession commits an anonymous session with a CSRF token and
-// returns its token, as a visit to a public page would.
+// httptest_newRequestWithSession commits an anonymous session and returns its
+// token, as a visit to the sign-in form would.
 func httptest_newRequestWithSession(t *testing.T, m *Manager) sessionReq {
 	t.Helper()
 	ctx, err := m.scs.Load(context.Background(), "")
 	require.NoError(t, err)
-	m.CSRFToken(ctx)
+	require.NoError(t, m.scs.RenewToken(ctx)) // what EnsureSession does for the sign-in form
 	tok, _, err := m.scs.Commit(ctx)
 	require.NoError(t, err)
 	return sessionReq{token: tok}

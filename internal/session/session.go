@@ -134,29 +134,29 @@ var (
 	ErrStoreUnavailable = errors.New("session: session store unavailable")
 )
 
-// Keys in the scs blob. Only timestamps (Unix nanoseconds: gob needs no type
-// registration for int64, and this package registers nothing globally) and the CSRF
-// token live there.
+// Keys in the scs blob. Only timestamps live there (Unix nanoseconds: gob needs no
+// type registration for int64, and this package registers nothing globally); the
+// CSRF token is derived from the session token (csrf.go).
 const (
 	keySignedIn = "sd.signed_in" // sign-in time; absent for anonymous sessions
 	keySeen     = "sd.seen"      // time of the last request
 	keyTouched  = "sd.touched"   // time the vault TTL was last extended
-	keyCSRF     = "sd.csrf"
 )
 
 // Manager is the session layer. Create it with New, wrap the dynamic routes with
 // LoadAndSave, and Close it on shutdown.
 type Manager struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	scs     *scs.SessionManager
-	store   scs.Store
-	b       backend
-	keys    *keyRing
-	flight  singleflight.Group
-	budget  *RateBudget
-	closers []func() error
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	scs      *scs.SessionManager
+	store    scs.Store
+	b        backend
+	keys     *keyRing
+	csrfKeys [][]byte // HMAC keys of the CSRF token, newest first (csrf.go)
+	flight   singleflight.Group
+	budget   *RateBudget
+	closers  []func() error
 }
 
 // New validates cfg (reporting every problem at once), connects to the store and
@@ -200,7 +200,7 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{cfg: cfg, log: cfg.Logger, now: cfg.Now, keys: keys}
+	m := &Manager{cfg: cfg, log: cfg.Logger, now: cfg.Now, keys: keys, csrfKeys: csrfKeys(cfg.Keys)}
 	if err := m.openStore(ctx); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("session store %s: %w", redactDSN(cfg.Store), err)
@@ -479,8 +479,9 @@ func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 // reqState is this request's view of its session, cached so that Current and the
 // token source do not decrypt the record more than needed.
 type reqState struct {
-	hash string  // hashToken(session token); "" for a session with no token yet
-	rec  *record // nil when not signed in
+	hash   string  // hashToken(session token); "" for a session with no token yet
+	rec    *record // nil when not signed in
+	loaded bool    // the scs session is in the context (false when its load failed)
 }
 
 type reqStateKey struct{}
@@ -508,7 +509,7 @@ func (m *Manager) LoadAndSave(next http.Handler) http.Handler {
 func (m *Manager) loadAndSave(next http.Handler) http.Handler {
 	return m.scs.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		st := &reqState{}
+		st := &reqState{loaded: true}
 		if tok := m.scs.Token(ctx); tok != "" {
 			st.hash = hashToken(tok)
 			if err := m.loadSignedIn(ctx, st); err != nil {
@@ -612,17 +613,6 @@ func (m *Manager) Current(ctx context.Context) (User, bool) {
 		return User{}, false
 	}
 	return st.rec.user(), true
-}
-
-// CSRFToken returns the session's CSRF token (one per session, rotated at sign-in),
-// creating it if the session has none yet. Call it before the response is written.
-func (m *Manager) CSRFToken(ctx context.Context) string {
-	if t := m.scs.GetString(ctx, keyCSRF); t != "" {
-		return t
-	}
-	t := randomString(32)
-	m.scs.Put(ctx, keyCSRF, t)
-	return t
 }
 
 // randomString is n random bytes, base64url.
