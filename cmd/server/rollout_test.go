@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -49,20 +48,11 @@ func TestRollingRestartKeepsServingSessions(t *testing.T) {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	vars := func(port string) map[string]string {
-		return map[string]string{
-			"ADDR":              "127.0.0.1:" + port,
-			"PUBLIC_URL":        lb.URL, // one origin, as behind the proxy
-			"ISC_API_URL":       tenant.URL,
-			"ISC_AUTHORIZE_URL": tenant.URL + "/oauth/authorize",
-			"ISC_CLIENT_ID":     scenario.ConsoleClientID,
-			"ISC_CLIENT_SECRET": tenant.ClientSecret,
-			"SESSION_STORE":     redisURL,
-			"SESSION_KEYS":      base64.StdEncoding.EncodeToString(key),
-			"ISC_RATE_LIMIT":    "100000/10s",
-			"SHUTDOWN_DRAIN":    "1500ms",
-			"SHUTDOWN_TIMEOUT":  "20s",
-			"LOG_LEVEL":         "error",
-		}
+		return replicaVars("127.0.0.1:"+port, tenant, redisURL, key, map[string]string{
+			"PUBLIC_URL":       lb.URL, // one origin, as behind the proxy
+			"SHUTDOWN_DRAIN":   "1500ms",
+			"SHUTDOWN_TIMEOUT": "20s",
+		})
 	}
 	ports := []string{freePort(t), freePort(t)}
 	stops := make([]func() error, 2)

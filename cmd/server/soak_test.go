@@ -102,22 +102,29 @@ func startReplicas(ctx context.Context, t *testing.T, n int, store string, env m
 	_, _ = rand.Read(key)
 	var urls []string
 	for _, p := range ports {
-		vars := map[string]string{
-			"ADDR":              fmt.Sprintf("127.0.0.1:%d", p),
-			"ISC_API_URL":       tenant.URL,
-			"ISC_AUTHORIZE_URL": tenant.URL + "/oauth/authorize",
-			"ISC_CLIENT_ID":     scenario.ConsoleClientID,
-			"ISC_CLIENT_SECRET": tenant.ClientSecret,
-			"SESSION_STORE":     store,
-			"SESSION_KEYS":      base64.StdEncoding.EncodeToString(key),
-			"ISC_RATE_LIMIT":    "100000/10s",
-			"UPSTREAM_TIMEOUT":  "5s",
-			"LOG_LEVEL":         "error",
-		}
-		for k, v := range env {
-			vars[k] = v
-		}
-		urls = append(urls, startApp(t, vars).ConsoleURL)
+		urls = append(urls, startApp(t, replicaVars(fmt.Sprintf("127.0.0.1:%d", p), tenant, store, key, env)).ConsoleURL)
 	}
 	return tenant, urls
+}
+
+// replicaVars is the environment of one console replica listening on addr, in
+// tenant mode against tenant, on the session store and key every replica shares;
+// env overrides.
+func replicaVars(addr string, tenant *scenario.Tenant, store string, key []byte, env map[string]string) map[string]string {
+	vars := map[string]string{
+		"ADDR":              addr,
+		"ISC_API_URL":       tenant.URL,
+		"ISC_AUTHORIZE_URL": tenant.URL + "/oauth/authorize",
+		"ISC_CLIENT_ID":     scenario.ConsoleClientID,
+		"ISC_CLIENT_SECRET": tenant.ClientSecret,
+		"SESSION_STORE":     store,
+		"SESSION_KEYS":      base64.StdEncoding.EncodeToString(key),
+		"ISC_RATE_LIMIT":    "100000/10s",
+		"UPSTREAM_TIMEOUT":  "5s",
+		"LOG_LEVEL":         "error",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	return vars
 }
