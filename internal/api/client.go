@@ -321,6 +321,7 @@ func (c *Client) exchange(ctx context.Context, op string, req *http.Request) (*h
 	req.Header.Set("User-Agent", c.userAgent)
 
 	start := time.Now()
+	countCall(ctx)
 	resp, err := c.hc.Do(req)
 	status := 0
 	if resp != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sourcedesk/internal/activity"
+	"sourcedesk/internal/api"
 )
 
 // ctxActivity holds the *activityDetails of a change request (recordDetail).
@@ -69,22 +70,32 @@ func (s *Server) recordActivity(ctx context.Context, e activity.Entry) {
 }
 
 // recordChanges is the middleware that writes the activity log: after every request
-// to a route that changes something (its action, routes.go) made by a signed-in user,
-// it records who did what, on which source, and how it ended, and invalidates the
-// user's dashboard after a success. Routes that change nothing (pages, previews,
-// reviews, pre-flight checks) are not recorded; the sign-in routes record sign-in and
-// sign-out in their handlers.
+// to a route that changes something (its action, routes.go) made by a signed-in user
+// and that reached ISC, it records who did what, on which source, and how it ended
+// (at most activityPerWindow entries per user and minute, activity_flood.go), and
+// invalidates the user's dashboard after a success. Routes that change nothing
+// (pages, previews, reviews, pre-flight checks) and requests the console refused
+// before calling ISC are not recorded; the sign-in routes record sign-in and sign-out
+// in their handlers.
 func (s *Server) recordChanges(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		s.flushSuppressed(c.Request().Context()) // flood summaries of windows that are over
 		ri := s.route(c)
 		if !ri.records() {
 			return next(c)
 		}
 		d := &activityDetails{}
 		c.Set(ctxActivity, d)
+		ctx, calls := api.WithCallCounter(c.Request().Context())
+		c.SetRequest(c.Request().WithContext(ctx))
 		err := next(c)
 		if s.userKey(c) == "" {
 			return err // nobody signed in to name
+		}
+		if calls.N() == 0 {
+			// Refused before any call to ISC (a form error, a level or CSRF check): it
+			// changed nothing, and recording it would let anyone flood the log.
+			return err
 		}
 		status := c.Response().Status
 		var errText string
@@ -121,7 +132,7 @@ func (s *Server) recordChanges(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(details) > 0 {
 			e.Details = details
 		}
-		s.recordActivity(c.Request().Context(), e)
+		s.appendBounded(c.Request().Context(), e)
 		if err == nil && status < 300 {
 			s.invalidateDashboard(c)
 		}
@@ -201,6 +212,9 @@ var actionLabels = map[string]string{
 
 // actionLabel is an action in words (the action itself when it has no label).
 func actionLabel(a string) string {
+	if a == suppressedAction {
+		return suppressedLabel
+	}
 	if l, ok := actionLabels[a]; ok {
 		return l
 	}

@@ -73,6 +73,8 @@ type Server struct {
 	dash    *dashboard // per-user dashboard cache and the activity log
 	// routeInfos holds each route's facts (routes.go), by "METHOD /path/:pattern".
 	routeInfos map[string]routeInfo
+	// flood counts the activity entries left out of a flooding user's minute.
+	flood activityFlood
 }
 
 // New builds the server and its routes.
