@@ -23,6 +23,9 @@ type Expression struct {
 	domL      uint64 // L-k: k days before the last day, bits 0-30
 	domLW     uint64 // L-kW: weekday nearest to that day, bits 0-30
 	domMarker bool   // the field contained a bare "*" (Quartz's 99 marker)
+	// nearest is set when day-of-month decides and holds nW or L-nW,
+	// which take Quartz's own search step (nearestWeekdayStep).
+	nearest bool
 
 	// Day-of-week parts, days numbered 1-7 = SUN-SAT.
 	dowDays     uint64    // bits 1-7

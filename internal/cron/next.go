@@ -105,7 +105,7 @@ func (e *Expression) nextWall(w, begin wall, z *zone) (next wall, moved, ok bool
 		if m != w.month {
 			w = wall{year: w.year, month: m, day: 1}
 		}
-		if e.useDOM && e.domW|e.domLW != 0 {
+		if e.nearest {
 			// The nearest-weekday rule depends on where the search
 			// stands, so it is not a set of days (nearestWeekdayStep).
 			next, fire, moved := e.nearestWeekdayStep(w, begin, z)

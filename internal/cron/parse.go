@@ -75,6 +75,7 @@ func (p *parser) parseUpper(up string) (*Expression, error) {
 			Msg: "exactly one of day-of-month and day-of-week must be '?'"}
 	}
 	p.e.useDOM = domSpec
+	p.e.nearest = domSpec && p.e.domW|p.e.domLW != 0
 	p.e.dowFirst = p.dowMin
 	// Precompute the plain day-of-week set as days of a month, for each
 	// weekday the month can start on.
