@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"sourcedesk/internal/session"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -103,14 +104,11 @@ var settings = []setting{
 	{"ISC_CLIENT_ID", "", "OAuth client id of the console (required with a tenant)", func(c *Config, v string) error { c.ClientID = v; return nil }},
 	{"ISC_CLIENT_SECRET", "", "OAuth client secret of the console (required with a tenant; never logged)", func(c *Config, v string) error { c.ClientSecret = v; return nil }},
 	{"SESSION_STORE", "file:data/sessions.db", "memory, file:PATH (embedded, one process), redis://… or postgres://… (several replicas)", func(c *Config, v string) error {
-		switch {
-		case v == "memory", strings.HasPrefix(v, "file:") && len(v) > 5,
-			strings.HasPrefix(v, "redis://"), strings.HasPrefix(v, "rediss://"),
-			strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
-			c.SessionStore = v
-			return nil
+		if _, err := session.ParseStoreURL(v); err != nil {
+			return err
 		}
-		return errors.New("must be memory, file:PATH, redis://… or postgres://…")
+		c.SessionStore = v
+		return nil
 	}},
 	{"SESSION_KEYS", "", "comma-separated base64 32-byte keys encrypting tokens at rest, newest first (demo mode: generated into data/session.key)", func(c *Config, v string) error {
 		c.SessionKeys = v

@@ -27,6 +27,7 @@ import (
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/bff"
 	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/session"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -127,16 +128,24 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		logger.Info("demo mode: sandbox tenant started", slog.String("url", tenant.publicURL))
 	}
 
-	sessions, err := newSessions(ctx, cfg, logger)
+	// One connection pool to SESSION_STORE, shared by the sessions and the activity
+	// log; closed after both (defers run last first).
+	store, err := session.OpenStore(ctx, cfg.SessionStore)
+	if err != nil {
+		return fmt.Errorf("sessions: %w", err)
+	}
+	defer store.Close()
+	sessions, err := newSessions(ctx, cfg, store, logger)
 	if err != nil {
 		return fmt.Errorf("sessions: %w", err)
 	}
 	defer sessions.Close()
-	activityLog, closeActivity, err := newActivityLog(ctx, cfg, logger)
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	defer stopPruning()
+	activityLog, err := newActivityLog(pruneCtx, cfg, store, logger)
 	if err != nil {
 		return fmt.Errorf("activity log: %w", err)
 	}
-	defer closeActivity()
 	tenantLogout := ""
 	if demo {
 		tenantLogout = tenant.publicURL + "/logout"

@@ -18,10 +18,11 @@ import (
 	"sourcedesk/internal/session"
 )
 
-// newSessions builds the session manager: the store, the token-vault key ring and
-// the OAuth client (confidential, PKCE, one constant redirect URI under PUBLIC_URL).
-func newSessions(ctx context.Context, cfg *Config, logger *slog.Logger) (*session.Manager, error) {
-	keys, err := sessionKeys(cfg, logger)
+// newSessions builds the session manager on the open store: the token-vault key
+// ring and the OAuth client (confidential, PKCE, one constant redirect URI under
+// PUBLIC_URL).
+func newSessions(ctx context.Context, cfg *Config, store *session.StoreConn, logger *slog.Logger) (*session.Manager, error) {
+	keys, err := sessionKeys(cfg, store, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +31,7 @@ func newSessions(ctx context.Context, cfg *Config, logger *slog.Logger) (*sessio
 			slog.String("public_url", cfg.PublicURL.String()))
 	}
 	return session.New(ctx, session.Config{
-		Store:       cfg.SessionStore,
+		Conn:        store,
 		Keys:        keys,
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
@@ -57,20 +58,21 @@ func newSessions(ctx context.Context, cfg *Config, logger *slog.Logger) (*sessio
 
 // sessionKeys decodes SESSION_KEYS (comma-separated base64, newest first). Without
 // it: the memory store needs none; demo mode keeps one generated key in
-// data/session.key (0600) so sessions survive restarts.
-func sessionKeys(cfg *Config, logger *slog.Logger) ([][]byte, error) {
+// session.key (0600) beside the SQLite file (else in data/) so sessions survive
+// restarts.
+func sessionKeys(cfg *Config, store *session.StoreConn, logger *slog.Logger) ([][]byte, error) {
 	if len(cfg.SessionKeyRing) > 0 {
 		return cfg.SessionKeyRing, nil // decoded and checked with the rest of the configuration
 	}
-	if cfg.SessionStore == "memory" {
+	if store.Kind == session.StoreMemory {
 		return nil, nil
 	}
 	if !cfg.DemoMode() {
 		return nil, errors.New("SESSION_KEYS: required with a tenant")
 	}
 	dir := "data"
-	if path, ok := strings.CutPrefix(cfg.SessionStore, "file:"); ok {
-		dir = filepath.Dir(path)
+	if store.Kind == session.StoreSQLite {
+		dir = filepath.Dir(store.Path)
 	}
 	file := filepath.Join(dir, "session.key")
 	if b, err := os.ReadFile(file); err == nil {

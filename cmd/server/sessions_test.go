@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sourcedesk/internal/session"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestSessionKeys(t *testing.T) {
 	}
 	cfg, err := loadConfig(envOf(withKeys(k2 + ", " + k1)))
 	require.NoError(t, err)
-	keys, err := sessionKeys(cfg, logger)
+	keys, err := sessionKeys(cfg, &session.StoreConn{Kind: session.StoreRedis}, logger)
 	require.NoError(t, err)
 	require.Len(t, keys, 2)
 	assert.Equal(t, strings.Repeat("b", 32), string(keys[0]), "newest first")
@@ -36,20 +37,21 @@ func TestSessionKeys(t *testing.T) {
 	_, err = loadConfig(envOf(withKeys(k1 + ",c2hvcnQ=")))
 	assert.ErrorContains(t, err, "SESSION_KEYS: key 2 is not base64 of 32 bytes", "checked with the rest of the configuration")
 
-	keys, err = sessionKeys(&Config{SessionStore: "memory"}, logger)
+	keys, err = sessionKeys(&Config{SessionStore: "memory"}, &session.StoreConn{Kind: session.StoreMemory}, logger)
 	require.NoError(t, err)
 	assert.Empty(t, keys, "the memory store makes its own")
 
 	// Demo mode with a file store: one key generated next to the database, then reused.
 	dir := t.TempDir()
 	cfg = &Config{SessionStore: "file:" + filepath.Join(dir, "sessions.db"), demo: true}
-	first, err := sessionKeys(cfg, logger)
+	file := &session.StoreConn{Kind: session.StoreSQLite, Path: filepath.Join(dir, "sessions.db")}
+	first, err := sessionKeys(cfg, file, logger)
 	require.NoError(t, err)
 	require.Len(t, first, 1)
 	fi, err := os.Stat(filepath.Join(dir, "session.key"))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
-	again, err := sessionKeys(cfg, logger)
+	again, err := sessionKeys(cfg, file, logger)
 	require.NoError(t, err)
 	assert.Equal(t, first, again, "sessions survive a restart")
 }

@@ -126,4 +126,5 @@ func (r *redisBackend) SRem(ctx context.Context, key, member string) error {
 
 func (r *redisBackend) Ping(ctx context.Context) error { return r.c.Ping(ctx).Err() }
 
-func (r *redisBackend) Close() error { return r.c.Close() }
+// Close leaves the client open: it is the StoreConn's.
+func (r *redisBackend) Close() error { return nil }

@@ -21,7 +21,6 @@ type sqlBackend struct {
 	now      func() time.Time
 	stop     chan struct{}
 	wg       sync.WaitGroup
-	closeDB  bool
 	// extraSweep are more statements the sweeper runs (the scs sessions table).
 	extraSweep []string
 }
@@ -35,8 +34,8 @@ CREATE INDEX IF NOT EXISTS sd_kv_exp ON sd_kv (exp);
 `
 
 // newSQLBackend creates the tables and starts the sweeper that deletes expired rows.
-func newSQLBackend(ctx context.Context, db *sql.DB, postgres bool, closeDB bool) (*sqlBackend, error) {
-	b := &sqlBackend{db: db, postgres: postgres, now: time.Now, stop: make(chan struct{}), closeDB: closeDB}
+func newSQLBackend(ctx context.Context, db *sql.DB, postgres bool) (*sqlBackend, error) {
+	b := &sqlBackend{db: db, postgres: postgres, now: time.Now, stop: make(chan struct{})}
 	blob := "BLOB"
 	if postgres {
 		blob = "BYTEA"
@@ -220,8 +219,5 @@ func (b *sqlBackend) Ping(ctx context.Context) error { return b.db.PingContext(c
 func (b *sqlBackend) Close() error {
 	close(b.stop)
 	b.wg.Wait()
-	if b.closeDB {
-		return b.db.Close()
-	}
-	return nil
+	return nil // the connection is the StoreConn's
 }

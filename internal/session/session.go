@@ -17,30 +17,27 @@
 //
 // All of them sit in one backend chosen by Config.Store (memory, SQLite file,
 // Redis, Postgres), so with Redis or Postgres every replica sees the same state.
+// OpenStore (store.go) is the one place that reads a store URL: a process opens the
+// store once and hands the connection to the Manager (Config.Conn) and to whatever
+// else keeps shared state there, such as the activity log.
 package session
 
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/goredisstore"
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
 )
 
 // Defaults for Config's zero values.
@@ -66,8 +63,12 @@ type Config struct {
 	// Store selects where sessions, tokens, locks and the rate budget live:
 	// "memory" (default; one process, lost on restart), "file:/path/to.db"
 	// (embedded SQLite, survives restarts, one process), "redis://…"/"rediss://…"
-	// or "postgres://…"/"postgresql://…" (shared by replicas).
+	// or "postgres://…"/"postgresql://…" (shared by replicas). Ignored when Conn is set.
 	Store string
+	// Conn is the store, already open (OpenStore), when other parts of the process
+	// share its connection pool (the activity log); the caller closes it after the
+	// Manager. Nil: New opens Store and Close closes it.
+	Conn *StoreConn
 	// Keys is the key ring for the token vault and the login-state cookie:
 	// 32 bytes each; Keys[0] encrypts, any decrypts. Required except for the memory
 	// store, where a random key is generated (sessions die with the process anyway).
@@ -165,6 +166,9 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	if cfg.Store == "" {
 		cfg.Store = "memory"
 	}
+	if cfg.Conn != nil {
+		cfg.Store = string(cfg.Conn.Kind)
+	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
@@ -186,7 +190,7 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Store == "memory" && len(cfg.Keys) == 0 {
+	if cfg.Store == string(StoreMemory) && len(cfg.Keys) == 0 {
 		k := make([]byte, 32)
 		if _, err := rand.Read(k); err != nil {
 			return nil, err
@@ -201,7 +205,14 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{cfg: cfg, log: cfg.Logger, now: cfg.Now, keys: keys, csrfKeys: csrfKeys(cfg.Keys)}
-	if err := m.openStore(ctx); err != nil {
+	conn := cfg.Conn
+	if conn == nil {
+		if conn, err = OpenStore(ctx, cfg.Store); err != nil {
+			return nil, err
+		}
+		m.closers = append(m.closers, conn.Close)
+	}
+	if err := m.openStore(ctx, conn); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("session store %s: %w", redactDSN(cfg.Store), err)
 	}
@@ -234,13 +245,10 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 
 func validate(cfg Config) error {
 	var errs []error
-	switch {
-	case cfg.Store == "memory",
-		strings.HasPrefix(cfg.Store, "file:"),
-		strings.HasPrefix(cfg.Store, "redis://"), strings.HasPrefix(cfg.Store, "rediss://"),
-		strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
-	default:
-		errs = append(errs, fmt.Errorf("session store %q: want memory, file:/path, redis://… or postgres://…", redactDSN(cfg.Store)))
+	if cfg.Conn == nil {
+		if _, err := ParseStoreURL(cfg.Store); err != nil {
+			errs = append(errs, fmt.Errorf("session store %q: %w", redactDSN(cfg.Store), err))
+		}
 	}
 	if len(cfg.Keys) == 0 {
 		errs = append(errs, errors.New("session keys: at least one 32-byte key is required for a persistent store"))
@@ -284,54 +292,32 @@ func redactDSN(dsn string) string {
 	return u.Redacted()
 }
 
-func (m *Manager) openStore(ctx context.Context) error {
-	store := m.cfg.Store
-	switch {
-	case store == "memory":
+// openStore builds the backend and the scs store on conn.
+func (m *Manager) openStore(ctx context.Context, conn *StoreConn) error {
+	switch conn.Kind {
+	case StoreMemory:
 		// scs's memstore is not used: its StopCleanup races with its cleanup
 		// goroutine (v2.9.0), and the memory backend already sweeps expired entries.
 		m.b = newMemoryBackend()
 		m.store = &backendStore{b: m.b}
-	case strings.HasPrefix(store, "file:"):
-		path := strings.TrimPrefix(store, "file:")
-		if path == "" {
-			return errors.New("file store needs a path")
-		}
-		// WAL lets readers run beside the writer; busy_timeout waits out the writer
-		// instead of failing with SQLITE_BUSY.
-		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
+	case StoreSQLite:
+		b, err := newSQLBackend(ctx, conn.DB, false)
 		if err != nil {
-			return err
-		}
-		b, err := newSQLBackend(ctx, db, false, true)
-		if err != nil {
-			db.Close()
 			return err
 		}
 		m.b = b
 		m.store = &backendStore{b: b}
-	case strings.HasPrefix(store, "redis://"), strings.HasPrefix(store, "rediss://"):
-		opts, err := redis.ParseURL(store)
-		if err != nil {
-			return err
-		}
-		c := redis.NewClient(opts)
-		m.b = newRedisBackend(c, "sd:")
-		m.store = goredisstore.NewWithPrefix(c, "sd:scs:")
-	case strings.HasPrefix(store, "postgres://"), strings.HasPrefix(store, "postgresql://"):
-		pool, err := pgxpool.New(ctx, store)
-		if err != nil {
-			return err
-		}
-		db := stdlib.OpenDBFromPool(pool)
-		m.closers = append(m.closers, func() error { db.Close(); pool.Close(); return nil })
-		b, err := newSQLBackend(ctx, db, true, false)
+	case StoreRedis:
+		m.b = newRedisBackend(conn.Redis, "sd:")
+		m.store = goredisstore.NewWithPrefix(conn.Redis, "sd:scs:")
+	case StorePostgres:
+		b, err := newSQLBackend(ctx, conn.DB, true)
 		if err != nil {
 			return err
 		}
 		m.b = b
 		// pgxstore expects this table (its README's schema).
-		if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS sessions (
+		if _, err := conn.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS sessions (
 			token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL);
 			CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions (expiry);`); err != nil {
 			return err
@@ -339,8 +325,9 @@ func (m *Manager) openStore(ctx context.Context) error {
 		// No pgxstore cleanup goroutine: its StopCleanup races with it (like
 		// memstore's); the backend's sweeper deletes expired sessions instead.
 		b.extraSweep = append(b.extraSweep, "DELETE FROM sessions WHERE expiry < current_timestamp")
-		ps := pgxstore.NewWithCleanupInterval(pool, 0)
-		m.store = ps
+		m.store = pgxstore.NewWithCleanupInterval(conn.pool, 0)
+	default:
+		return fmt.Errorf("no backend for %q", conn.Kind)
 	}
 	return m.b.Ping(ctx)
 }

@@ -33,6 +33,40 @@ func storeKinds() []struct {
 	}
 }
 
+// TestManagerSharesAnOpenStore: a Manager built on a connection the process opened
+// (Config.Conn) uses that pool and leaves it open when it closes, so the activity log
+// on the same connection keeps working; one the Manager opened itself, it closes.
+func TestManagerSharesAnOpenStore(t *testing.T) {
+	for _, kind := range storeKinds() {
+		t.Run(kind.name, func(t *testing.T) {
+			ctx := context.Background()
+			conn, err := OpenStore(ctx, kind.dsn(t))
+			require.NoError(t, err)
+			defer conn.Close()
+			m, err := New(ctx, Config{Conn: conn, Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+			require.NoError(t, err)
+			require.NoError(t, m.Ready(ctx))
+			require.NoError(t, m.Close())
+			require.NoError(t, conn.ping(ctx), "the shared connection is still open")
+			m, err = New(ctx, Config{Conn: conn, Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+			require.NoError(t, err, "a second user of the same connection")
+			require.NoError(t, m.Ready(ctx))
+			require.NoError(t, m.Close())
+		})
+	}
+}
+
+// TestOpenStoreNamesWhatItAccepts: an unknown scheme is refused before anything is
+// dialled, with the accepted forms and without the URL's password.
+func TestOpenStoreNamesWhatItAccepts(t *testing.T) {
+	for _, bad := range []string{"mongodb://u:secret@x", "file:", "", "redis:/x"} {
+		_, err := OpenStore(context.Background(), bad)
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "must be memory, file:PATH, redis://… or postgres://…")
+		assert.NotContains(t, err.Error(), "secret")
+	}
+}
+
 // TestBackendContract runs every backend through the same operations.
 func TestBackendContract(t *testing.T) {
 	for _, kind := range storeKinds() {
