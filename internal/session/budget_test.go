@@ -97,9 +97,11 @@ func TestRateBudgetNeverExceedsLimitInAnyWindow(t *testing.T) {
 }
 
 func TestStoreDownFailsClosed(t *testing.T) {
-	m, err := New(context.Background(), Config{Store: testservers.Redis(t), Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+	conn, err := OpenStore(context.Background(), testservers.Redis(t))
 	require.NoError(t, err)
-	require.NoError(t, m.b.Close()) // the connection is gone
+	m, err := New(context.Background(), Config{Conn: conn, Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+	require.NoError(t, err)
+	require.NoError(t, conn.Close()) // the connection is gone
 	assert.Error(t, m.Ready(context.Background()))
 
 	reached := false
