@@ -75,6 +75,8 @@ type Server struct {
 	routeInfos map[string]routeInfo
 	// flood counts the activity entries left out of a flooding user's minute.
 	flood activityFlood
+	// pickers keeps the pickers' lists per user (pickers.go).
+	pickers pickerCache
 }
 
 // New builds the server and its routes.

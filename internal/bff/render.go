@@ -46,6 +46,7 @@ func (s *Server) write(c echo.Context, status int, comp templ.Component) error {
 	buf := templ.GetBuffer()
 	defer templ.ReleaseBuffer(buf)
 	ctx := templ.WithNonce(c.Request().Context(), cspNonce(c))
+	ctx = templates.WithAccess(ctx, accessOf(c))
 	if err := comp.Render(ctx, buf); err != nil {
 		return err
 	}

@@ -89,6 +89,8 @@ func (s *Server) routes() {
 	protected.POST("/sources/:id/entitlement-requests", s.sourceEntitlementRequestsSave, action("config.entitlement-requests"))
 	protected.GET("/sources/:id/password-policies", s.sourcePasswordPolicies)
 	protected.POST("/sources/:id/password-policies", s.sourcePasswordPoliciesSave, action("config.password-policies"))
+	// Type-ahead suggestions for the pickers (pickers.go).
+	protected.GET("/pickers/:kind", s.pickerOptions)
 
 	// -- schemas, uploads, tasks, provisioning policies --
 	protected.GET("/tasks/:id", s.taskPage)

@@ -359,9 +359,24 @@ func sourceIDParam(c echo.Context) (string, error) {
 
 // canWrite reports whether the signed-in user's level may change sources. It only
 // hides controls; ISC decides, and its 403 reaches the user in plain words.
-func canWrite(c echo.Context) bool {
+func canWrite(c echo.Context) bool { return accessOf(c).Write }
+
+// accessOf maps the signed-in user's level to what the pages offer them: HELPDESK
+// reads; SOURCE_SUBADMIN manages the sources of its governance groups but creates
+// none; SOURCE_ADMIN manages every source; only ORG_ADMIN uploads connector files
+// (ISC refuses the others). With no user (public pages) nothing is hidden.
+func accessOf(c echo.Context) templates.Access {
 	u := currentUserVM(c)
-	return u == nil || !strings.EqualFold(u.UserLevel, "HELPDESK")
+	if u == nil {
+		return templates.AccessOf(context.Background())
+	}
+	lvl := strings.ToUpper(u.UserLevel)
+	return templates.Access{
+		Level:         lvl,
+		Write:         lvl != "HELPDESK",
+		Create:        lvl == "ORG_ADMIN" || lvl == "SOURCE_ADMIN",
+		ConnectorFile: lvl == "ORG_ADMIN",
+	}
 }
 
 // sourceRow maps a source to a row of the list.

@@ -173,7 +173,10 @@ func TestSourceCreate(t *testing.T) {
 	rec := env.do(http.MethodGet, "/sources/new", nil, nil)
 	require.Equal(t, http.StatusOK, rec.Code)
 	assertPageOrFragment(t, rec, true)
-	assert.Equal(t, 1, body(t, rec).Find(`[data-testid="create-form"]`).Length())
+	page := body(t, rec)
+	assert.Equal(t, 1, page.Find(`[data-testid="create-form"]`).Length())
+	assert.Equal(t, "Delimited File", page.Find(`#create-form-connector option[value="delimited-file"]`).Text(),
+		"connectors are offered by name from ISC's list, keeping the script name")
 
 	t.Run("checked before the call", func(t *testing.T) {
 		env.sandbox.ResetCalls()
@@ -181,11 +184,11 @@ func TestSourceCreate(t *testing.T) {
 		assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
 		doc := body(t, rec)
 		assert.Contains(t, doc.Find(`[data-testid="error-name"]`).Text(), "Enter a name")
-		assert.Contains(t, doc.Find(`[data-testid="error-owner_id"]`).Text(), "identity id")
-		assert.Contains(t, doc.Find(`[data-testid="error-connector"]`).Text(), "Delimited file")
+		assert.Contains(t, doc.Find(`[data-testid="error-owner"]`).Text(), `No identity is named "bad id"`)
+		assert.Contains(t, doc.Find(`[data-testid="error-connector"]`).Text(), "Choose a connector")
 		assert.Equal(t, "kept", doc.Find(`#create-form-description`).Text())
 		assert.Equal(t, "true", doc.Find(`#create-form-name`).AttrOr("aria-invalid", ""))
-		assert.Zero(t, env.sandbox.Calls(""))
+		assert.Zero(t, env.sandbox.Calls("createSource"), "only the pickers' lookups reach ISC")
 	})
 	t.Run("ISC's errors onto fields", func(t *testing.T) {
 		rec := env.postForm("/sources", url.Values{"name": {"Workday HR"}, "owner_id": {"2c9180857a1b4c2d017a1b4c2d0e0001"},
@@ -281,7 +284,11 @@ func TestSourceWritesForbiddenForHelpdesk(t *testing.T) {
 	assert.Zero(t, doc.Find(`[data-testid="bulk-test"]`).Length(), "no bulk controls")
 
 	id := sandbox.SeedDelimitedSourceID
-	form := formValues(body(t, env.do(http.MethodGet, "/sources/"+id+"/configuration", nil, hxTo("source-tab"))).Find(`[data-testid="config-form"]`))
+	page := body(t, env.do(http.MethodGet, "/sources/"+id+"/configuration", nil, hxTo("source-tab")))
+	assert.Zero(t, page.Find(`form[data-testid="config-form"]`).Length(), "helpdesk is shown no form it cannot submit")
+	assert.Equal(t, 1, page.Find(`[data-testid="read-only-note"]`).Length())
+	// A hand-made request is still refused, by ISC.
+	form := formValues(page.Find(`[data-testid="config-readonly-fields"]`))
 	form.Set("description", "helpdesk was here")
 	for _, tc := range []struct {
 		name string

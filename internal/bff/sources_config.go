@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	"sourcedesk/internal/api"
 	"sourcedesk/web/templates"
@@ -26,21 +28,22 @@ var knownFeatures = []string{
 	string(api.FeatureGroupProvisioning), string(api.FeatureUnlock), string(api.FeatureDelete),
 }
 
-// configForm maps a source onto the edit form.
-func configForm(src *api.Source) templates.SourceConfigForm {
+// configForm maps a source onto the edit form; form is the connector's own
+// (nil when ISC did not send one).
+func configForm(src *api.Source, form *api.SourceForm) templates.SourceConfigForm {
 	f := templates.SourceConfigForm{
 		Name:         src.Name,
 		Description:  src.Description,
 		BaseModified: string(src.Modified),
 	}
-	if src.Owner != nil {
-		f.OwnerID = src.Owner.ID
+	if r := src.Owner; r != nil {
+		f.Owner, f.OwnerID, f.OwnerWas = cmpOr(r.Name, r.ID), r.ID, cmpOr(r.Name, r.ID)
 	}
-	if src.Cluster != nil {
-		f.ClusterID = src.Cluster.ID
+	if r := src.Cluster; r != nil {
+		f.Cluster, f.ClusterID, f.ClusterWas = cmpOr(r.Name, r.ID), r.ID, cmpOr(r.Name, r.ID)
 	}
-	if src.ManagementWorkgroup != nil {
-		f.WorkgroupID = src.ManagementWorkgroup.ID
+	if r := src.ManagementWorkgroup; r != nil {
+		f.Workgroup, f.WorkgroupID, f.WorkgroupWas = cmpOr(r.Name, r.ID), r.ID, cmpOr(r.Name, r.ID)
 	}
 	if src.DeleteThreshold != nil {
 		f.DeleteThreshold = strconv.Itoa(*src.DeleteThreshold)
@@ -48,11 +51,9 @@ func configForm(src *api.Source) templates.SourceConfigForm {
 	for _, ft := range src.Features {
 		f.Features = append(f.Features, string(ft))
 	}
-	attrs := src.ConnectorAttributes
-	if attrs == nil {
-		attrs = map[string]json.RawMessage{}
-	}
-	f.ConnectorAttributes = prettyJSON(attrs)
+	f.ConnectorAttributes = prettyJSON(otherAttrs(src.ConnectorAttributes, formAttrs(form)))
+	f.Connection = connectionValues(src.ConnectorAttributes, form)
+	f.WithConnection = form != nil
 	return f
 }
 
@@ -62,17 +63,31 @@ func bindConfigForm(c echo.Context) (templates.SourceConfigForm, error) {
 	if err != nil {
 		return templates.SourceConfigForm{}, userErrorf(http.StatusBadRequest, "The form could not be read.")
 	}
-	return templates.SourceConfigForm{
+	f := templates.SourceConfigForm{
 		Name:                form.Get("name"),
 		Description:         form.Get("description"),
+		Owner:               form.Get("owner"),
 		OwnerID:             strings.TrimSpace(form.Get("owner_id")),
+		OwnerWas:            form.Get("owner_was"),
+		Cluster:             form.Get("cluster"),
 		ClusterID:           strings.TrimSpace(form.Get("cluster_id")),
+		ClusterWas:          form.Get("cluster_was"),
+		Workgroup:           form.Get("workgroup"),
 		WorkgroupID:         strings.TrimSpace(form.Get("workgroup_id")),
+		WorkgroupWas:        form.Get("workgroup_was"),
 		DeleteThreshold:     strings.TrimSpace(form.Get("delete_threshold")),
 		Features:            form["features"],
 		ConnectorAttributes: form.Get("connector_attributes"),
 		BaseModified:        form.Get("base_modified"),
-	}, nil
+		WithConnection:      form.Get("ca_form") == "1",
+		Connection:          map[string]string{},
+	}
+	for k, v := range form {
+		if attr, ok := strings.CutPrefix(k, connFieldPrefix); ok && len(v) > 0 {
+			f.Connection[attr] = v[0]
+		}
+	}
+	return f, nil
 }
 
 // configEdit is the edit form, checked and parsed.
@@ -82,18 +97,18 @@ type configEdit struct {
 	threshold                *int
 	features                 []string
 	attrs                    map[string]json.RawMessage
+	// replaced are the secrets the edit sets (masked in the review).
+	replaced map[string]bool
 }
 
-// checkConfigForm validates the form before anything is sent to ISC; the messages
-// are for the fields they are keyed by.
+// checkConfigForm validates the form's own fields before anything is sent to
+// ISC; the messages are for the fields they are keyed by. The pickers and the
+// connection settings are checked by sourceConfigSubmit.
 func checkConfigForm(f templates.SourceConfigForm) (configEdit, templates.FieldErrors) {
 	errs := templates.FieldErrors{}
 	e := configEdit{
 		name:        strings.TrimSpace(f.Name),
 		description: f.Description,
-		ownerID:     f.OwnerID,
-		clusterID:   f.ClusterID,
-		wgID:        f.WorkgroupID,
 	}
 	switch {
 	case e.name == "":
@@ -104,16 +119,8 @@ func checkConfigForm(f templates.SourceConfigForm) (configEdit, templates.FieldE
 	if len(e.description) > 2000 {
 		errs["description"] = "The description is limited to 2000 characters."
 	}
-	if e.ownerID == "" {
-		errs["owner_id"] = "Enter the owner's identity id."
-	} else if !validSourceID(e.ownerID) {
-		errs["owner_id"] = "An identity id has only letters, digits, - and _."
-	}
-	if e.clusterID != "" && !validSourceID(e.clusterID) {
-		errs["cluster_id"] = "A cluster id has only letters, digits, - and _."
-	}
-	if e.wgID != "" && !validSourceID(e.wgID) {
-		errs["workgroup_id"] = "A workgroup id has only letters, digits, - and _."
+	if strings.TrimSpace(f.Owner) == "" {
+		errs["owner"] = "Choose the owner: type a name and pick one of the suggestions."
 	}
 	if f.DeleteThreshold != "" {
 		n, err := strconv.Atoi(f.DeleteThreshold)
@@ -130,11 +137,6 @@ func checkConfigForm(f templates.SourceConfigForm) (configEdit, templates.FieldE
 		}
 	}
 	e.features = slices.Compact(slices.Sorted(slices.Values(f.Features)))
-	attrs, msg := parseJSONObject(f.ConnectorAttributes)
-	if msg != "" {
-		errs["connector_attributes"] = msg
-	}
-	e.attrs = attrs
 	return e, errs
 }
 
@@ -276,8 +278,57 @@ func sameJSON(a, b json.RawMessage) bool {
 	return reflect.DeepEqual(va, vb)
 }
 
-// configVM builds the configuration tab for src, with form as typed.
-func configVM(src *api.Source, form templates.SourceConfigForm) templates.SourceConfigVM {
+// configData is what the configuration tab is built from: the source and its
+// connector's form (nil with a note when ISC did not send a usable one).
+type configData struct {
+	src      *api.Source
+	form     *api.SourceForm
+	formNote string
+}
+
+// loadConfig reads the source and its connector's form at the same time. The
+// form is an extra: when ISC refuses it or sends something else, the tab says
+// so and edits the connector attributes as JSON.
+func (s *Server) loadConfig(c echo.Context, id string) (*configData, error) {
+	d := &configData{}
+	var detail *api.ConnectorDetail
+	var dErr error
+	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error {
+			var err error
+			d.src, err = cl.GetSource(gctx, id)
+			return err
+		})
+		g.Go(func() error {
+			detail, dErr = cl.GetSourceConfig(gctx, id, "")
+			return signInLost(dErr)
+		})
+		return g.Wait()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get source %s: %w", id, err)
+	}
+	switch {
+	case api.IsForbidden(dErr):
+		d.formNote = "Your user level cannot read this connector's form, so its settings are edited as JSON below."
+	case dErr != nil:
+		d.formNote = "The connector's form could not be read (" + upstreamMessage(dErr) + "), so its settings are edited as JSON below."
+	default:
+		form, err := detail.Form("en")
+		if err != nil {
+			d.formNote = "ISC sent no form this console can read for this connector, so its settings are edited as JSON below."
+		} else {
+			d.form = form
+		}
+	}
+	return d, nil
+}
+
+// configVM builds the configuration tab, with form as typed and errs next to
+// its fields.
+func (s *Server) configVM(c echo.Context, d *configData, form templates.SourceConfigForm, errs templates.FieldErrors) templates.SourceConfigVM {
+	src := d.src
 	feats := slices.Clone(knownFeatures)
 	for _, f := range src.Features {
 		feats = append(feats, string(f))
@@ -287,15 +338,26 @@ func configVM(src *api.Source, form templates.SourceConfigForm) templates.Source
 	feats = slices.DeleteFunc(feats, func(s string) bool { return s == "" })
 	created, _ := readableTime(src.Created)
 	modified, _ := readableTime(src.Modified)
+	if errs == nil {
+		errs = templates.FieldErrors{}
+	}
+	values := form.Connection
+	if !form.WithConnection {
+		values = connectionValues(src.ConnectorAttributes, d.form)
+	}
+	wg := pickerVM(pickWorkgroup, "config-form", "workgroup", form.Workgroup, form.WorkgroupID, form.WorkgroupWas, isSubadmin(c), errs)
+	if isSubadmin(c) {
+		wg.Help = "A source admin of your level keeps each source in one of its own governance groups."
+	}
 	return templates.SourceConfigVM{
 		Source:      sourceSummary(src),
 		Form:        form,
-		Errors:      templates.FieldErrors{},
+		Errors:      errs,
 		AllFeatures: feats,
 		ReadOnly: []templates.KV{
 			{Label: "ID", Value: src.ID, Mono: true},
 			{Label: "Type", Value: orNone(src.Type)},
-			{Label: "Connector", Value: orNone(src.Connector)},
+			{Label: "Connector", Value: orNone(cmpOr(src.ConnectorName, src.Connector))},
 			{Label: "Connector class", Value: orNone(src.ConnectorClass), Mono: true},
 			{Label: "Connection type", Value: orNone(src.ConnectionType)},
 			{Label: "Authoritative", Value: yesNo(src.Authoritative)},
@@ -303,8 +365,26 @@ func configVM(src *api.Source, form templates.SourceConfigForm) templates.Source
 			{Label: "Created", Value: orNone(created)},
 			{Label: "Modified", Value: orNone(modified)},
 		},
-		Replace: prettyJSON(src),
+		Replace:         prettyJSON(withoutSecrets(src, d.form)),
+		Connection:      connectionVM(d.form, d.formNote, src.ConnectorAttributes, values, errs, accessOf(c).ConnectorFile, byteSize(s.cfg.UploadLimit)),
+		OwnerPicker:     pickerVM(pickOwner, "config-form", "owner", form.Owner, form.OwnerID, form.OwnerWas, true, errs),
+		ClusterPicker:   pickerVM(pickCluster, "config-form", "cluster", form.Cluster, form.ClusterID, form.ClusterWas, false, errs),
+		WorkgroupPicker: wg,
 	}
+}
+
+// withoutSecrets is src for the Advanced full replace: secret connector
+// attributes are left out (the replace keeps the stored ones).
+func withoutSecrets(src *api.Source, form *api.SourceForm) *api.Source {
+	out := *src
+	fields := formAttrs(form)
+	out.ConnectorAttributes = map[string]json.RawMessage{}
+	for k, v := range src.ConnectorAttributes {
+		if !isSecretAttr(k, fields) {
+			out.ConnectorAttributes[k] = v
+		}
+	}
+	return &out
 }
 
 // sourceConfig handles "GET /sources/:id/configuration".
@@ -313,11 +393,11 @@ func (s *Server) sourceConfig(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	src, err := s.getSource(c, id)
+	d, err := s.loadConfig(c, id)
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTabFor(c, http.StatusOK, src, "configuration", templates.SourceConfig(configVM(src, configForm(src))))
+	return s.renderSourceTabFor(c, http.StatusOK, d.src, "configuration", templates.SourceConfig(s.configVM(c, d, configForm(d.src, d.form), nil)))
 }
 
 // sourceConfigReview handles "POST /sources/:id/configuration/review": it checks the
@@ -333,6 +413,11 @@ func (s *Server) sourceConfigApply(c echo.Context) error {
 	return s.sourceConfigSubmit(c, true)
 }
 
+// configReviewTarget is the region a review lands in when the form is fine: the
+// form stays as it is in the browser (with any secret typed into it, which the
+// page never echoes), so "Apply" sends exactly what was reviewed.
+const configReviewTarget = "config-review"
+
 func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
 	id, err := sourceIDParam(c)
 	if err != nil {
@@ -342,37 +427,91 @@ func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
 	if err != nil {
 		return err
 	}
-	src, err := s.getSource(c, id)
+	d, err := s.loadConfig(c, id)
 	if err != nil {
 		return err
 	}
-	vm := configVM(src, form)
+	src := d.src
 	edit, errs := checkConfigForm(form)
+	// The pickers: what was typed must name exactly one object.
+	pick := func(kind, field, typed, keepID, keepText string) string {
+		it, msg, err := s.resolvePick(c, kind, typed, keepID, keepText)
+		switch {
+		case err != nil:
+			errs[field] = "The " + pickerSpecs[kind].noun + " could not be checked: " + upstreamMessage(err)
+		case msg != "":
+			errs[field] = msg
+		}
+		return it.ID
+	}
+	if _, bad := errs["owner"]; !bad {
+		edit.ownerID = pick(pickOwner, "owner", form.Owner, form.OwnerID, form.OwnerWas)
+	}
+	edit.clusterID = pick(pickCluster, "cluster", form.Cluster, form.ClusterID, form.ClusterWas)
+	edit.wgID = pick(pickWorkgroup, "workgroup", form.Workgroup, form.WorkgroupID, form.WorkgroupWas)
+	if isSubadmin(c) && edit.wgID == "" && errs["workgroup"] == "" {
+		errs["workgroup"] = "Choose one of your governance groups: a source of your level must stay in one."
+	}
+	// The connection settings and the other attributes.
+	others, msg := parseJSONObject(form.ConnectorAttributes)
+	if msg != "" {
+		errs["connector_attributes"] = msg
+	}
+	formForMerge := d.form
+	if !form.WithConnection {
+		formForMerge = nil // a form without the fields: the JSON is all there is
+	}
+	attrs, replaced, connErrs := mergeConnection(src.ConnectorAttributes, formForMerge, form.Connection, others)
+	maps.Copy(errs, connErrs)
+	edit.attrs, edit.replaced = attrs, replaced
+
+	reviewOnly := isHTMX(c) && c.Request().Header.Get("HX-Target") == configReviewTarget
+	tab := func(status int, vm templates.SourceConfigVM) error {
+		if reviewOnly {
+			// Errors belong next to the fields: the whole tab comes back instead.
+			c.Response().Header().Set("HX-Retarget", "#"+templates.SourceTabPanelID)
+			c.Response().Header().Set("HX-Reswap", "innerHTML")
+			c.Request().Header.Set("HX-Target", templates.SourceTabPanelID)
+		}
+		return s.renderSourceTabFor(c, status, src, "configuration", templates.SourceConfig(vm))
+	}
+	vm := s.configVM(c, d, form, errs)
 	if len(errs) > 0 {
-		vm.Errors = errs
 		vm.FormError = "Some fields need attention; nothing was sent to ISC."
-		return s.renderSourceTabFor(c, http.StatusUnprocessableEntity, src, "configuration", templates.SourceConfig(vm))
+		if len(replaced) > 0 {
+			vm.FormError += " Secrets you typed are not shown again: type them once more."
+		}
+		return tab(http.StatusUnprocessableEntity, vm)
 	}
 	ops := sourcePatch(src, edit)
+	review := func() {
+		vm.Review = prettyJSON(maskSecrets(ops, replaced))
+		vm.ReviewCount = len(ops)
+	}
 	if len(ops) == 0 {
 		vm.NoChanges = true
 		vm.Form.BaseModified = string(src.Modified)
-		return s.renderSourceTabFor(c, http.StatusOK, src, "configuration", templates.SourceConfig(vm))
-	}
-	review := func() {
-		vm.Review = prettyJSON(ops)
-		vm.ReviewCount = len(ops)
+		if reviewOnly {
+			return s.renderFragment(c, http.StatusOK, templates.ConfigReview(vm))
+		}
+		return tab(http.StatusOK, vm)
 	}
 	if !apply {
 		review()
-		return s.renderSourceTabFor(c, http.StatusOK, src, "configuration", templates.SourceConfig(vm))
+		if reviewOnly {
+			return s.renderFragment(c, http.StatusOK, templates.ConfigReview(vm))
+		}
+		return tab(http.StatusOK, vm)
 	}
 	if form.BaseModified != string(src.Modified) {
 		review()
 		vm.Form.BaseModified = string(src.Modified)
 		vm.FormError = "Someone changed this source after you opened the form, so nothing was applied. " +
 			"Review the changes against the current source below, then apply again."
-		return s.renderSourceTabFor(c, http.StatusConflict, src, "configuration", templates.SourceConfig(vm))
+		return tab(http.StatusConflict, vm)
+	}
+	if len(replaced) > 0 {
+		recordDetail(c, "secrets", strings.Join(slices.Sorted(maps.Keys(replaced)), ","))
 	}
 	updated, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
 		return cl.UpdateSource(ctx, id, ops)
@@ -380,12 +519,13 @@ func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
 	if msgs, ok := iscRejection(err); ok {
 		review()
 		vm.Errors, vm.FormError = fieldsFromISC(msgs, configFieldWords)
-		return s.renderSourceTabFor(c, http.StatusUnprocessableEntity, src, "configuration", templates.SourceConfig(vm))
+		return tab(http.StatusUnprocessableEntity, vm)
 	}
 	if err != nil {
 		return fmt.Errorf("update source %s: %w", id, err)
 	}
-	vm = configVM(updated, configForm(updated))
+	d.src = updated
+	vm = s.configVM(c, d, configForm(updated, d.form), nil)
 	vm.Saved = fmt.Sprintf("Saved: %d change(s) applied.", len(ops))
 	return s.renderSourceTabFor(c, http.StatusOK, updated, "configuration", templates.SourceConfig(vm))
 }
@@ -399,11 +539,12 @@ func (s *Server) sourceReplace(c echo.Context) error {
 		return err
 	}
 	text := c.FormValue("source_json")
-	src, err := s.getSource(c, id)
+	d, err := s.loadConfig(c, id)
 	if err != nil {
 		return err
 	}
-	vm := configVM(src, configForm(src))
+	src := d.src
+	vm := s.configVM(c, d, configForm(src, d.form), nil)
 	vm.Replace = text
 	fail := func(msg string) error {
 		vm.ReplaceError = msg
@@ -421,6 +562,15 @@ func (s *Server) sourceReplace(c echo.Context) error {
 	}
 	next.ID, next.Type, next.Connector, next.ConnectorClass = src.ID, src.Type, src.Connector, src.ConnectorClass
 	next.Authoritative, next.PasswordPolicies = src.Authoritative, src.PasswordPolicies
+	// Secrets were left out of the JSON shown; the stored ones are kept.
+	for k, v := range src.ConnectorAttributes {
+		if _, typed := next.ConnectorAttributes[k]; !typed && isSecretAttr(k, formAttrs(d.form)) {
+			if next.ConnectorAttributes == nil {
+				next.ConnectorAttributes = map[string]json.RawMessage{}
+			}
+			next.ConnectorAttributes[k] = v
+		}
+	}
 	updated, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
 		return cl.PutSource(ctx, id, &next)
 	})
@@ -430,7 +580,8 @@ func (s *Server) sourceReplace(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("replace source %s: %w", id, err)
 	}
-	vm = configVM(updated, configForm(updated))
+	d.src = updated
+	vm = s.configVM(c, d, configForm(updated, d.form), nil)
 	vm.Saved = "Saved: the source was replaced."
 	return s.renderSourceTabFor(c, http.StatusOK, updated, "configuration", templates.SourceConfig(vm))
 }
@@ -464,10 +615,10 @@ type fieldWord struct{ word, field string }
 var configFieldWords = []fieldWord{
 	{"deletethreshold", "delete_threshold"},
 	{"connectorattributes", "connector_attributes"},
-	{"managementworkgroup", "workgroup_id"},
-	{"workgroup", "workgroup_id"},
-	{"cluster", "cluster_id"},
-	{"owner", "owner_id"},
+	{"managementworkgroup", "workgroup"},
+	{"workgroup", "workgroup"},
+	{"cluster", "cluster"},
+	{"owner", "owner"},
 	{"features", "features"},
 	{"description", "description"},
 	{"name", "name"},

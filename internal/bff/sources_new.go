@@ -12,31 +12,58 @@ import (
 	"sourcedesk/web/templates"
 )
 
-// connectorSuggestions are offered in the create form's connector field.
-var connectorSuggestions = []string{"active-directory", "azure-active-directory", "delimited-file", "google-apps",
-	"jdbc", "ldap", "okta", "salesforce", "servicenow", "web-services", "workday"}
-
 // createFieldWords map ISC's messages about a new source onto the create form.
 var createFieldWords = []fieldWord{
-	{"connectiontype", "connection_type"},
 	{"connector", "connector"},
-	{"cluster", "cluster_id"},
-	{"owner", "owner_id"},
+	{"managementworkgroup", "workgroup"},
+	{"workgroup", "workgroup"},
+	{"cluster", "cluster"},
+	{"owner", "owner"},
 	{"description", "description"},
 	{"name", "name"},
 }
 
-func createVM(f templates.SourceCreateForm) templates.SourceCreateVM {
-	return templates.SourceCreateVM{Form: f, Errors: templates.FieldErrors{}, Connectors: connectorSuggestions}
+// delimitedConnector is the connector of Delimited File sources, which ISC makes
+// with provisionAsCsv=true.
+const delimitedConnector = "delimited-file"
+
+// createVM builds the create page: the connectors ISC lists (by name, keeping
+// the script name) and the pickers.
+func (s *Server) createVM(c echo.Context, f templates.SourceCreateForm, errs templates.FieldErrors) templates.SourceCreateVM {
+	if errs == nil {
+		errs = templates.FieldErrors{}
+	}
+	vm := templates.SourceCreateVM{Form: f, Errors: errs,
+		OwnerPicker:     pickerVM(pickOwner, "create-form", "owner", f.Owner, f.OwnerID, f.OwnerWas, true, errs),
+		ClusterPicker:   pickerVM(pickCluster, "create-form", "cluster", f.Cluster, f.ClusterID, f.ClusterWas, false, errs),
+		WorkgroupPicker: pickerVM(pickWorkgroup, "create-form", "workgroup", f.Workgroup, f.WorkgroupID, f.WorkgroupWas, isSubadmin(c), errs),
+	}
+	items, limited, err := s.pickLists(c, pickConnector)
+	switch {
+	case err != nil:
+		vm.ConnectorNote = "The connector list could not be read (" + upstreamMessage(err) + "); type the connector's script name."
+	case limited:
+		vm.ConnectorNote = "Your user level cannot list ISC's connectors; these are the ones your sources use."
+	}
+	for _, it := range items {
+		vm.Connectors = append(vm.Connectors, templates.OptionVM{Value: it.ID, Label: it.Name})
+	}
+	return vm
 }
 
-// sourceNew handles "GET /sources/new".
+// sourceNew handles "GET /sources/new". A user level that cannot create sources
+// is told so, with no form.
 func (s *Server) sourceNew(c echo.Context) error {
+	if !accessOf(c).Create {
+		return s.render(c, http.StatusOK, Page{Title: "New source", Section: "sources",
+			Body: templates.SourceCreate(templates.SourceCreateVM{})})
+	}
 	return s.render(c, http.StatusOK, Page{Title: "New source", Section: "sources",
-		Body: templates.SourceCreate(createVM(templates.SourceCreateForm{}))})
+		Body: templates.SourceCreate(s.createVM(c, templates.SourceCreateForm{}, nil))})
 }
 
-// checkCreateForm validates the create form before anything is sent to ISC.
+// checkCreateForm validates the create form's own fields before anything is
+// sent to ISC; the pickers are resolved by sourceCreate.
 func checkCreateForm(f templates.SourceCreateForm) templates.FieldErrors {
 	errs := templates.FieldErrors{}
 	switch {
@@ -48,75 +75,101 @@ func checkCreateForm(f templates.SourceCreateForm) templates.FieldErrors {
 	if len(f.Description) > 2000 {
 		errs["description"] = "The description is limited to 2000 characters."
 	}
-	if f.OwnerID == "" {
-		errs["owner_id"] = "Enter the owner's identity id."
-	} else if !validSourceID(f.OwnerID) {
-		errs["owner_id"] = "An identity id has only letters, digits, - and _."
+	if strings.TrimSpace(f.Owner) == "" {
+		errs["owner"] = "Choose the owner: type a name and pick one of the suggestions."
 	}
-	if f.Connector == "" && !f.ProvisionAsCSV {
-		errs["connector"] = "Enter a connector, or tick \"Delimited file (CSV) source\"."
-	} else if f.Connector != "" && !validSourceID(f.Connector) {
-		errs["connector"] = "A connector id has only letters, digits, - and _, e.g. active-directory."
-	}
-	if f.ConnectionType != "" && f.ConnectionType != "direct" && f.ConnectionType != "file" {
-		errs["connection_type"] = "Choose direct or file."
-	}
-	if f.ClusterID != "" && !validSourceID(f.ClusterID) {
-		errs["cluster_id"] = "A cluster id has only letters, digits, - and _."
+	if f.Connector == "" {
+		errs["connector"] = "Choose a connector."
+	} else if !validSourceID(f.Connector) {
+		errs["connector"] = "A connector's script name has only letters, digits, - and _, e.g. active-directory."
 	}
 	return errs
 }
 
 // sourceCreate handles "POST /sources": it checks the form, creates the source and
-// opens it. Errors (ours and ISC's) come back next to the fields, with the form as typed.
+// opens it. Errors (ours and ISC's) come back next to the fields, with the form as
+// typed. A script may send owner_id (an identity id) instead of the owner's name,
+// and provision_as_csv=true instead of the delimited-file connector.
 func (s *Server) sourceCreate(c echo.Context) error {
 	form, err := c.FormParams()
 	if err != nil {
 		return userErrorf(http.StatusBadRequest, "The form could not be read.")
 	}
 	f := templates.SourceCreateForm{
-		Name:           strings.TrimSpace(form.Get("name")),
-		Description:    form.Get("description"),
-		OwnerID:        strings.TrimSpace(form.Get("owner_id")),
-		Connector:      strings.TrimSpace(form.Get("connector")),
-		ConnectionType: form.Get("connection_type"),
-		ClusterID:      strings.TrimSpace(form.Get("cluster_id")),
-		Authoritative:  form.Get("authoritative") == "true",
-		ProvisionAsCSV: form.Get("provision_as_csv") == "true",
+		Name:          strings.TrimSpace(form.Get("name")),
+		Description:   form.Get("description"),
+		Owner:         strings.TrimSpace(form.Get("owner")),
+		OwnerID:       strings.TrimSpace(form.Get("owner_id")),
+		OwnerWas:      form.Get("owner_was"),
+		Connector:     strings.TrimSpace(form.Get("connector")),
+		Cluster:       strings.TrimSpace(form.Get("cluster")),
+		ClusterID:     strings.TrimSpace(form.Get("cluster_id")),
+		ClusterWas:    form.Get("cluster_was"),
+		Workgroup:     strings.TrimSpace(form.Get("workgroup")),
+		WorkgroupID:   strings.TrimSpace(form.Get("workgroup_id")),
+		WorkgroupWas:  form.Get("workgroup_was"),
+		Authoritative: form.Get("authoritative") == "true",
 	}
-	vm := createVM(f)
-	page := func(status int) error {
+	// A script's owner_id or cluster_id is resolved (checked) like a typed id.
+	if f.Owner == "" && f.OwnerWas == "" {
+		f.Owner, f.OwnerID = f.OwnerID, ""
+	}
+	if f.Cluster == "" && f.ClusterWas == "" {
+		f.Cluster, f.ClusterID = f.ClusterID, ""
+	}
+	if form.Get("provision_as_csv") == "true" && f.Connector == "" {
+		f.Connector = delimitedConnector
+	}
+	errs := checkCreateForm(f)
+	pick := func(kind, field, typed, keepID, keepText string) (string, string) {
+		it, msg, err := s.resolvePick(c, kind, typed, keepID, keepText)
+		switch {
+		case err != nil:
+			errs[field] = "The " + pickerSpecs[kind].noun + " could not be checked: " + upstreamMessage(err)
+		case msg != "":
+			errs[field] = msg
+		}
+		return it.ID, it.Name
+	}
+	var ownerID, ownerName, clusterID, wgID string
+	if _, bad := errs["owner"]; !bad {
+		ownerID, ownerName = pick(pickOwner, "owner", f.Owner, f.OwnerID, f.OwnerWas)
+	}
+	clusterID, _ = pick(pickCluster, "cluster", f.Cluster, f.ClusterID, f.ClusterWas)
+	wgID, _ = pick(pickWorkgroup, "workgroup", f.Workgroup, f.WorkgroupID, f.WorkgroupWas)
+	page := func(status int, vm templates.SourceCreateVM) error {
 		return s.render(c, status, Page{Title: "New source", Section: "sources", Body: templates.SourceCreate(vm)})
 	}
-	if vm.Errors = checkCreateForm(f); len(vm.Errors) > 0 {
+	if len(errs) > 0 {
+		vm := s.createVM(c, f, errs)
 		vm.FormError = "Some fields need attention; nothing was sent to ISC."
-		return page(http.StatusUnprocessableEntity)
+		return page(http.StatusUnprocessableEntity, vm)
 	}
 	src := &api.Source{
-		Name:           f.Name,
-		Description:    f.Description,
-		Owner:          &api.Reference{Type: api.DtoIdentity, ID: f.OwnerID},
-		Connector:      f.Connector,
-		ConnectionType: f.ConnectionType,
-		Authoritative:  f.Authoritative,
+		Name:          f.Name,
+		Description:   f.Description,
+		Owner:         &api.Reference{Type: api.DtoIdentity, ID: ownerID, Name: ownerName},
+		Connector:     f.Connector,
+		Authoritative: f.Authoritative,
 	}
-	if f.ProvisionAsCSV && src.Connector == "" {
-		// ISC requires a connector; with provisionAsCsv it makes the source a
-		// Delimited File source whatever this says.
-		src.Connector = "delimited-file"
+	if clusterID != "" {
+		src.Cluster = &api.Reference{Type: api.DtoCluster, ID: clusterID}
 	}
-	if f.ClusterID != "" {
-		src.Cluster = &api.Reference{Type: api.DtoCluster, ID: f.ClusterID}
+	if wgID != "" {
+		src.ManagementWorkgroup = &api.Reference{Type: api.DtoGovernanceGroup, ID: wgID}
 	}
+	// ISC makes Delimited File sources with provisionAsCsv (and sets the type itself).
+	asCSV := f.Connector == delimitedConnector
 	var created *api.Source
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
 		var err error
-		created, err = cl.CreateSource(ctx, src, f.ProvisionAsCSV)
+		created, err = cl.CreateSource(ctx, src, asCSV)
 		return err
 	})
 	if msgs, ok := iscRejection(err); ok {
+		vm := s.createVM(c, f, nil)
 		vm.Errors, vm.FormError = fieldsFromISC(msgs, createFieldWords)
-		return page(http.StatusUnprocessableEntity)
+		return page(http.StatusUnprocessableEntity, vm)
 	}
 	if err != nil {
 		return fmt.Errorf("create source: %w", err)

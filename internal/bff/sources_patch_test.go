@@ -27,7 +27,7 @@ func TestSourcePatchRoundTrip(t *testing.T) {
 		ConnectorAttributes: map[string]json.RawMessage{"url": json.RawMessage(`"jdbc:x"`), "a/b~c": json.RawMessage(`1`), "keep": json.RawMessage(`{"x": [1, 2]}`)},
 	}
 	form := func(mut func(*templates.SourceConfigForm)) templates.SourceConfigForm {
-		f := configForm(&base)
+		f := configForm(&base, nil)
 		mut(&f)
 		return f
 	}
@@ -70,6 +70,13 @@ func TestSourcePatchRoundTrip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			edit, errs := checkConfigForm(tc.form)
 			require.Empty(t, errs)
+			// The pickers resolve to the ids; without a connector form the JSON is every attribute.
+			edit.ownerID, edit.clusterID, edit.wgID = tc.form.OwnerID, tc.form.ClusterID, tc.form.WorkgroupID
+			others, msg := parseJSONObject(tc.form.ConnectorAttributes)
+			require.Empty(t, msg)
+			var connErrs templates.FieldErrors
+			edit.attrs, _, connErrs = mergeConnection(base.ConnectorAttributes, nil, nil, others)
+			require.Empty(t, connErrs)
 			ops := sourcePatch(&base, edit)
 			assert.Len(t, ops, tc.wantOps)
 			if tc.check == nil {

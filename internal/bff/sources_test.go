@@ -372,9 +372,13 @@ func TestSourceConfigReviewAndApply(t *testing.T) {
 
 	edited := cloneValues(form)
 	edited.Set("description", "Edited by the test")
+	// The delimiter has its own field (from the connector's form); other
+	// attributes are edited as JSON.
+	assert.Equal(t, ",", form.Get("ca.delimiter"))
+	edited.Set("ca.delimiter", ";")
 	var attrs map[string]any
 	require.NoError(t, json.Unmarshal([]byte(form.Get("connector_attributes")), &attrs))
-	attrs["delimiter"] = ";"
+	assert.NotContains(t, attrs, "delimiter", "a form field is not in the JSON too")
 	attrs["new/key"] = true
 	b, _ := json.Marshal(attrs)
 	edited.Set("connector_attributes", string(b))
@@ -425,7 +429,10 @@ func TestSourceConfigValidation(t *testing.T) {
 		{"threshold", "delete_threshold", "150", "delete_threshold", "0 to 100"},
 		{"bad json", "connector_attributes", "{\"a\": 1,\n \"b\": }", "connector_attributes", "line 2"},
 		{"json array", "connector_attributes", "[1]", "connector_attributes", "JSON object"},
-		{"owner", "owner_id", "", "owner_id", "owner's identity id"},
+		{"no owner", "owner", "", "owner", "Choose the owner"},
+		{"owner who does not exist", "owner", "Nobody Atall", "owner", `No identity is named "Nobody Atall"`},
+		{"cluster that does not exist", "cluster", "Moon Cluster", "cluster", `No cluster is named "Moon Cluster"`},
+		{"connection setting not offered", "ca.delimiter", "#", "ca.delimiter", "Choose one of the offered values"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env.sandbox.ResetCalls()

@@ -3,6 +3,7 @@ package templates
 import (
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 )
@@ -195,23 +196,26 @@ type SourceSummaryVM struct {
 type SourceTab struct {
 	Slug  string // "" for the overview; the URL is /sources/{id}/{slug}
 	Label string
+	// WritersOnly tabs hold only actions, so they are not listed for a user level
+	// that cannot change sources.
+	WritersOnly bool
 }
 
 // SourceTabs are the tabs of the source detail page, in order.
 var SourceTabs = []SourceTab{
-	{"", "Overview"},
-	{"configuration", "Configuration"},
-	{"schemas", "Schemas"},
-	{"import", "Import data"},
-	{"provisioning", "Provisioning"},
-	{"schedules", "Schedules"},
-	{"correlation", "Correlation"},
-	{"attribute-sync", "Attribute sync"},
-	{"change-detection", "Change detection"},
-	{"entitlement-requests", "Entitlement requests"},
-	{"password-policies", "Password policies"},
-	{"tools", "Connector tools"},
-	{"danger", "Danger zone"},
+	{"", "Overview", false},
+	{"configuration", "Configuration", false},
+	{"schemas", "Schemas", false},
+	{"import", "Import data", false},
+	{"provisioning", "Provisioning", false},
+	{"schedules", "Schedules", false},
+	{"correlation", "Correlation", false},
+	{"attribute-sync", "Attribute sync", false},
+	{"change-detection", "Change detection", false},
+	{"entitlement-requests", "Entitlement requests", false},
+	{"password-policies", "Password policies", false},
+	{"tools", "Connector tools", true},
+	{"danger", "Danger zone", true},
 }
 
 // SourceTabPanelID is the id of the element that holds the current tab's content;
@@ -329,14 +333,23 @@ func invalid(errs FieldErrors, field, formID string) templ.Attributes {
 
 // SourceConfigForm is what the configuration form holds: the editable fields as typed.
 type SourceConfigForm struct {
-	Name                string
-	Description         string
-	OwnerID             string
-	ClusterID           string
-	WorkgroupID         string
-	DeleteThreshold     string
-	Features            []string
-	ConnectorAttributes string // JSON
+	Name        string
+	Description string
+	// Owner, Cluster and Workgroup are pickers: the text shown or typed, the id
+	// it stood for when the page was made, and that text.
+	Owner, OwnerID, OwnerWas             string
+	Cluster, ClusterID, ClusterWas       string
+	Workgroup, WorkgroupID, WorkgroupWas string
+	DeleteThreshold                      string
+	Features                             []string
+	// ConnectorAttributes is the JSON of the connector attributes the
+	// connector's form does not cover (all of them when there is no form);
+	// secrets are never in it.
+	ConnectorAttributes string
+	// Connection holds the connection settings fields as typed, by attribute.
+	Connection map[string]string
+	// WithConnection says the form carried the connection settings fields.
+	WithConnection bool
 	// BaseModified is the source's modified time when the form was loaded; applying
 	// refuses when the source changed since.
 	BaseModified string
@@ -371,26 +384,89 @@ type SourceConfigVM struct {
 	// Replace is the whole source as JSON, for the advanced full replace.
 	Replace      string
 	ReplaceError string
+	// Connection is the connection settings, from the connector's own form.
+	Connection ConnectionVM
+	// Pickers for the owner, cluster and management workgroup.
+	OwnerPicker, ClusterPicker, WorkgroupPicker PickerVM
+}
+
+// ConnectionVM is a source's connection settings, laid out by the connector's
+// form (getSourceConfig).
+type ConnectionVM struct {
+	// Available: the connector's form was read; otherwise Note says why and
+	// the connector attributes are edited as JSON only.
+	Available bool
+	Note      string
+	Menus     []ConnMenuVM
+	// File is the connector's file upload (e.g. a driver jar), if its form has one.
+	File *ConnFileVM
+	// KeptSecrets are attributes outside the form that look secret: they are
+	// kept as they are and never shown.
+	KeptSecrets []string
+}
+
+// ConnMenuVM is one menu of the connector's form.
+type ConnMenuVM struct {
+	Label    string
+	Sections []ConnSectionVM
+}
+
+// ConnSectionVM is one section: a fieldset.
+type ConnSectionVM struct {
+	Label, Info, DocLink, DocLinkLabel string
+	Fields                             []ConnFieldVM
+}
+
+// ConnFieldVM is one connection setting.
+type ConnFieldVM struct {
+	Attr        string // the connectorAttributes member; the form field is "ca." + Attr
+	Kind        string // text, url, textarea, secret, checkbox, select, number, list
+	Label       string
+	Help        string
+	Placeholder string
+	Required    bool
+	Value       string // as typed or as stored (never a secret)
+	Checked     bool
+	Options     []OptionVM
+	Min, Max    string
+	MaxLength   int
+	SecretSet   bool // a secret is stored
+	Error       string
+}
+
+// OptionVM is one choice of a select.
+type OptionVM struct{ Value, Label string }
+
+// ConnFileVM is a connector's file upload.
+type ConnFileVM struct {
+	Label      string
+	Accept     string // ".jar"
+	MaxSizeMB  int
+	Uploaded   []string
+	UploadSize string // the console's own upload limit
 }
 
 // SourceCreateForm is the create form as typed.
 type SourceCreateForm struct {
-	Name           string
-	Description    string
-	OwnerID        string
-	Connector      string
-	ConnectionType string
-	ClusterID      string
-	Authoritative  bool
-	ProvisionAsCSV bool
+	Name        string
+	Description string
+	// Pickers: the text typed, the id it stood for, and the text shown then.
+	Owner, OwnerID, OwnerWas             string
+	Cluster, ClusterID, ClusterWas       string
+	Workgroup, WorkgroupID, WorkgroupWas string
+	Connector                            string // the connector's script name
+	Authoritative                        bool
 }
 
-// SourceCreateVM is the create page.
+// SourceCreateVM is the create page. A zero Connectors with no note means the
+// user's level cannot create sources (no form is shown).
 type SourceCreateVM struct {
-	Form       SourceCreateForm
-	Errors     FieldErrors
-	FormError  string
-	Connectors []string // suggestions for the connector field
+	Form                                        SourceCreateForm
+	Errors                                      FieldErrors
+	FormError                                   string
+	Connectors                                  []OptionVM // script name → connector name
+	ConnectorNote                               string
+	OwnerPicker, ClusterPicker, WorkgroupPicker PickerVM
 }
 
 // ToolResultVM is the outcome of a connector tool.
@@ -572,3 +648,39 @@ func sortArrow(current, sorter string) string {
 	}
 	return ""
 }
+
+func connFieldID(menu, section, field int) string {
+	return "conn-" + itoa(menu) + "-" + itoa(section) + "-" + itoa(field)
+}
+
+// connInvalid marks a connection setting invalid for assistive technology, or points
+// it at its help.
+func connInvalid(id string, f ConnFieldVM) templ.Attributes {
+	switch {
+	case f.Error != "":
+		return templ.Attributes{"aria-invalid": "true", "aria-describedby": id + "-error"}
+	case f.Help != "":
+		return templ.Attributes{"aria-describedby": id + "-help"}
+	}
+	return templ.Attributes{}
+}
+
+func numberBounds(f ConnFieldVM) templ.Attributes {
+	a := templ.Attributes{}
+	if f.Min != "" {
+		a["min"] = f.Min
+	}
+	if f.Max != "" {
+		a["max"] = f.Max
+	}
+	return a
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func joinComma(ss []string) string { return strings.Join(ss, ", ") }

@@ -36,7 +36,7 @@ func SourcesList(l SourceListVM) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if l.CanWrite {
+		if AccessOf(ctx).Create {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p><a href=\"/sources/new\" role=\"button\" data-testid=\"new-source\">New source</a></p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
