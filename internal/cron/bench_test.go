@@ -9,7 +9,7 @@ import (
 )
 
 // benchSchedules are the schedules compared against robfig/cron and
-// go-quartz. robfig has no L or #, so it cannot express two of them.
+// go-quartz. robfig has no L, W or #, so it cannot express three of them.
 var benchSchedules = []struct {
 	name   string
 	quartz string // ours and go-quartz
@@ -21,6 +21,7 @@ var benchSchedules = []struct {
 	{"thirdFriday", "0 0 12 ? * 6#3", ""},
 	{"lastDayOfMonth", "0 0 12 L * ?", ""},
 	{"feb29", "0 0 0 29 2 ?", "0 0 0 29 2 *"},
+	{"nearestWeekday", "0 0 12 15W * ?", ""},
 }
 
 // benchStarts spreads the start instants over a year in a zone with
