@@ -44,6 +44,7 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	ShutdownDrain     time.Duration
 	LogLevel          slog.Level
+	TrustedProxies    []*net.IPNet   // proxies whose X-Forwarded-For names the client
 	ScheduleZone      *time.Location // the zone ISC evaluates schedule cron expressions in
 
 	demo bool // see DemoMode
@@ -166,6 +167,30 @@ var settings = []setting{
 			return errors.New("must be an IANA time zone name such as UTC or Europe/Berlin")
 		}
 		c.ScheduleZone = loc
+		return nil
+	}},
+	{"TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the reverse proxies in front of the console, whose X-Forwarded-For names the client (failed sign-ins are limited per client address); empty: the connection's peer is the client", func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		if v == "" {
+			return nil
+		}
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if !strings.Contains(part, "/") {
+				if ip := net.ParseIP(part); ip != nil {
+					bits := 128
+					if ip.To4() != nil {
+						bits = 32
+					}
+					part += "/" + strconv.Itoa(bits)
+				}
+			}
+			_, n, err := net.ParseCIDR(part)
+			if err != nil {
+				return fmt.Errorf("%q is not an address or CIDR (e.g. 10.0.0.5 or 10.0.0.0/24)", part)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
 		return nil
 	}},
 	{"LOG_LEVEL", "info", "debug, info, warn or error", func(c *Config, v string) error {

@@ -39,6 +39,7 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"LOG_LEVEL":            "chatty",
 		"SESSION_KEYS":         "dG9vIHNob3J0,also-bad",
 		"ISC_SCHEDULE_ZONE":    "Mars/Olympus",
+		"TRUSTED_PROXIES":      "10.0.0.5, 10.1.0.0/33",
 	}))
 	require.Error(t, err)
 	msg := err.Error()
@@ -51,6 +52,7 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"LOG_LEVEL:",
 		"SESSION_KEYS: key 1 is not base64 of 32 bytes",
 		"ISC_SCHEDULE_ZONE: must be an IANA time zone name",
+		`TRUSTED_PROXIES: "10.1.0.0/33" is not an address or CIDR`,
 	} {
 		assert.Contains(t, msg, want)
 	}

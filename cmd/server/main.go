@@ -170,6 +170,7 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		return fmt.Errorf("API client: %w", err)
 	}
 	console, err := bff.New(bff.Config{
+		TrustedProxies:  cfg.TrustedProxies,
 		Logger:          logger,
 		Version:         version,
 		DemoMode:        demo,

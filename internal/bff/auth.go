@@ -3,7 +3,10 @@ package bff
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
@@ -18,7 +21,7 @@ type sessionManager interface {
 	LoadAndSave(next http.Handler) http.Handler
 	StartLogin(w http.ResponseWriter, r *http.Request, next string) (string, error)
 	FinishLogin(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, error)
-	LoginWithPAT(ctx context.Context, clientID, secret string) error
+	LoginWithPAT(ctx context.Context, clientID, secret, addr string) error
 	Logout(ctx context.Context) error
 	Current(ctx context.Context) (session.User, bool)
 	TokenSource(ctx context.Context) oauth2.TokenSource
@@ -212,8 +215,16 @@ func (s *Server) patLogin(c echo.Context) error {
 	if err := (&echo.DefaultBinder{}).BindBody(c, &req); err != nil {
 		return userErrorf(http.StatusBadRequest, "The form could not be read.")
 	}
-	err := s.cfg.Sessions.LoginWithPAT(c.Request().Context(), req.ClientID, req.Secret)
+	err := s.cfg.Sessions.LoginWithPAT(c.Request().Context(), req.ClientID, req.Secret, c.RealIP())
+	var te *session.ThrottledError
 	switch {
+	case errors.As(err, &te):
+		secs := int((te.RetryAfter + time.Second - 1) / time.Second)
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		s.log.InfoContext(c.Request().Context(), "personal access token sign-in throttled", "request_id", requestIDOf(c), "retry_after_s", secs)
+		return s.render(c, http.StatusTooManyRequests, Page{Title: "Sign in with a token",
+			Body: templates.AuthPAT(s.patVM(c, req.ClientID, fmt.Sprintf(
+				"Too many failed sign-ins with this client ID or from your address. Try again in %d s.", secs)))})
 	case errors.Is(err, session.ErrLoginFailed):
 		return s.render(c, http.StatusUnauthorized, Page{Title: "Sign in with a token",
 			Body: templates.AuthPAT(s.patVM(c, req.ClientID, "That client ID and secret were refused by the tenant."))})

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -53,6 +54,10 @@ type Config struct {
 	Sessions sessionManager
 	// TenantLogoutURL, when set, is offered on the signed-out page.
 	TenantLogoutURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client's address (sign-in throttling per address); none means the address is
+	// the connection's peer, and forwarding headers are ignored.
+	TrustedProxies []*net.IPNet
 	// Now is the clock (tests fake it); defaults to time.Now.
 	Now func() time.Time
 	// ScheduleZone is the zone ISC evaluates schedule cron expressions in
@@ -107,6 +112,7 @@ func New(cfg Config) (*Server, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.httpErrorHandler
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.echo = e
 	if cfg.Sessions != nil {
 		cfg.Sessions.SetStoreErrorHandler(s.storeUnavailable)

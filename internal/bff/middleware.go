@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -101,4 +102,19 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 func cspNonce(c echo.Context) string {
 	n, _ := c.Get(ctxNonce).(string)
 	return n
+}
+
+// ipExtractor gives c.RealIP(): the connection's peer, or with trusted proxies the
+// nearest address in X-Forwarded-For that is not one of them. Echo's default would
+// believe any X-Forwarded-For or X-Real-IP a client sends, letting it pick its
+// own address for the sign-in throttle.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

@@ -192,7 +192,16 @@ func mustRequest(t *testing.T, method, target string, form url.Values) *http.Req
 // sends the jar's cookies (unless headers set Cookie) and keeps the ones it gets.
 func (e *testEnv) do(method, target string, body io.Reader, headers map[string]string) *httptest.ResponseRecorder {
 	e.t.Helper()
+	return e.doFrom("", method, target, body, headers)
+}
+
+// doFrom is do from the client address remoteAddr (host:port; "" keeps httptest's).
+func (e *testEnv) doFrom(remoteAddr, method, target string, body io.Reader, headers map[string]string) *httptest.ResponseRecorder {
+	e.t.Helper()
 	req := httptest.NewRequest(method, target, body)
+	if remoteAddr != "" {
+		req.RemoteAddr = remoteAddr
+	}
 	for k, vs := range e.headers {
 		for _, v := range vs {
 			req.Header.Add(k, v)

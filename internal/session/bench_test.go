@@ -51,7 +51,7 @@ func BenchmarkSignedInRequest(b *testing.B) {
 			defer m.Close()
 			h := m.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Method == http.MethodPost {
-					if err := m.LoginWithPAT(r.Context(), sandbox.DemoPATClientID, sandbox.DemoPATClientSecret); err != nil {
+					if err := m.LoginWithPAT(r.Context(), sandbox.DemoPATClientID, sandbox.DemoPATClientSecret, r.RemoteAddr); err != nil {
 						b.Error(err)
 					}
 					return

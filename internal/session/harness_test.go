@@ -220,7 +220,7 @@ func (m *Manager) testApp(e *env) http.Handler {
 		}
 	})
 	mux.HandleFunc("POST /login/pat", func(w http.ResponseWriter, r *http.Request) {
-		if err := m.LoginWithPAT(r.Context(), r.FormValue("client_id"), r.FormValue("client_secret")); err != nil {
+		if err := m.LoginWithPAT(r.Context(), r.FormValue("client_id"), r.FormValue("client_secret"), r.RemoteAddr); err != nil {
 			http.Error(w, "sign-in failed", http.StatusUnauthorized)
 			return
 		}

@@ -188,15 +188,26 @@ func (m *Manager) FinishLogin(ctx context.Context, w http.ResponseWriter, r *htt
 
 // LoginWithPAT signs the session in with a personal access token (client
 // credentials grant). The secret is kept only inside the encrypted record, to get
-// a new token when this one expires (a PAT has no refresh token).
-func (m *Manager) LoginWithPAT(ctx context.Context, clientID, secret string) error {
+// a new token when this one expires (a PAT has no refresh token). addr is the
+// client's address: failed attempts are limited per client id and per address
+// (throttle.go), and over the limit the tenant is not asked (*ThrottledError).
+func (m *Manager) LoginWithPAT(ctx context.Context, clientID, secret, addr string) error {
 	if clientID == "" || secret == "" {
 		return fmt.Errorf("%w: client id and secret are required", ErrLoginFailed)
 	}
+	succeeded, err := m.patAttempt(ctx, clientID, addr)
+	if err != nil {
+		return err
+	}
 	tok, err := m.patConfig(clientID, secret).Token(m.oauthCtx(ctx))
 	if err != nil {
-		return classifyGrantError("personal access token", err, ErrLoginFailed)
+		err = classifyGrantError("personal access token", err, ErrLoginFailed)
+		if !errors.Is(err, ErrLoginFailed) {
+			succeeded() // the tenant did not answer: not a wrong secret
+		}
+		return err
 	}
+	succeeded()
 	rec := newRecord(tok, m.now(), nil)
 	rec.ClientID = clientID
 	rec.PATSecret = secret
