@@ -94,14 +94,35 @@ func (s *Server) activityPage(c echo.Context) error {
 		return fmt.Errorf("activity query: %w", err)
 	}
 	vm := templates.ActivityVM{Query: q, Total: total, OnlyOwn: own, Actions: slices.Sorted(maps.Keys(actionLabels))}
+	names := s.sourceNames(c)
 	for _, e := range entries {
-		vm.Rows = append(vm.Rows, activityRow(e))
+		r := activityRow(e)
+		r.SourceName = names[e.SourceID]
+		if r.SourceName == "" && e.Details["sourceName"] != "" {
+			r.SourceName = e.Details["sourceName"] + " (deleted)"
+		}
+		vm.Rows = append(vm.Rows, r)
 	}
 	c.Response().Header().Add("Vary", "HX-Target")
 	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "activity-results" {
 		return s.renderFragment(c, http.StatusOK, templates.ActivityResults(vm))
 	}
 	return s.render(c, http.StatusOK, Page{Title: "Activity", Section: "activity", Body: templates.ActivityPage(vm)})
+}
+
+// sourceNames maps the ids of the user's sources to their names, for pages that
+// show a source by name (from the dashboard's cached list; empty when ISC cannot
+// be asked right now, and the ids are shown instead).
+func (s *Server) sourceNames(c echo.Context) map[string]string {
+	list, err := s.visibleSources(c)
+	if err != nil {
+		return map[string]string{}
+	}
+	names := make(map[string]string, len(list))
+	for i := range list {
+		names[list[i].ID] = list[i].Name
+	}
+	return names
 }
 
 // activityRow maps one entry to a row.

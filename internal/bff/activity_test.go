@@ -220,7 +220,11 @@ func TestTwoReplicasShareTheLogOverRedis(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	doc := body(t, rec)
 	var got []string
-	doc.Find(`[data-testid="activity-row"] a.sd-mono`).Each(func(_ int, s *goquery.Selection) { got = append(got, s.Text()) })
+	// Sources are shown by name, with the id kept in the link.
+	doc.Find(`[data-testid="activity-row"] [data-testid="activity-source"]`).Each(func(_ int, s *goquery.Selection) {
+		got = append(got, strings.TrimPrefix(s.AttrOr("href", ""), "/sources/"))
+		assert.NotContains(t, s.Text(), "2c9180", "a name, not an id")
+	})
 	assert.Equal(t, want, got, "B reads A's actions, newest first")
 
 	// Concurrent writers on both replicas lose nothing.

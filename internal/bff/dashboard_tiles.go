@@ -275,10 +275,22 @@ func (s *Server) dashTasks(c echo.Context) error {
 	for i := range list {
 		names[list[i].ID] = list[i].Name
 	}
+	// A task whose source the user cannot see is left out, except when the source
+	// is gone: its deletion (or what ran before it) stays on the tile. ISC lists a
+	// subadmin only its own sources, so a subadmin keeps only its own tasks there.
+	sub, me := isSubadmin(c), s.userKey(c)
 	entries = slices.DeleteFunc(entries, func(e activity.Entry) bool {
 		_, visible := names[e.SourceID]
-		return e.SourceID != "" && !visible // a subadmin sees only their sources' tasks
+		if e.SourceID == "" || visible {
+			return false
+		}
+		return sub && e.UserID != me
 	})
+	for _, e := range entries {
+		if _, visible := names[e.SourceID]; !visible && e.SourceID != "" {
+			names[e.SourceID] = cmp.Or(e.Details["sourceName"], e.SourceID) + " (deleted)"
+		}
+	}
 	now := s.cfg.Now()
 	var poll []int
 	for i, e := range entries {

@@ -407,6 +407,57 @@ func (s *Server) identityCandidates(c echo.Context, typed string) ([]pickItem, e
 	return out, nil
 }
 
+// nameRefs fills in the names ISC left out of a source's references (owner,
+// cluster, management workgroup, password policies), from the pickers' lists,
+// so pages show names rather than ids. A reference that cannot be looked up
+// keeps its id.
+func (s *Server) nameRefs(c echo.Context, src *api.Source) {
+	fill := func(kind string, refs ...*api.Reference) {
+		var missing []*api.Reference
+		for _, r := range refs {
+			if r != nil && r.Name == "" && r.ID != "" {
+				missing = append(missing, r)
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		names := map[string]string{}
+		if kind == pickOwner {
+			ids := make([]any, 0, len(missing))
+			for _, r := range missing {
+				ids = append(ids, r.ID)
+			}
+			found, err := s.identitiesWhere(c, filter.In("id", ids...))
+			if err != nil {
+				return
+			}
+			for _, id := range found {
+				names[id.ID] = id.Name
+			}
+		} else {
+			items, _, err := s.pickLists(c, kind)
+			if err != nil {
+				return
+			}
+			for _, it := range items {
+				names[it.ID] = it.Name
+			}
+		}
+		for _, r := range missing {
+			r.Name = names[r.ID]
+		}
+	}
+	fill(pickOwner, src.Owner)
+	fill(pickCluster, src.Cluster)
+	fill(pickWorkgroup, src.ManagementWorkgroup)
+	policies := make([]*api.Reference, len(src.PasswordPolicies))
+	for i := range src.PasswordPolicies {
+		policies[i] = &src.PasswordPolicies[i]
+	}
+	fill(pickPolicy, policies...)
+}
+
 // pickerVM builds a picker for a form: its field names are field (the typed
 // text), field+"_id" and field+"_was" (the last choice the page showed and the
 // text it was shown as).

@@ -16,6 +16,15 @@ import (
 // function is the map of the application.
 func (s *Server) routes() {
 	e := s.echo
+	// A page address with a trailing slash (/sources/) is moved to the one without,
+	// so a hand-typed or pasted URL finds its page instead of a 404.
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
+		RedirectCode: http.StatusMovedPermanently,
+		Skipper: func(c echo.Context) bool {
+			m := c.Request().Method
+			return m != http.MethodGet && m != http.MethodHead
+		},
+	}))
 	// Everything: Recover, request ID, request log + metrics, security headers, body
 	// limit, and the activity log of every change (activity.go), which also drops the
 	// user's cached dashboard after a successful change.

@@ -161,6 +161,23 @@ func (s *Server) sourcesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The owner filter is a picker: a name typed there becomes the owner's id
+	// (owner= in the address); a name that names nobody is a clear 400.
+	ownerName := ""
+	if v := c.QueryParams(); v.Has("owner_name") {
+		typed := strings.TrimSpace(v.Get("owner_name"))
+		q.Owner = ""
+		if typed != "" {
+			it, msg, err := s.resolvePick(c, pickOwner, typed, v.Get("owner_name_id"), v.Get("owner_name_was"))
+			if err != nil {
+				return err
+			}
+			if msg != "" {
+				return userErrorf(http.StatusBadRequest, "Owner filter: %s", msg)
+			}
+			q.Owner, ownerName = it.ID, it.Name
+		}
+	}
 	params := api.ListSourcesParams{
 		Limit:       q.Size,
 		Offset:      (q.Page - 1) * q.Size,
@@ -186,7 +203,19 @@ func (s *Server) sourcesList(c echo.Context) error {
 	}
 	for i := range page.Items {
 		vm.Rows = append(vm.Rows, sourceRow(&page.Items[i]))
+		if o := page.Items[i].Owner; ownerName == "" && o != nil && o.ID == q.Owner {
+			ownerName = o.Name
+		}
 	}
+	if ownerName == "" && q.Owner != "" {
+		ownerName = q.Owner
+		if found, err := s.identitiesWhere(c, filter.Eq("id", q.Owner)); err == nil && len(found) == 1 {
+			ownerName = found[0].Name
+		}
+	}
+	vm.OwnerPicker = pickerVM(pickOwner, "sources-filter", "owner_name", ownerName, q.Owner, ownerName, false, nil)
+	vm.OwnerPicker.Label = "Owner"
+	vm.OwnerPicker.Placeholder = "Type a name, or pick one from the Owner column"
 	c.Response().Header().Add("Vary", "HX-Target")
 	if isHTMX(c) && c.Request().Header.Get("HX-Target") == templates.SourcesResultsID {
 		// The browser's address becomes the short, canonical URL of this state (the

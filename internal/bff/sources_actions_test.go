@@ -346,3 +346,50 @@ func TestSourcesExportMakesFormulasInert(t *testing.T) {
 	assert.Equal(t, `'=HYPERLINK("http://evil.example","x")`, records[1][1])
 	assert.Equal(t, `'@SUM(A1)`, records[1][10])
 }
+
+// After a source is deleted nothing points at it: its task page links to the
+// sources list, and the home page's task tile keeps the deletion, named.
+func TestDeletedSourceLeavesNothingDangling(t *testing.T) {
+	env := newTestEnv(t, nil)
+	id := sandbox.SeedEmptyDelimitedSourceID
+	rec := env.postForm("/sources/"+id+"/delete", url.Values{"confirm_name": {"New Hires CSV"}}, hxTo("source-tab"))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	taskPath := goneTo(t, rec.Header())
+	require.True(t, strings.HasPrefix(taskPath, "/tasks/"), taskPath)
+
+	var doc *goquery.Document
+	require.Eventually(t, func() bool {
+		doc = body(t, env.do(http.MethodGet, taskPath, nil, nil))
+		return doc.Find(`[data-testid="task-state"]`).AttrOr("data-state", "") == "success"
+	}, 10*time.Second, 20*time.Millisecond, "the deletion finishes")
+	link := doc.Find(`[data-testid="task-source-link"]`)
+	assert.Equal(t, "/sources", link.AttrOr("href", ""), "no link to the deleted source's page")
+	assert.Contains(t, doc.Find(`[data-testid="task-source-gone"]`).Text(), "no longer exists")
+	assert.Equal(t, http.StatusNotFound, env.do(http.MethodGet, "/sources/"+id, nil, nil).Code, "the source is gone")
+
+	tile := body(t, env.do(http.MethodGet, "/dashboard/tasks", nil, htmxHeaders))
+	row := tile.Find(`[data-testid="task-row"]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return strings.Contains(s.Text(), "New Hires CSV (deleted)")
+	})
+	assert.Equal(t, 1, row.Length(), "the deletion stays on the home page's task tile: %s", tile.Text())
+}
+
+// A page address with a trailing slash is moved to the canonical one.
+func TestTrailingSlashRedirectsToTheCanonicalURL(t *testing.T) {
+	env := newTestEnv(t, nil)
+	id := sandbox.SeedDelimitedSourceID
+	for in, want := range map[string]string{
+		"/sources/":                         "/sources",
+		"/sources/?q=csv&status=healthy":    "/sources?q=csv&status=healthy",
+		"/sources/" + id + "/":              "/sources/" + id,
+		"/sources/" + id + "/schedules/":    "/sources/" + id + "/schedules",
+		"/activity/":                        "/activity",
+		"/cron/?expr=0+0+12+*+*+%3F&tz=UTC": "/cron?expr=0+0+12+*+*+%3F&tz=UTC",
+	} {
+		rec := env.do(http.MethodGet, in, nil, nil)
+		assert.Equal(t, http.StatusMovedPermanently, rec.Code, in)
+		assert.Equal(t, want, rec.Header().Get("Location"), in)
+		assert.Equal(t, http.StatusOK, env.do(http.MethodGet, want, nil, nil).Code, want)
+	}
+	assert.Equal(t, http.StatusOK, env.do(http.MethodGet, "/", nil, nil).Code, "the home page is its own canonical URL")
+}

@@ -309,6 +309,7 @@ func (s *Server) loadConfig(c echo.Context, id string) (*configData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get source %s: %w", id, err)
 	}
+	s.nameRefs(c, d.src)
 	switch {
 	case api.IsForbidden(dErr):
 		d.formNote = "Your user level cannot read this connector's form, so its settings are edited as JSON below."

@@ -91,6 +91,8 @@ func (s *Server) sourceDelete(c echo.Context) error {
 		vm.Errors["confirm_name"] = "The name does not match. Type the source's name exactly as shown to delete it."
 		return s.renderSourceTabFor(c, http.StatusUnprocessableEntity, src, "danger", templates.SourceDanger(vm))
 	}
+	// The log keeps the name: once the source is gone, ISC no longer tells it.
+	recordDetail(c, "sourceName", src.Name)
 	var task *api.TaskResult
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
 		var err error

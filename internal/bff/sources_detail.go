@@ -129,6 +129,7 @@ func (s *Server) sourceOverview(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("source overview %s: %w", id, err)
 	}
+	s.nameRefs(c, src)
 	vm := sourceOverviewVM(src)
 	vm.Health = healthVM(health, hErr)
 	vm.Connections = connectionsVM(conns, cErr)
@@ -259,14 +260,13 @@ func refVM(r *api.Reference) templates.RefVM {
 	return templates.RefVM{ID: r.ID, Name: r.Name, Type: string(r.Type)}
 }
 
+// refText names a reference: its name, or its id when ISC sent no name (and
+// none could be looked up).
 func refText(r *api.Reference) string {
 	if r == nil {
 		return "none"
 	}
-	if r.Name != "" {
-		return r.Name + " (" + r.ID + ")"
-	}
-	return orNone(r.ID)
+	return orNone(cmpOr(r.Name, r.ID))
 }
 
 func refsText(rs []api.Reference) string {

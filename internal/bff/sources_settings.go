@@ -494,8 +494,10 @@ func (s *Server) sourceEntitlementRequestsSave(c echo.Context) error {
 
 func passwordPoliciesVM(id string, holders []api.PasswordPolicyHolder) templates.PasswordPoliciesVM {
 	vm := templates.PasswordPoliciesVM{Source: templates.SourceSummaryVM{ID: id}, Errors: templates.FieldErrors{}}
-	for _, h := range holders {
-		p := templates.PasswordPolicyVM{PolicyID: h.PolicyID, PolicyName: h.PolicyName}
+	for i, h := range holders {
+		name := cmpOr(h.PolicyName, h.PolicyID)
+		p := templates.PasswordPolicyVM{PolicyID: h.PolicyID, PolicyName: h.PolicyName,
+			Picker: pickerVM(pickPolicy, "pwd", "policy_"+strconv.Itoa(i), name, h.PolicyID, name, false, vm.Errors)}
 		if h.Selectors != nil {
 			var sel []string
 			for _, nv := range h.Selectors.IdentityAttr {
@@ -505,7 +507,9 @@ func passwordPoliciesVM(id string, holders []api.PasswordPolicyHolder) templates
 		}
 		vm.Policies = append(vm.Policies, p)
 	}
-	vm.Policies = append(vm.Policies, templates.PasswordPolicyVM{}) // to add one
+	n := strconv.Itoa(len(holders))
+	vm.Policies = append(vm.Policies, templates.PasswordPolicyVM{ // to add one
+		Picker: pickerVM(pickPolicy, "pwd", "policy_"+n, "", "", "", false, vm.Errors)})
 	return vm
 }
 
@@ -559,20 +563,31 @@ func (s *Server) sourcePasswordPoliciesSave(c echo.Context) error {
 	var holders []api.PasswordPolicyHolder
 	for i := range formRows(form, "rows") {
 		k := strconv.Itoa(i)
-		p := templates.PasswordPolicyVM{
-			PolicyID:   strings.TrimSpace(form.Get("policy_" + k)),
-			PolicyName: form.Get("name_" + k),
-			Selectors:  form.Get("selectors_" + k),
-		}
+		typed, keepID, keepText := strings.TrimSpace(form.Get("policy_"+k)), form.Get("policy_"+k+"_id"), form.Get("policy_"+k+"_was")
+		p := templates.PasswordPolicyVM{PolicyID: keepID, PolicyName: keepText, Selectors: form.Get("selectors_" + k)}
+		pickerAt := len(vm.Policies)
 		vm.Policies = append(vm.Policies, p)
-		if p.PolicyID == "" || form.Get("remove_"+k) == "true" {
+		setPicker := func() {
+			vm.Policies[pickerAt].Picker = pickerVM(pickPolicy, "pwd", "policy_"+k, typed, keepID, keepText, false, vm.Errors)
+		}
+		if typed == "" || form.Get("remove_"+k) == "true" {
+			setPicker()
 			continue
 		}
-		if !validSourceID(p.PolicyID) {
-			vm.Errors["policy_"+k] = "A policy id has only letters, digits, - and _."
+		// The policy is picked by name; a name that matches no policy is refused here.
+		it, msg, err := s.resolvePick(c, pickPolicy, typed, keepID, keepText)
+		switch {
+		case err != nil:
+			vm.Errors["policy_"+k] = "The password policy could not be checked: " + upstreamMessage(err)
+		case msg != "":
+			vm.Errors["policy_"+k] = msg
+		}
+		setPicker()
+		if err != nil || msg != "" {
 			continue
 		}
-		h := api.PasswordPolicyHolder{PolicyID: p.PolicyID, PolicyName: p.PolicyName}
+		p.PolicyID, p.PolicyName = it.ID, it.Name
+		h := api.PasswordPolicyHolder{PolicyID: it.ID, PolicyName: it.Name}
 		for _, l := range lines(p.Selectors) {
 			name, value, ok := strings.Cut(l, "=")
 			if !ok || strings.TrimSpace(name) == "" {

@@ -59,10 +59,30 @@ func (s *Server) taskPage(c echo.Context) error {
 	// (as a fragment for a plain htmx navigation).
 	if wait := c.QueryParam("wait"); wait != "" && isHTMX(c) {
 		vm := taskVM(ts, sourceID, nextPollDelay(wait))
+		s.checkSourceGone(c, &vm, sourceID)
 		return s.render(c, http.StatusOK, Page{Body: templates.TaskPanel(vm)})
 	}
 	vm := taskVM(ts, sourceID, pollFirst)
+	s.checkSourceGone(c, &vm, sourceID)
 	return s.render(c, http.StatusOK, Page{Title: "Task " + vm.Name, Section: "sources", Body: templates.TaskPage(vm)})
+}
+
+// checkSourceGone asks, once a task has ended, whether its source still exists:
+// after a deletion, "back to the source" would be a dead link, so the panel
+// links to the sources list instead.
+func (s *Server) checkSourceGone(c echo.Context, vm *templates.TaskVM, sourceID string) {
+	if !vm.Done || vm.SourceURL == "" {
+		return
+	}
+	if sourceID == "" {
+		sourceID = strings.TrimPrefix(vm.SourceURL, "/sources/")
+	}
+	_, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+		return cl.GetSource(ctx, sourceID)
+	})
+	if api.IsNotFound(err) {
+		vm.SourceGone, vm.SourceURL = true, "/sources"
+	}
 }
 
 // nextPollDelay is the wait before the poll after one that waited prev seconds:

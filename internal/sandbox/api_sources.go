@@ -278,6 +278,7 @@ func (s *Sandbox) createSource(c *call) (int, any, error) {
 	}
 	now := s.now()
 	id := s.api.newID()
+	nameRefs(obj)
 	obj["id"] = id
 	obj["created"] = isoTime(now)
 	obj["modified"] = isoTime(now)
@@ -426,6 +427,7 @@ func (s *Sandbox) putSource(c *call) (int, any, error) {
 		}
 	}
 	obj["modified"] = isoTime(s.now())
+	nameRefs(obj)
 	src.obj = obj
 	return http.StatusOK, clone(obj), nil
 }
@@ -500,6 +502,7 @@ func (s *Sandbox) updateSource(c *call) (int, any, error) {
 	if err := s.nameTaken(obj["name"].(string), src.id()); err != nil {
 		return 0, nil, err
 	}
+	nameRefs(obj)
 	obj["modified"] = isoTime(s.now())
 	src.obj = obj
 	return http.StatusOK, clone(obj), nil

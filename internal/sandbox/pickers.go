@@ -142,6 +142,63 @@ func (s *Sandbox) servePickerList(op string, l pickerList) handlerFunc {
 	}
 }
 
+// nameRefs sets the name of each reference of a source body whose id names a
+// seeded object, as ISC answers with the names of what a source references
+// whatever the request said.
+func nameRefs(obj map[string]any) {
+	lookup := func(field string, name func(id string) string) {
+		set := func(m map[string]any) {
+			if id, _ := m["id"].(string); id != "" {
+				if n := name(id); n != "" {
+					m["name"] = n
+				}
+			}
+		}
+		switch v := obj[field].(type) {
+		case map[string]any:
+			set(v)
+		case []any:
+			for _, x := range v {
+				if m, ok := x.(map[string]any); ok {
+					set(m)
+				}
+			}
+		}
+	}
+	lookup("owner", func(id string) string {
+		for _, p := range seedIdentities {
+			if p.id == id {
+				return p.name()
+			}
+		}
+		return ""
+	})
+	lookup("cluster", func(id string) string {
+		for _, c := range seedClusterItems {
+			if c.dto["id"] == id {
+				return c.dto["name"].(string)
+			}
+		}
+		return ""
+	})
+	lookup("managementWorkgroup", func(id string) string {
+		for _, w := range seedWorkgroups {
+			if w.id == id {
+				return w.name
+			}
+		}
+		return ""
+	})
+	lookup("passwordPolicies", func(id string) string {
+		for _, p := range seedPasswordPolicies {
+			if p.id == id {
+				return p.name
+			}
+		}
+		return ""
+	})
+}
+
 // seedIdentity is one identity of the tenant.
 type seedIdentity struct {
 	id, first, last, alias string

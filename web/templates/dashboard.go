@@ -185,6 +185,7 @@ type ActivityRowVM struct {
 	When, WhenISO string
 	User, UserID  string
 	SourceID      string
+	SourceName    string // "" when unknown (the id is shown then)
 	Action        string
 	Route         string
 	Status        int

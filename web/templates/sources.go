@@ -131,6 +131,8 @@ type SourceListVM struct {
 	Filtered bool
 	// CanWrite shows the create and bulk controls (hidden for read-only user levels).
 	CanWrite bool
+	// OwnerPicker filters by owner, by name.
+	OwnerPicker PickerVM
 }
 
 // Pages is the number of pages of the list.
@@ -598,6 +600,8 @@ type PasswordPolicyVM struct {
 	PolicyID   string
 	PolicyName string
 	Selectors  string // "name=value" per line
+	// Picker chooses the policy by name (field "policy_<row>").
+	Picker PickerVM
 }
 
 // PasswordPoliciesVM is the password policies tab.

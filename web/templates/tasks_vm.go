@@ -22,6 +22,9 @@ type TaskVM struct {
 	// SourceURL links back to the source ("" when the task has none we know).
 	SourceURL  string
 	SourceName string
+	// SourceGone: the task has ended and its source no longer exists (it
+	// deleted it); the link goes to the sources list.
+	SourceGone bool
 	// PollURL is where the panel asks again, after PollDelay seconds; empty
 	// once the task is done.
 	PollURL   string
