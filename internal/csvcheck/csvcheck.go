@@ -181,10 +181,56 @@ const (
 // for reading failures, invalid options and cancellation of ctx (checked
 // between records: to stop a blocked Read, close the reader).
 func Check(ctx context.Context, r io.Reader, s Schema, opt Options) (*Report, error) {
+	return checkAs(ctx, r, s, opt, modeRows)
+}
+
+// Header reads only the header row of a CSV file, exactly as Check reads it
+// (byte order mark, blank and comment lines before it, the delimiter, quoting),
+// and leaves the rest of r unread. It is how a schema file is read: ISC's
+// schema CSV is the Delimited File connector's template, one header row naming
+// the attributes, and an upload may be the whole account file, whose rows do
+// not matter. The Report has the Columns and the findings about the start of
+// the file and the header; in a schema file every column names an attribute,
+// so empty-column-name is an error here, and a header that lists the columns
+// of an attribute-definition table is reported (attribute-table).
+func Header(ctx context.Context, r io.Reader, opt Options) (*Report, error) {
+	return checkAs(ctx, r, Schema{}, opt, modeHeader)
+}
+
+// CorrelationHeader is the header of ISC's manual correlation file, the file
+// load-uncorrelated-accounts takes: account is the account's native identity
+// on the source, userName the username of the identity to correlate it to.
+// SailPoint's community PowerShell module and its VS Code extension for ISC
+// build this file.
+var CorrelationHeader = []string{"account", "displayName", "userName", "type"}
+
+// CheckCorrelation checks a manual correlation file (CorrelationHeader) as
+// Check checks an account file: every column of the header must be there
+// (missing-required-column), each row needs an account, once (empty-id,
+// duplicate-id), and a userName (empty-username).
+func CheckCorrelation(ctx context.Context, r io.Reader, opt Options) (*Report, error) {
+	s := Schema{IdentityAttribute: CorrelationHeader[0]}
+	for _, name := range CorrelationHeader {
+		s.Attributes = append(s.Attributes, Attribute{Name: name, Type: "STRING"})
+	}
+	return checkAs(ctx, r, s, opt, modeCorrelation)
+}
+
+// mode is what a checker reads a file as.
+type mode int
+
+const (
+	modeRows        mode = iota // an account or entitlement file (Check)
+	modeHeader                  // a schema file: the header only (Header)
+	modeCorrelation             // a manual correlation file (CheckCorrelation)
+)
+
+func checkAs(ctx context.Context, r io.Reader, s Schema, opt Options, m mode) (*Report, error) {
 	c, err := newChecker(s, opt)
 	if err != nil {
 		return nil, err
 	}
+	c.mode = m
 	if err := c.run(ctx, r); err != nil {
 		return nil, err
 	}
@@ -195,6 +241,7 @@ func Check(ctx context.Context, r io.Reader, s Schema, opt Options) (*Report, er
 type checker struct {
 	opt    Options
 	schema Schema
+	mode   mode
 	sep    []byte
 	rep    Report
 	find   findings
@@ -204,6 +251,7 @@ type checker struct {
 	headerLine int
 	cols       []colPlan
 	idCol      int // -1 when the identity column is absent
+	userCol    int // correlation files: the userName column, -1 when absent
 	hasMult    bool
 
 	seed     maphash.Seed
@@ -242,11 +290,12 @@ func newChecker(s Schema, opt Options) (*checker, error) {
 		return nil, fmt.Errorf("csvcheck: comment character %q must be one ASCII character", c)
 	}
 	c := &checker{
-		opt:    opt,
-		schema: s,
-		sep:    []byte(opt.MultiValueSeparator),
-		idCol:  -1,
-		seed:   maphash.MakeSeed(),
+		opt:     opt,
+		schema:  s,
+		sep:     []byte(opt.MultiValueSeparator),
+		idCol:   -1,
+		userCol: -1,
+		seed:    maphash.MakeSeed(),
 	}
 	c.find.max = opt.MaxExamples
 	return c, nil
@@ -289,6 +338,9 @@ func (c *checker) run(ctx context.Context, r io.Reader) error {
 		}
 		if !c.header {
 			c.readHeader()
+			if c.mode == modeHeader {
+				return nil // the rows are not read
+			}
 			continue
 		}
 		c.checkRow()
@@ -462,6 +514,22 @@ func (c *checker) planColumns(line int) {
 			c.idCol = i
 		}
 	}
+	if c.mode == modeHeader {
+		if looksLikeAttributeTable(cols) {
+			c.find.add(findAttributeTable, -1, line, strings.Join(cols, string(c.rep.Delimiter)))
+		}
+		return
+	}
+	if c.mode == modeCorrelation {
+		// The header is fixed: every column of it is required.
+		for _, name := range CorrelationHeader {
+			if !seen[name] {
+				c.find.add(findMissingRequired, -1, line, withHint(name, seen))
+			}
+		}
+		c.userCol = slices.Index(cols, CorrelationHeader[2])
+		return
+	}
 	if s.IdentityAttribute != "" && c.idCol < 0 {
 		c.find.add(findMissingIdentity, -1, line, withHint(s.IdentityAttribute, seen))
 	}
@@ -475,6 +543,18 @@ func (c *checker) planColumns(line int) {
 	for _, name := range missing {
 		c.find.add(findMissingColumn, -1, line, withHint(name, seen))
 	}
+}
+
+// looksLikeAttributeTable reports whether a header lists the columns of a table
+// of attribute definitions (name, type, isMulti...) rather than attribute names:
+// uploaded as a schema file, it would create attributes named "type" and
+// "isMulti" and remove the real ones.
+func looksLikeAttributeTable(cols []string) bool {
+	has := map[string]bool{}
+	for _, c := range cols {
+		has[strings.ToLower(strings.TrimSpace(c))] = true
+	}
+	return has["name"] && has["type"] && (has["ismulti"] || has["isentitlement"] || has["isgroup"])
 }
 
 // withHint adds "(did you mean …?)" when name matches a key of set after
@@ -512,6 +592,9 @@ func (c *checker) checkRow() {
 			c.find.add(findEmptyID, -1, line, "")
 			c.havePrev = false
 		}
+	}
+	if c.userCol >= 0 && (c.userCol >= n || len(bytes.TrimSpace(sc.field(c.userCol))) == 0) {
+		c.find.add(findEmptyUserName, c.userCol, line, "")
 	}
 	for i := range min(n, len(c.cols)) {
 		p := &c.cols[i]
@@ -555,6 +638,12 @@ func (c *checker) checkID(line int, v []byte) {
 }
 
 func (c *checker) finish() {
+	if c.mode == modeHeader {
+		if !c.header {
+			c.find.add(findEmptyHeader, -1, 0, "")
+		}
+		return
+	}
 	if c.rep.Rows == 0 {
 		c.find.add(findNoRows, -1, 0, "")
 	}

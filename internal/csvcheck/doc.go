@@ -5,6 +5,15 @@
 // refuses binary uploads, and EscapeFormula/WriteSafe for spreadsheet-safe
 // CSV exports.
 //
+// Two other files are read with the same reader:
+//   - Header reads only the header row, for schema files: ISC's schema CSV is
+//     the connector's template, one header row naming the attributes (an
+//     upload may be the whole account file; its rows do not matter). The
+//     header is read exactly as Check reads it, so the pre-flight and the
+//     schema upload see the same column names.
+//   - CheckCorrelation checks the manual correlation file of
+//     load-uncorrelated-accounts (CorrelationHeader).
+//
 // # Streaming and memory
 //
 // Check reads the file once, as a stream, and never holds it in memory.
@@ -88,6 +97,19 @@
 //
 // Names are compared exactly. When a name matches another after trimming
 // spaces and ignoring case, the example adds "did you mean …?".
+//
+// Schema files (Header only):
+//   - empty-column-name is an error: every column names an attribute.
+//   - attribute-table (warning): the header lists the columns of a table of
+//     attribute definitions (name and type with isMulti, isEntitlement or
+//     isGroup). As a schema file it would create attributes named "type"
+//     and "isMulti" and remove the real ones.
+//
+// Correlation files (CheckCorrelation): account is the identity column, so
+// empty-id and duplicate-id apply to it, and:
+//   - missing-required-column (error): a column of CorrelationHeader is
+//     missing.
+//   - empty-username (error): a row has no userName.
 //
 // Ids (the identity column):
 //   - empty-id (error): a row with an empty id.

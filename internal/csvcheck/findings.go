@@ -40,6 +40,9 @@ const (
 	findEmptyListItem   = "empty-list-item"
 	findListInSingle    = "list-in-single-valued"
 	findNoRows          = "no-rows"
+	findAttributeTable  = "attribute-table"
+	findMissingRequired = "missing-required-column"
+	findEmptyUserName   = "empty-username"
 )
 
 // severityOf gives each code its severity.
@@ -59,7 +62,9 @@ func severityOf(code string) Severity {
 		findMissingIdentity,
 		findFieldCount,
 		findEmptyID,
-		findDuplicateID:
+		findDuplicateID,
+		findMissingRequired,
+		findEmptyUserName:
 		return Error
 	case findBlankLines,
 		findCommentLines,
@@ -140,6 +145,9 @@ func (f *findings) list(c *checker) []Finding {
 		if e.key.col >= 0 && e.key.col < len(c.rep.Columns) {
 			fd.Column = strings.ToValidUTF8(c.rep.Columns[e.key.col], "\uFFFD")
 		}
+		if c.mode == modeHeader && fd.Code == findEmptyColumnName {
+			fd.Severity = Error // every column of a schema file names an attribute
+		}
 		fd.Message = message(&fd, c)
 		if fd.Code == findCommentLines && len(fd.Lines) > 0 && c.headerLine > 0 && fd.Lines[0] < c.headerLine {
 			fd.Severity = Warning
@@ -189,20 +197,39 @@ func message(f *Finding, c *checker) string {
 	case findEmptyHeader:
 		return "The header line has no column names. The first line must name the columns."
 	case findEmptyColumnName:
+		if c.mode == modeHeader {
+			return fmt.Sprintf("%s no name (%s). Every column of a schema file names an attribute; remove the empty ones (a trailing delimiter is the usual cause).", plural(n, "column has", "columns have"), list)
+		}
 		return fmt.Sprintf("%s no name (%s); a trailing delimiter on the header is the usual cause.", plural(n, "column has", "columns have"), list)
+	case findAttributeTable:
+		return "The header (" + list + ") looks like a table of attribute definitions, one row per attribute. ISC reads a schema file's header row as the attribute names: " +
+			"this file would create attributes named \"type\" and \"isMulti\" and remove the others. Download the schema CSV: its only line names the attributes, e.g. id,displayName,email."
+	case findMissingRequired:
+		return fmt.Sprintf("The header has no %s %s. A correlation file's header is %s.", pick(n, "column", "columns"), list, strings.Join(CorrelationHeader, ","))
+	case findEmptyUserName:
+		return fmt.Sprintf("%s no userName: there is no identity to correlate the account to.", plural(n, "row has", "rows have"))
 	case findDuplicateColumn:
 		return fmt.Sprintf("The header repeats %s: %s.", plural(n, "column name", "column names"), list)
 	case findMissingIdentity:
 		return fmt.Sprintf("The header has no column %s, the schema's identity attribute. Every row needs it.", list)
 	case findUnknownColumn:
+		if c.mode == modeCorrelation {
+			return fmt.Sprintf("%s not part of a correlation file and will be ignored: %s.", plural(n, "column is", "columns are"), list)
+		}
 		return fmt.Sprintf("%s not in the schema and will be ignored: %s.", plural(n, "column is", "columns are"), list)
 	case findMissingColumn:
 		return fmt.Sprintf("%s of the schema %s no column: %s.", plural(n, "attribute", "attributes"), pick(n, "has", "have"), list)
 	case findFieldCount:
 		return fmt.Sprintf("%s a different number of fields from the header's %d.", plural(n, "row has", "rows have"), len(c.rep.Columns))
 	case findEmptyID:
+		if c.mode == modeCorrelation {
+			return fmt.Sprintf("%s no account: such rows cannot be correlated.", plural(n, "row has", "rows have"))
+		}
 		return fmt.Sprintf("%s an empty %s (the identity attribute); such rows cannot be imported.", plural(n, "row has", "rows have"), id)
 	case findDuplicateID:
+		if c.mode == modeCorrelation {
+			return fmt.Sprintf("%s an account already listed on an earlier row; list each account once.", plural(n, "row repeats", "rows repeat"))
+		}
 		if c.opt.MergeRows {
 			return fmt.Sprintf("%s an %s already used by an earlier, non-adjacent row. Rows merged into one account must be consecutive: sort the file by %s.", plural(n, "row repeats", "rows repeat"), id, id)
 		}
@@ -227,6 +254,9 @@ func message(f *Finding, c *checker) string {
 	case findListInSingle:
 		return fmt.Sprintf("%s in column %s %s like a list, but the attribute is single-valued: the whole text becomes one value.", plural(n, "value", "values"), col, pick(n, "looks", "look"))
 	case findNoRows:
+		if c.mode == modeCorrelation {
+			return "The file has no rows: there is nothing to correlate."
+		}
 		if !c.header {
 			return "The file is empty: there is no header and no row. Aggregating it may remove every account of the source (within its delete threshold)."
 		}
