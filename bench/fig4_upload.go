@@ -20,7 +20,11 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"sourcedesk/bench/scenario"
+	"sourcedesk/internal/api"
+	"sourcedesk/internal/csvcheck"
 	"sourcedesk/internal/sandbox"
 )
 
@@ -64,6 +68,10 @@ func figUpload(ctx context.Context, h *harness, r *report, s settings) error {
 		return err
 	}
 	id := sandbox.SeedDelimitedSourceID
+	checkMBps, err := checkAlone(ctx, t, id, file)
+	if err != nil {
+		return err
+	}
 	var bestDirect, bestConsole float64
 	var worstHeap float64
 	for round := range 2 {
@@ -100,14 +108,54 @@ func figUpload(ctx context.Context, h *harness, r *report, s settings) error {
 		}
 		bestConsole = max(bestConsole, rate)
 	}
-	r.check(fig, "console upload rate", fmt.Sprintf("%.0f MB/s", bestConsole/1e6), fmt.Sprintf("curl → sink %.0f MB/s", bestDirect/1e6),
-		"≥ 60% of curl's", bestConsole >= 0.6*bestDirect)
+	// The console receives and checks the whole file before it sends a byte (a file
+	// that fails the check is never sent), so its best is the check and the send one
+	// after the other.
+	serial := 1 / (1/checkMBps + 1/bestDirect)
+	r.check(fig, "console upload rate", fmt.Sprintf("%.0f MB/s", bestConsole/1e6),
+		fmt.Sprintf("curl → sink %.0f MB/s; the CSV check alone %.0f MB/s; both one after the other %.0f MB/s", bestDirect/1e6, checkMBps/1e6, serial/1e6),
+		"≥ 60% of check-then-send", bestConsole >= 0.6*serial)
 	r.add(fig, "console rate / curl rate", fmt.Sprintf("%.0f%%", 100*bestConsole/bestDirect), "", "", info)
 	r.check(fig, "console heap growth during the upload", fmt.Sprintf("%.1f MiB", worstHeap), "", "< 64 MiB", worstHeap < 64)
 	r.check(fig, "bytes at the sink", "same SHA-256 and size, both paths", "", "every byte", true)
-	r.note(fig, "%d bytes, best of 2 alternating rounds; curl -F file=@accounts.csv both ways; the console checks every row against the source's schema while it streams, so its rate cannot pass the CSV check's own (figure 5)", s.uploadBytes)
+	r.note(fig, "%d bytes, best of 2 alternating rounds; curl -F file=@accounts.csv both ways; the sink refuses a body without a Content-Length. The console keeps the file in a temporary file while it checks every row against the source's schema, then sends it with its Content-Length: its rate is the check's (figure 5) and the send's one after the other", s.uploadBytes)
 	r.note(fig, "heap = the console's go_memstats_heap_inuse_bytes (garbage included) sampled every 50 ms from /metrics, peak minus the level before the upload")
 	return nil
+}
+
+// checkAlone times the pre-flight check alone over file, against the source's
+// account schema read from the tenant as the console reads it: the part of an
+// upload's time that the console spends before it may send anything.
+func checkAlone(ctx context.Context, t *scenario.Tenant, id, file string) (float64, error) {
+	hc := &http.Client{Timeout: 30 * time.Second}
+	tok, err := t.Token(ctx, hc)
+	if err != nil {
+		return 0, err
+	}
+	cl, err := api.New(api.Config{BaseURL: t.URL, HTTPClient: hc})
+	if err != nil {
+		return 0, err
+	}
+	schemas, err := cl.With(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok, TokenType: "bearer"})).
+		GetSourceSchemas(ctx, id, api.SchemaFilter{IncludeNames: "account"})
+	if err != nil || len(schemas) == 0 {
+		return 0, fmt.Errorf("the account schema of %s: %v", id, err)
+	}
+	sc := csvcheck.Schema{IdentityAttribute: schemas[0].IdentityAttribute, DisplayAttribute: schemas[0].DisplayAttribute}
+	for _, a := range schemas[0].Attributes {
+		sc.Attributes = append(sc.Attributes, csvcheck.Attribute{Name: a.Name, Type: string(a.Type), Multi: a.IsMulti})
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	start := time.Now()
+	rep, err := csvcheck.Check(ctx, f, sc, csvcheck.Options{Delimiter: ','})
+	if err != nil {
+		return 0, err
+	}
+	return float64(rep.Bytes) / time.Since(start).Seconds(), nil
 }
 
 // writeCSV writes an account CSV of at least size bytes (whole rows) for the
@@ -180,8 +228,9 @@ func sampleHeap(ctx context.Context, c *console) func() uint64 {
 func mibOf(b uint64) float64 { return float64(b) / (1 << 20) }
 
 // uploadSink stands in for ISC's load-accounts: it parses the multipart stream,
-// hashes the file part and answers 202 with a task; every other request goes to
-// the tenant, so the console sees a real source and schema.
+// hashes the file part and answers 202 with a task; like a gateway that takes only
+// sized bodies, it answers 411 to a body without a Content-Length. Every other
+// request goes to the tenant, so the console sees a real source and schema.
 type uploadSink struct {
 	url string
 	srv *http.Server
@@ -201,6 +250,10 @@ func newUploadSink(tenantURL string) (*uploadSink, error) {
 	sk.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasSuffix(r.URL.Path, "/load-accounts") {
 			proxy.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength < 0 {
+			http.Error(w, "a request body needs a Content-Length", http.StatusLengthRequired)
 			return
 		}
 		mr, err := r.MultipartReader()

@@ -121,7 +121,7 @@ func (t *Tenant) Restart() error {
 // the tenant directly (the baseline of the console's figures).
 func (t *Tenant) Token(ctx context.Context, hc *http.Client) (string, error) {
 	cc := clientcredentials.Config{ClientID: sandbox.DemoPATClientID, ClientSecret: sandbox.DemoPATClientSecret,
-		TokenURL: t.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+		TokenURL: t.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}
 	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
 	if err != nil {
 		return "", err

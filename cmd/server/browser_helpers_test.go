@@ -232,6 +232,19 @@ func (b *browser) Problems() []string {
 	return append([]string(nil), b.problems...)
 }
 
+// ProblemsExcept is Problems without the 4xx answers a test provoked on purpose:
+// Chromium logs every 4xx as "the server responded with a status of N" and the URL.
+func (b *browser) ProblemsExcept(status int, urlPart string) []string {
+	var out []string
+	for _, p := range b.Problems() {
+		if strings.Contains(p, fmt.Sprintf("status of %d", status)) && strings.Contains(p, urlPart) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // run runs one step of a walkthrough with its own deadline and fails the test,
 // naming the step, when an action fails or times out.
 func (b *browser) run(t *testing.T, step string, actions ...chromedp.Action) {

@@ -18,7 +18,8 @@ import (
 // TestBrowserImportWalkthrough is the import workflow in a real browser against the
 // demo tenant: sign in, open a Delimited File source, add a schema attribute through the reviewed
 // JSON Patch, pre-flight a CSV with errors (they are listed), fix it, upload it with
-// the progress bar, and follow the task to SUCCESS; its counts match the file.
+// the progress bar, and follow the task to SUCCESS; its counts match the file. Then an
+// edited schema template: compared first, its removal refused until confirmed.
 func TestBrowserImportWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser walkthrough skipped in -short mode")
@@ -124,6 +125,37 @@ func TestBrowserImportWalkthrough(t *testing.T) {
 	assert.Equal(t, "success", state)
 	assert.Equal(t, fmt.Sprint(rows), total, "ISC counted every row of the file")
 	assert.Equal(t, fmt.Sprint(rows), created)
+
+	// The schema CSV is the flat-file template: an edited header is compared with the
+	// schema first, and removing an attribute needs the box that names it ticked.
+	templatePath := filepath.Join(dir, "account-schema.csv")
+	require.NoError(t, os.WriteFile(templatePath, []byte(strings.Replace(header, ",costCenter\n", ",badge\n", 1)), 0o600))
+	var removed, refused, uploaded string
+	b.run(t, "compare an edited schema template",
+		chromedp.Navigate(app.ConsoleURL+"/sources/"+src+"/schemas"),
+		visible(`[data-testid="schema-file-accounts"]`),
+		chromedp.SetUploadFiles(`[data-testid="schema-file-accounts"] input[type="file"]`, []string{templatePath}, chromedp.ByQuery),
+		click(`[data-testid="schema-file-accounts"] [data-testid="schema-diff-button"]`),
+		visible(`[data-testid="diff-removed"]`),
+		chromedp.Text(`[data-testid="diff-removed"]`, &removed, chromedp.ByQuery),
+	)
+	b.screenshot(t, "08-schema-diff")
+	assert.Contains(t, removed, "costCenter")
+	b.run(t, "upload without ticking the removal",
+		click(`[data-testid="schema-upload-button"]`),
+		visible(`[data-testid="diff-refused"]`),
+		chromedp.Text(`[data-testid="diff-refused"]`, &refused, chromedp.ByQuery),
+	)
+	assert.Contains(t, refused, "costCenter")
+	b.run(t, "tick it and upload",
+		click(`[data-testid="confirm-remove"]`),
+		click(`[data-testid="schema-upload-button"]`),
+		visible(`#schema-diff-accounts [data-testid="alert"][data-kind="success"]`),
+		chromedp.Text(`#schema-diff-accounts [data-testid="alert"]`, &uploaded, chromedp.ByQuery),
+	)
+	b.screenshot(t, "09-schema-uploaded")
+	assert.Contains(t, uploaded, "1 added, 1 removed, 8 kept")
 	b.flush(t)
-	assert.Empty(t, b.Problems(), "no console errors or CSP violations")
+	// The refused schema upload is a 422 on purpose.
+	assert.Empty(t, b.ProblemsExcept(422, "/schema-files/accounts"), "no console errors or CSP violations")
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"sourcedesk/internal/upload"
 )
 
 // Config is the whole configuration of the console, read from the environment once.
@@ -38,6 +40,7 @@ type Config struct {
 
 	ActivityRetention time.Duration
 	UploadMaxBytes    int64
+	UploadTempDir     string        // "" = the system's temporary folder
 	RateLimit         int           // ISC API calls per RateWindow per OAuth client; -1 = no client-side budget
 	RateWindow        time.Duration // the window of RateLimit
 	UpstreamTimeout   time.Duration
@@ -142,6 +145,21 @@ var settings = []setting{
 			return errors.New("must be a whole number of bytes, at least 1024")
 		}
 		c.UploadMaxBytes = n
+		return nil
+	}},
+	{"UPLOAD_TEMP_DIR", "<system temporary folder>", "folder where an upload is kept while it is checked, before it goes to ISC (up to UPLOAD_MAX_BYTES per upload in progress; nothing is left in it afterwards)", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		if fi, err := os.Stat(v); err != nil || !fi.IsDir() {
+			return errors.New("must be an existing folder")
+		}
+		sp, err := upload.NewSpool(v)
+		if err != nil {
+			return errors.New("the console cannot create files in it")
+		}
+		_ = sp.Close()
+		c.UploadTempDir = v
 		return nil
 	}},
 	{"ISC_RATE_LIMIT", "100/10s", "the API budget per OAuth client shared by all replicas, as CALLS/WINDOW (ISC allows 100/10s); off only for benchmarks against the sandbox", func(c *Config, v string) error {

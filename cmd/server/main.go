@@ -176,6 +176,7 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		DemoMode:        demo,
 		HSTS:            cfg.Secure(),
 		UploadLimit:     cfg.UploadMaxBytes,
+		UploadTempDir:   cfg.UploadTempDir,
 		Registry:        reg,
 		Metrics:         metrics,
 		API:             iscClient,

@@ -42,9 +42,9 @@ func newSessions(ctx context.Context, cfg *Config, store *session.StoreConn, log
 			Endpoint: oauth2.Endpoint{
 				AuthURL:  cfg.AuthorizeURL,
 				TokenURL: cfg.TokenURL,
-				// HTTP Basic, never the URL; one attempt (auto-detect would retry
-				// with the secret in the body, doubling token calls).
-				AuthStyle: oauth2.AuthStyleInHeader,
+				// client_id and client_secret as form fields, as SailPoint's SDKs
+				// send them (session.New sees to it whatever is set here).
+				AuthStyle: oauth2.AuthStyleInParams,
 			},
 			RedirectURL: strings.TrimSuffix(cfg.PublicURL.String(), "/") + "/auth/callback",
 		},

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"sourcedesk/internal/api"
 )
 
 // csvGen generates a deterministic CSV of exactly size bytes: a 1 MiB block
@@ -188,7 +190,7 @@ func BenchmarkImportAccounts(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		peak := startHeapPeak()
-		_, err := c.ImportAccounts(context.Background(), "s1", newCSVGen(size), "accounts.csv", false)
+		_, err := c.ImportAccounts(context.Background(), "s1", &api.File{Body: newCSVGen(size), Size: size, Name: "accounts.csv"}, false)
 		growth := peak.growthMiB()
 		require.NoError(b, err)
 		require.Equal(b, want, sink.lastSum(), "the sink's SHA-256 matches the generator's")
@@ -283,7 +285,7 @@ func BenchmarkImportVsRaw(b *testing.B) {
 		rawCPU += processCPU() - cpu
 
 		start, cpu = time.Now(), processCPU()
-		_, err := c.ImportAccounts(context.Background(), "s1", newCSVGen(size), "accounts.csv", false)
+		_, err := c.ImportAccounts(context.Background(), "s1", &api.File{Body: newCSVGen(size), Size: size, Name: "accounts.csv"}, false)
 		importTime += time.Since(start)
 		importCPU += processCPU() - cpu
 		require.NoError(b, err)

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -438,7 +437,7 @@ func TestDotAndEmptyIDsAreRefused(t *testing.T) {
 		assert.ErrorIs(t, c.DeleteSourceSchema(ctx, "s1", id), api.ErrInvalidID, "schema id %q", id)
 		_, err := c.GetSource(ctx, id)
 		assert.ErrorIs(t, err, api.ErrInvalidID, "source id %q", id)
-		_, err = c.ImportAccounts(ctx, id, strings.NewReader("a\n"), "a.csv", false)
+		_, err = c.ImportAccounts(ctx, id, api.StringFile("a.csv", "a\n"), false)
 		assert.ErrorIs(t, err, api.ErrInvalidID, "upload to %q", id)
 	}
 	assert.Zero(t, calls.Load(), "nothing was sent")

@@ -125,16 +125,20 @@ func (c *Client) SyncAttributesForSource(ctx context.Context, id string) (*Sourc
 // GetSourceEntitlementRequestConfig is getSourceEntitlementRequestConfig:
 // GET /sources/{id}/entitlement-request-config.
 func (c *Client) GetSourceEntitlementRequestConfig(ctx context.Context, id string) (*SourceEntitlementRequestConfig, error) {
+	r := get("getSourceEntitlementRequestConfig", pathf("sources/%s/entitlement-request-config", id))
+	r.experimental = true // SailPoint's SDK sends it here; harmless where not required
 	var out SourceEntitlementRequestConfig
-	_, err := c.call(ctx, get("getSourceEntitlementRequestConfig", pathf("sources/%s/entitlement-request-config", id)), &out)
+	_, err := c.call(ctx, r, &out)
 	return result(&out, err)
 }
 
 // UpdateSourceEntitlementRequestConfig is updateSourceEntitlementRequestConfig:
 // PUT /sources/{id}/entitlement-request-config.
 func (c *Client) UpdateSourceEntitlementRequestConfig(ctx context.Context, id string, cfg *SourceEntitlementRequestConfig) (*SourceEntitlementRequestConfig, error) {
+	r := put("updateSourceEntitlementRequestConfig", pathf("sources/%s/entitlement-request-config", id), cfg)
+	r.experimental = true // as for GetSourceEntitlementRequestConfig
 	var out SourceEntitlementRequestConfig
-	_, err := c.call(ctx, put("updateSourceEntitlementRequestConfig", pathf("sources/%s/entitlement-request-config", id), cfg), &out)
+	_, err := c.call(ctx, r, &out)
 	return result(&out, err)
 }
 

@@ -51,10 +51,12 @@
 //
 // # Uploads and downloads
 //
-// The Import* methods stream their file as multipart/form-data through an
-// io.Pipe: memory stays flat whatever the size, and the method returns only
-// after its writer goroutine has ended. The schema downloads return the
-// response body as an io.ReadCloser.
+// The Import* methods send a File (a reader and its exact size) as
+// multipart/form-data with a Content-Length, as every SailPoint SDK does; no
+// chunked body is ever sent. The body is assembled around the file as it is
+// sent, so memory stays flat whatever the size. The console spools a browser's
+// upload to a temporary file first (package upload) to know its size. The
+// schema downloads return the response body as an io.ReadCloser.
 //
 // # Files
 //

@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -60,7 +62,7 @@ type LoadTaskDetails struct {
 	Messages         []LoadTaskMessage          `json:"messages,omitempty"`
 	Progress         string                     `json:"progress,omitempty"`
 	Attributes       map[string]json.RawMessage `json:"attributes,omitempty"`
-	Returns          []LoadTaskReturn           `json:"returns,omitempty"`
+	Returns          LoadTaskReturns            `json:"returns,omitempty"`
 }
 
 // LoadTaskMessage is a message of a load task; Type is INFO, WARN or ERROR.
@@ -70,6 +72,50 @@ type LoadTaskMessage struct {
 	Warning       bool   `json:"warning"`
 	Key           string `json:"key,omitempty"`
 	LocalizedText string `json:"localizedText,omitempty"`
+}
+
+// LoadTaskReturns are the return values a load task names. SailPoint's published
+// schema of LoadUncorrelatedAccountsTask (and every SDK built from it) declares
+// task.returns an object, while its example and LoadAccountsTask have a list of
+// {displayLabel, attributeName}: both decode. An object with displayLabel or
+// attributeName is one return value; any other object names one per member
+// (member name → attributeName, a string value → displayLabel).
+type LoadTaskReturns []LoadTaskReturn
+
+// UnmarshalJSON decodes a list, an object or null.
+func (r *LoadTaskReturns) UnmarshalJSON(b []byte) error {
+	var list []LoadTaskReturn
+	if err := json.Unmarshal(b, &list); err == nil {
+		*r = list
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return fmt.Errorf("returns: neither a list nor an object: %w", err)
+	}
+	_, hasLabel := obj["displayLabel"]
+	_, hasName := obj["attributeName"]
+	if hasLabel || hasName {
+		var one LoadTaskReturn
+		if err := json.Unmarshal(b, &one); err != nil {
+			return fmt.Errorf("returns: %w", err)
+		}
+		*r = LoadTaskReturns{one}
+		return nil
+	}
+	names := make([]string, 0, len(obj))
+	for k := range obj {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	out := make(LoadTaskReturns, 0, len(names))
+	for _, k := range names {
+		var label string
+		_ = json.Unmarshal(obj[k], &label) // a label when it is a string; none otherwise
+		out = append(out, LoadTaskReturn{DisplayLabel: label, AttributeName: k})
+	}
+	*r = out
+	return nil
 }
 
 // LoadTaskReturn names a return value of a load task.

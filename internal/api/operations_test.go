@@ -22,7 +22,7 @@ import (
 // lists once, keyed by operationId.
 func everyOperation(c *api.Client) map[string]func(ctx context.Context) error {
 	const id = "s1"
-	file := func() io.Reader { return strings.NewReader("id\n1\n") }
+	file := func(name string) *api.File { return api.StringFile(name, "id\n1\n") }
 	download := func(rc io.ReadCloser, err error) error {
 		if err == nil {
 			_, err = io.Copy(io.Discard, rc)
@@ -64,13 +64,13 @@ func everyOperation(c *api.Client) map[string]func(ctx context.Context) error {
 		"deleteSourceSchema": func(ctx context.Context) error { return c.DeleteSourceSchema(ctx, id, "x") },
 		"getAccountsSchema":  func(ctx context.Context) error { return download(c.GetAccountsSchema(ctx, id)) },
 		"importAccountsSchema": func(ctx context.Context) error {
-			return e2(c.ImportAccountsSchema(ctx, id, file(), "a.csv"))
+			return e2(c.ImportAccountsSchema(ctx, id, file("a.csv")))
 		},
 		"getEntitlementsSchema": func(ctx context.Context) error { return download(c.GetEntitlementsSchema(ctx, id, "")) },
 		"importEntitlementsSchema": func(ctx context.Context) error {
-			return e2(c.ImportEntitlementsSchema(ctx, id, "", file(), "e.csv"))
+			return e2(c.ImportEntitlementsSchema(ctx, id, "", file("e.csv")))
 		},
-		"importConnectorFile": func(ctx context.Context) error { return e2(c.ImportConnectorFile(ctx, id, file(), "d.jar")) },
+		"importConnectorFile": func(ctx context.Context) error { return e2(c.ImportConnectorFile(ctx, id, file("d.jar"))) },
 		"getSourceSchedules":  func(ctx context.Context) error { return e2(c.GetSourceSchedules(ctx, id)) },
 		"createSourceSchedule": func(ctx context.Context) error {
 			return e2(c.CreateSourceSchedule(ctx, id, &api.Schedule{Type: api.ScheduleAccountAggregation}))
@@ -112,10 +112,10 @@ func everyOperation(c *api.Client) map[string]func(ctx context.Context) error {
 		},
 		"deleteAccountsAsync": func(ctx context.Context) error { return e2(c.DeleteAccountsAsync(ctx, id)) },
 		"importAccounts": func(ctx context.Context) error {
-			return e2(c.ImportAccounts(ctx, id, file(), "a.csv", false))
+			return e2(c.ImportAccounts(ctx, id, file("a.csv"), false))
 		},
 		"importUncorrelatedAccounts": func(ctx context.Context) error {
-			return e2(c.ImportUncorrelatedAccounts(ctx, id, file(), "a.csv"))
+			return e2(c.ImportUncorrelatedAccounts(ctx, id, file("a.csv")))
 		},
 		"getSourceAttrSyncConfig": func(ctx context.Context) error { return e2(c.GetSourceAttrSyncConfig(ctx, id)) },
 		"putSourceAttrSyncConfig": func(ctx context.Context) error {
@@ -128,7 +128,7 @@ func everyOperation(c *api.Client) map[string]func(ctx context.Context) error {
 		"updateSourceEntitlementRequestConfig": func(ctx context.Context) error {
 			return e2(c.UpdateSourceEntitlementRequestConfig(ctx, id, &api.SourceEntitlementRequestConfig{}))
 		},
-		"importEntitlements": func(ctx context.Context) error { return e2(c.ImportEntitlements(ctx, id, file(), "e.csv")) },
+		"importEntitlements": func(ctx context.Context) error { return e2(c.ImportEntitlements(ctx, id, file("e.csv"))) },
 		"getTaskStatus":      func(ctx context.Context) error { return e2(c.GetTaskStatus(ctx, "t1")) },
 		"getPublicIdentities": func(ctx context.Context) error {
 			return e2(c.GetPublicIdentities(ctx, api.PublicIdentitiesParams{}))

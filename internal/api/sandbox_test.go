@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -29,8 +30,17 @@ type tenant struct {
 	srv *httptest.Server
 	c   *api.Client
 
-	mu  sync.Mutex
-	ops map[string]int // operationId → a 2xx status if one was seen, else the last status
+	mu      sync.Mutex
+	ops     map[string]int         // operationId → a 2xx status if one was seen, else the last status
+	headers map[string]http.Header // "METHOD /path" → the headers of the last such request
+}
+
+// lastHeaders returns the headers of the last request with method to path
+// (below the version prefix, e.g. "/sources/x/entitlement-request-config").
+func (tn *tenant) lastHeaders(method, path string) http.Header {
+	tn.mu.Lock()
+	defer tn.mu.Unlock()
+	return tn.headers[method+" /v2025"+path]
 }
 
 func newTenant(t *testing.T, cfg sandbox.Config) *tenant {
@@ -44,10 +54,16 @@ func newTenant(t *testing.T, cfg sandbox.Config) *tenant {
 	}
 	sb := sandbox.New(cfg)
 	check := newSpecCheck(t, srv.URL)
-	srv.Config.Handler = check.wrap(sb.Handler())
+	tn := &tenant{sb: sb, srv: srv, ops: map[string]int{}, headers: map[string]http.Header{}}
+	sbh := check.wrap(sb.Handler())
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tn.mu.Lock()
+		tn.headers[r.Method+" "+r.URL.Path] = r.Header.Clone()
+		tn.mu.Unlock()
+		sbh.ServeHTTP(w, r)
+	})
 	t.Cleanup(func() { check.verify(t) })
 
-	tn := &tenant{sb: sb, srv: srv, ops: map[string]int{}}
 	c, err := api.New(api.Config{
 		BaseURL:      srv.URL,
 		HTTPClient:   srv.Client(),
@@ -87,9 +103,10 @@ func pollTask(t *testing.T, c *api.Client, id string) *api.TaskStatus {
 }
 
 // TestSandboxEveryOperation drives all 53 operations against the sandbox
-// over HTTP and checks each one reached it and succeeded.
+// over HTTP and checks each one reached it and succeeded. The sandbox refuses a
+// body without a Content-Length, so every upload proves it sends one.
 func TestSandboxEveryOperation(t *testing.T) {
-	tn := newTenant(t, sandbox.Config{})
+	tn := newTenant(t, sandbox.Config{RequireContentLength: true})
 	c := tn.c
 	ctx := context.Background()
 	delimited := sandbox.SeedDelimitedSourceID
@@ -267,13 +284,13 @@ func TestSandboxEveryOperation(t *testing.T) {
 
 		header := readAll(t)(c.GetAccountsSchema(ctx, delimited))
 		assert.NotEmpty(t, header)
-		schema, err := c.ImportAccountsSchema(ctx, delimited, strings.NewReader(header), "accounts-schema.csv")
+		schema, err := c.ImportAccountsSchema(ctx, delimited, api.StringFile("accounts-schema.csv", header))
 		require.NoError(t, err)
 		assert.NotEmpty(t, schema.Attributes)
 
 		ent := readAll(t)(c.GetEntitlementsSchema(ctx, delimited, "group"))
 		assert.NotEmpty(t, ent)
-		_, err = c.ImportEntitlementsSchema(ctx, delimited, "group", strings.NewReader(ent), "ent-schema.csv")
+		_, err = c.ImportEntitlementsSchema(ctx, delimited, "group", api.StringFile("ent-schema.csv", ent))
 		require.NoError(t, err)
 	})
 
@@ -296,20 +313,23 @@ func TestSandboxEveryOperation(t *testing.T) {
 	t.Run("uploads and tasks", func(t *testing.T) {
 		empty := sandbox.SeedEmptyDelimitedSourceID
 		accounts := csvFor(t, c, empty, "account", 20)
-		task, err := c.ImportAccounts(ctx, empty, strings.NewReader(accounts), "../../accounts.csv", true)
+		task, err := c.ImportAccounts(ctx, empty, api.StringFile("../../accounts.csv", accounts), true)
 		require.NoError(t, err)
 		st := pollTask(t, c, task.Task.ID)
 		assert.True(t, st.CompletionStatus.Is(api.CompletionSuccess), "aggregation ended %q: %+v", st.CompletionStatus, st.Messages)
 
-		un, err := c.ImportUncorrelatedAccounts(ctx, empty, strings.NewReader(accounts), "un.csv")
+		ids := strings.Split(strings.TrimSpace(accounts), "\n")[1:]
+		correlation := "account,displayName,userName,type\n" + strings.SplitN(ids[0], ",", 2)[0] + ",,admin,\n"
+		un, err := c.ImportUncorrelatedAccounts(ctx, empty, api.StringFile("un.csv", correlation))
 		require.NoError(t, err)
-		pollTask(t, c, un.Task.ID)
+		st = pollTask(t, c, un.Task.ID)
+		assert.True(t, st.CompletionStatus.Is(api.CompletionSuccess), "correlation ended %q: %+v", st.CompletionStatus, st.Messages)
 
-		ent, err := c.ImportEntitlements(ctx, delimited, strings.NewReader(csvFor(t, c, delimited, "group", 5)), "ent.csv")
+		ent, err := c.ImportEntitlements(ctx, delimited, api.StringFile("ent.csv", csvFor(t, c, delimited, "group", 5)))
 		require.NoError(t, err)
 		pollTask(t, c, ent.ID)
 
-		_, err = c.ImportConnectorFile(ctx, delimited, strings.NewReader("PK\x03\x04 not really a jar"), "driver.jar")
+		_, err = c.ImportConnectorFile(ctx, delimited, api.StringFile("driver.jar", "PK\x03\x04 not really a jar"))
 		require.NoError(t, err)
 	})
 

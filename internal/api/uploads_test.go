@@ -23,7 +23,8 @@ import (
 // received is what a multipart sink saw of one upload.
 type received struct {
 	method, path, query string
-	contentLength       int64
+	contentLength       int64 // as declared; -1 for a chunked body
+	bodyLength          int64 // as read
 	fields              map[string]string
 	filename            string
 	disposition         string
@@ -35,6 +36,9 @@ type received struct {
 func multipartSink(t *testing.T, status int, body string, got *received) *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		*got = received{method: r.Method, path: r.URL.Path, query: r.URL.RawQuery, contentLength: r.ContentLength, fields: map[string]string{}}
+		counted := &countingBody{r: r.Body}
+		r.Body = counted
+		defer func() { got.bodyLength = counted.n }()
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 			mr, err := r.MultipartReader()
 			require.NoError(t, err)
@@ -59,21 +63,36 @@ func multipartSink(t *testing.T, status int, body string, got *received) *httpte
 	}))
 }
 
+// countingBody counts the bytes read from a request body.
+type countingBody struct {
+	r io.ReadCloser
+	n int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingBody) Close() error { return c.r.Close() }
+
 const loadAccountsJSON = `{"success":true,"task":{"id":"ef38f94347e94562b5bb8424a56397d8","type":"QUARTZ","name":"Cloud Account Aggregation","created":"2020-09-07T14:42:00.364Z","completionStatus":null,"messages":[],"returns":[{"displayLabel":"TASK_OUT_ACCOUNT_AGGREGATION_APPLICATIONS","attributeName":"applications"}]}}`
 
-func TestImportAccountsStreamsMultipart(t *testing.T) {
+func TestImportAccountsSendsMultipartWithContentLength(t *testing.T) {
 	var got received
 	srv := multipartSink(t, 202, loadAccountsJSON, &got)
 	defer srv.Close()
 	csv := "id,name\n1,Ada\n2,\"Bob, Jr\"\n"
 
-	task, err := newTestClient(t, srv).ImportAccounts(context.Background(), "s1", strings.NewReader(csv), "accounts.csv", true)
+	task, err := newTestClient(t, srv).ImportAccounts(context.Background(), "s1", api.StringFile("accounts.csv", csv), true)
 	require.NoError(t, err)
 	assert.Equal(t, "ef38f94347e94562b5bb8424a56397d8", task.Task.ID)
 	assert.True(t, task.Success)
 	assert.Equal(t, "POST", got.method)
 	assert.Equal(t, "/v2025/sources/s1/load-accounts", got.path)
-	assert.Equal(t, int64(-1), got.contentLength, "streamed (chunked), not buffered")
+	assert.Positive(t, got.contentLength, "a Content-Length, as SailPoint's SDKs send, not a chunked body")
+	assert.Equal(t, got.bodyLength, got.contentLength, "the exact length")
 	assert.Equal(t, map[string]string{"disableOptimization": "true"}, got.fields)
 	assert.Equal(t, "accounts.csv", got.filename)
 	assert.Equal(t, "text/csv", got.fileType)
@@ -86,18 +105,19 @@ func TestImportWithoutFile(t *testing.T) {
 	defer srv.Close()
 	c := newTestClient(t, srv)
 
-	_, err := c.ImportAccounts(context.Background(), "s1", nil, "", false)
+	_, err := c.ImportAccounts(context.Background(), "s1", nil, false)
 	require.NoError(t, err)
 	assert.Empty(t, got.fields)
 	assert.Nil(t, got.file, "a non-file source takes no body")
 
-	_, err = c.ImportAccounts(context.Background(), "s1", nil, "", true)
+	_, err = c.ImportAccounts(context.Background(), "s1", nil, true)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"disableOptimization": "true"}, got.fields)
 	assert.Nil(t, got.file)
+	assert.Equal(t, got.bodyLength, got.contentLength, "the fields alone are sized too")
 
 	got = received{}
-	_, err = c.ImportAccountsSchema(context.Background(), "s1", nil, "x.csv")
+	_, err = c.ImportAccountsSchema(context.Background(), "s1", nil)
 	assert.ErrorContains(t, err, "file is required")
 	assert.Empty(t, got.method, "nothing sent")
 }
@@ -125,7 +145,7 @@ func TestUploadFilenameSanitized(t *testing.T) {
 			var got received
 			srv := multipartSink(t, 202, loadAccountsJSON, &got)
 			defer srv.Close()
-			_, err := newTestClient(t, srv).ImportAccounts(context.Background(), "s1", strings.NewReader("a\n"), tc.in, false)
+			_, err := newTestClient(t, srv).ImportAccounts(context.Background(), "s1", api.StringFile(tc.in, "a\n"), false)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got.filename)
 			assert.NotContains(t, got.disposition, "\r")
@@ -141,30 +161,30 @@ func TestEveryUploadOperation(t *testing.T) {
 	defer srv.Close()
 	c := newTestClient(t, srv)
 	ctx := context.Background()
-	file := func() io.Reader { return strings.NewReader("id,name\n") }
+	file := func() *api.File { return api.StringFile("u.csv", "id,name\n") }
 
 	cases := []struct {
 		name, path, query, fileType string
 		call                        func() error
 	}{
 		{"importUncorrelatedAccounts", "/v2025/sources/s1/load-uncorrelated-accounts", "", "text/csv", func() error {
-			_, err := c.ImportUncorrelatedAccounts(ctx, "s1", file(), "u.csv")
+			_, err := c.ImportUncorrelatedAccounts(ctx, "s1", file())
 			return err
 		}},
 		{"importEntitlements", "/v2025/sources/s1/load-entitlements", "", "text/csv", func() error {
-			_, err := c.ImportEntitlements(ctx, "s1", file(), "u.csv")
+			_, err := c.ImportEntitlements(ctx, "s1", file())
 			return err
 		}},
 		{"importAccountsSchema", "/v2025/sources/s1/schemas/accounts", "", "text/csv", func() error {
-			_, err := c.ImportAccountsSchema(ctx, "s1", file(), "u.csv")
+			_, err := c.ImportAccountsSchema(ctx, "s1", file())
 			return err
 		}},
 		{"importEntitlementsSchema", "/v2025/sources/s1/schemas/entitlements", "schemaName=group", "text/csv", func() error {
-			_, err := c.ImportEntitlementsSchema(ctx, "s1", "group", file(), "u.csv")
+			_, err := c.ImportEntitlementsSchema(ctx, "s1", "group", file())
 			return err
 		}},
 		{"importConnectorFile", "/v2025/sources/s1/upload-connector-file", "", "application/octet-stream", func() error {
-			_, err := c.ImportConnectorFile(ctx, "s1", file(), "u.csv")
+			_, err := c.ImportConnectorFile(ctx, "s1", file())
 			return err
 		}},
 	}
@@ -175,6 +195,7 @@ func TestEveryUploadOperation(t *testing.T) {
 			assert.Equal(t, tc.query, got.query)
 			assert.Equal(t, tc.fileType, got.fileType)
 			assert.Equal(t, "id,name\n", string(got.file))
+			assert.Equal(t, got.bodyLength, got.contentLength, "sent with its exact Content-Length")
 		})
 	}
 }
@@ -188,7 +209,7 @@ func TestUploadNeverRetried(t *testing.T) {
 			w.Header().Set("Retry-After", "1")
 			jsonHandler(status, `{}`)(w, r)
 		}))
-		_, err := newTestClient(t, srv).ImportAccounts(context.Background(), "s1", strings.NewReader("a\n"), "a.csv", false)
+		_, err := newTestClient(t, srv).ImportAccounts(context.Background(), "s1", api.StringFile("a.csv", "a\n"), false)
 		assert.Equal(t, status, api.StatusOf(err))
 		assert.EqualValues(t, 1, calls.Load(), "status %d", status)
 		srv.Close()
@@ -205,10 +226,14 @@ func TestUploadReadErrorIsReported(t *testing.T) {
 	}))
 	defer srv.Close()
 	boom := errors.New("disk on fire")
-	file := io.MultiReader(strings.NewReader("id,name\n"), iotestErrReader{boom})
+	file := &api.File{Body: io.MultiReader(strings.NewReader("id,name\n"), iotestErrReader{boom}), Size: 1 << 20, Name: "a.csv"}
 
-	_, err := newTestClient(t, srv).ImportAccounts(context.Background(), "s1", file, "a.csv", false)
+	_, err := newTestClient(t, srv).ImportAccounts(context.Background(), "s1", file, false)
 	assert.ErrorIs(t, err, boom)
+
+	short := &api.File{Body: strings.NewReader("id,name\n"), Size: 100, Name: "a.csv"}
+	_, err = newTestClient(t, srv).ImportAccounts(context.Background(), "s1", short, false)
+	assert.ErrorContains(t, err, "shorter than its size", "a file that ends early is never sent as complete")
 }
 
 type iotestErrReader struct{ err error }
@@ -251,7 +276,7 @@ func TestCancelledUploadLeavesNoGoroutine(t *testing.T) {
 		cancel()
 	}()
 	c := newTestClient(t, srv, func(cfg *api.Config) { cfg.HTTPClient = hc })
-	_, err := c.ImportAccounts(ctx, "s1", endless{}, "big.csv", false)
+	_, err := c.ImportAccounts(ctx, "s1", &api.File{Body: endless{}, Size: 1 << 40, Name: "big.csv"}, false)
 	assert.ErrorIs(t, err, context.Canceled)
 
 	srv.Close()
@@ -292,7 +317,7 @@ func TestLargeUploadArrivesIntact(t *testing.T) {
 
 	sink := newHashSink(t)
 	defer sink.Close()
-	_, err := newTestClient(t, sink.srv).ImportAccounts(context.Background(), "s1", newCSVGen(size), "big.csv", false)
+	_, err := newTestClient(t, sink.srv).ImportAccounts(context.Background(), "s1", &api.File{Body: newCSVGen(size), Size: size, Name: "big.csv"}, false)
 	require.NoError(t, err)
 	assert.Equal(t, want.Sum(nil), sink.lastSum())
 	assert.Equal(t, size, sink.lastSize())
@@ -308,7 +333,7 @@ func TestEarlyRefusalEndsEndlessUpload(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := newTestClient(t, srv).ImportAccounts(ctx, "s1", endless{}, "a.csv", false)
+	_, err := newTestClient(t, srv).ImportAccounts(ctx, "s1", &api.File{Body: endless{}, Size: 1 << 40, Name: "a.csv"}, false)
 	var e *api.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, 400, e.Status)

@@ -40,6 +40,9 @@ type Config struct {
 	BodyLimit string
 	// UploadLimit caps an uploaded file, in bytes.
 	UploadLimit int64
+	// UploadTempDir is the folder where an upload is kept while it is checked,
+	// before it goes to ISC ("" = the system's temporary folder).
+	UploadTempDir string
 	// Registry is served at /metrics; nil makes a private one.
 	Registry *prometheus.Registry
 	// Metrics records requests and upstream calls; nil registers new ones with Registry.

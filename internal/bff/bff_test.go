@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -23,13 +24,30 @@ import (
 // middleware and the error handler run as in production.
 func newTestServer(t *testing.T, mutate func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{Logger: slog.New(slog.DiscardHandler), Version: "test-1"}
+	cfg := Config{Logger: slog.New(slog.DiscardHandler), Version: "test-1", UploadTempDir: t.TempDir()}
 	if mutate != nil {
 		mutate(&cfg)
 	}
 	s, err := New(cfg)
 	require.NoError(t, err)
+	// Whatever a test did, no upload is left behind in the upload folder.
+	t.Cleanup(func() { assert.Empty(t, uploadFolder(t, s), "files left in the upload folder") })
 	return s
+}
+
+// uploadFolder lists what is in the console's upload folder.
+func uploadFolder(t *testing.T, s *Server) []string {
+	t.Helper()
+	if s.cfg.UploadTempDir == "" {
+		return nil
+	}
+	des, err := os.ReadDir(s.cfg.UploadTempDir)
+	require.NoError(t, err)
+	var out []string
+	for _, de := range des {
+		out = append(out, de.Name())
+	}
+	return out
 }
 
 func do(t *testing.T, s *Server, method, target string, headers map[string]string) *httptest.ResponseRecorder {

@@ -86,7 +86,7 @@ func TestCSRFLeavesTheUploadBodyToItsHandler(t *testing.T) {
 	require.NotEmpty(t, tok)
 
 	schemaCSV := e.do(http.MethodGet, "/sources/"+delimitedID+"/schema-files/accounts", nil, nil).Body.Bytes()
-	require.Contains(t, string(schemaCSV), "name")
+	require.Contains(t, string(schemaCSV), "displayName")
 	t.Run("token in the header: the first read is the handler's", func(t *testing.T) {
 		for _, tc := range []struct {
 			name    string

@@ -105,6 +105,7 @@ func (s *Server) routes() {
 	protected.GET("/tasks/:id", s.taskPage)
 	protected.GET("/sources/:id/import", s.importTab)
 	protected.POST("/sources/:id/import/aggregate", s.importAggregate, action("aggregation.start"))
+	protected.GET("/sources/:id/import/uncorrelated/template", s.correlationTemplate)
 	protected.POST("/sources/:id/import/:kind/preflight", s.importPreflight, changesNothing, streamsUpload)
 	protected.POST("/sources/:id/import/:kind", s.importUpload, action("upload.:kind"), streamsUpload)
 	protected.GET("/sources/:id/schemas", s.schemasTab)

@@ -2,13 +2,17 @@ package bff
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"mime"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,10 +23,6 @@ import (
 	"sourcedesk/internal/upload"
 	"sourcedesk/web/templates"
 )
-
-// maxSchemaFile caps an uploaded schema CSV: one line per attribute, so even a very
-// wide schema is far below it. The diff reads the file whole within this cap.
-const maxSchemaFile = 4 << 20
 
 // schemaFileKind validates the :kind of the schema file routes.
 func schemaFileKind(c echo.Context) (string, error) {
@@ -142,171 +142,123 @@ func csvRecords(r io.Reader) iter.Seq2[[]string, error] {
 	}
 }
 
-// schemaFileDiff handles "POST /sources/:id/schema-files/:kind/diff": it reads an edited
-// schema CSV (small, capped) and shows how it differs from the current schema, with the
-// button that uploads it. Nothing is sent to ISC.
-func (s *Server) schemaFileDiff(c echo.Context) error {
+// A schema CSV is ISC's flat-file template: the download is one header row naming the
+// schema's attributes, and an upload is a CSV whose header row names them (rows after
+// it may be there, the file admins aggregate from; they are not read). Uploading
+// keeps the attributes the header names, adds the new names as single-valued strings
+// and removes the attributes it leaves out, so the console shows that first and asks
+// for a confirmation naming every attribute to be removed. The header is read with
+// csvcheck.Header, exactly as the accounts pre-flight reads it.
+
+// schemaFileTarget is what the schema file routes compare a file with.
+type schemaFileTarget struct {
+	id, kind, schemaName string
+	delim                rune
+	schema               *api.Schema // nil when the source has no such schema yet (the upload creates it)
+}
+
+// loadSchemaFileTarget reads the source (for its delimiter) and the schema the file is for.
+func (s *Server) loadSchemaFileTarget(c echo.Context) (*schemaFileTarget, error) {
 	id, kind, schemaName, err := schemaFileParams(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var current []api.Schema
+	t := &schemaFileTarget{id: id, kind: kind, schemaName: schemaName}
 	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		f := api.SchemaFilter{IncludeNames: "account"}
-		if kind == "entitlements" {
-			f = api.SchemaFilter{IncludeNames: firstNonEmpty(schemaName, "group")}
-		}
-		current, err = cl.GetSourceSchemas(ctx, id, f)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	f, err := s.schemaUploadFile(c)
-	if err != nil {
-		return err
-	}
-	attrs, err := parseSchemaCSV(f.Reader())
-	if ferr := f.Failure(c.Request().Context()); ferr != nil {
-		return ferr
-	}
-	if err != nil {
-		return err
-	}
-	var cur []api.AttributeDefinition
-	if len(current) > 0 {
-		cur = current[0].Attributes
-	}
-	d := diffSchema(cur, attrs)
-	d.Kind, d.FileName = kind, f.Name
-	d.UploadURL = schemaFileURL(id, kind)
-	if schemaName != "" {
-		d.UploadURL += "?schemaName=" + schemaName
-	}
-	return s.render(c, http.StatusOK, Page{Title: "Schema file changes", Section: "sources", Body: templates.SchemaDiff(d)})
-}
-
-// schemaUploadFile opens the upload and returns its file part, capped at maxSchemaFile.
-func (s *Server) schemaUploadFile(c echo.Context) (*upload.File, error) {
-	us, err := s.openUpload(c)
-	if err != nil {
-		return nil, err
-	}
-	if us == nil {
-		return nil, userErrorf(http.StatusUnprocessableEntity, "Choose a schema CSV file.")
-	}
-	us.LimitFile(maxSchemaFile)
-	f, err := us.NextFile()
-	if err != nil {
-		return nil, err
-	}
-	if f == nil {
-		return nil, userErrorf(http.StatusUnprocessableEntity, "Choose a schema CSV file.")
-	}
-	return f, nil
-}
-
-// parseSchemaCSV reads attribute definitions from a schema CSV: a header naming the
-// columns (name is required; type, description, multi, entitlement and group are
-// recognised under their usual spellings), then one attribute per row.
-func parseSchemaCSV(r io.Reader) ([]api.AttributeDefinition, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return nil, userErrorf(http.StatusUnprocessableEntity, "The file has no header row.")
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		key := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, csvcheck.BOM)))
-		switch key {
-		case "multi", "ismulti", "multivalued", "ismultivalued":
-			key = "multi"
-		case "entitlement", "isentitlement":
-			key = "entitlement"
-		case "group", "isgroup":
-			key = "group"
-		}
-		if _, dup := col[key]; !dup {
-			col[key] = i
-		}
-	}
-	if _, ok := col["name"]; !ok {
-		return nil, userErrorf(http.StatusUnprocessableEntity, "The file needs a %q column.", "name")
-	}
-	get := func(rec []string, k string) string {
-		if i, ok := col[k]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
-	flag := func(rec []string, k string) bool { b, _ := strconv.ParseBool(get(rec, k)); return b }
-	var attrs []api.AttributeDefinition
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return attrs, nil
-		}
+		src, err := cl.GetSource(ctx, id)
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, userErrorf(http.StatusUnprocessableEntity, "Line %d is not valid CSV.", pe.Line)
+			return err
+		}
+		t.delim = sourceDelimiter(src)
+		schemas, err := cl.GetSourceSchemas(ctx, id, api.SchemaFilter{IncludeNames: t.name()})
+		if err != nil {
+			return err
+		}
+		for i := range schemas {
+			if schemas[i].Name == t.name() {
+				t.schema = &schemas[i]
 			}
-			return nil, err
 		}
-		name := get(rec, "name")
-		if name == "" {
-			continue
-		}
-		attrs = append(attrs, api.AttributeDefinition{
-			Name: name, Type: api.AttributeType(strings.ToUpper(firstNonEmpty(get(rec, "type"), "STRING"))),
-			Description: get(rec, "description"),
-			IsMulti:     flag(rec, "multi"), IsEntitlement: flag(rec, "entitlement"), IsGroup: flag(rec, "group"),
-		})
-	}
+		return nil
+	})
+	return t, err
 }
 
-// diffSchema compares the current attributes with the ones of a file, by name.
-func diffSchema(cur, next []api.AttributeDefinition) templates.SchemaDiffVM {
-	var d templates.SchemaDiffVM
-	old := map[string]api.AttributeDefinition{}
-	for _, a := range cur {
-		old[a.Name] = a
+// name is the name of the schema the file is for.
+func (t *schemaFileTarget) name() string {
+	if t.kind == "accounts" {
+		return "account"
+	}
+	return firstNonEmpty(t.schemaName, "group")
+}
+
+// uploadURL is where the file is uploaded, with acceptWarnings when the user has seen them.
+func (t *schemaFileTarget) uploadURL(acceptWarnings bool) string {
+	q := url.Values{}
+	if t.schemaName != "" {
+		q.Set("schemaName", t.schemaName)
+	}
+	if acceptWarnings {
+		q.Set("sendAnyway", "1")
+	}
+	u := schemaFileURL(t.id, t.kind)
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+// diff compares the header read from a schema file (rep) with the target schema.
+func (t *schemaFileTarget) diff(fileName string, rep *csvcheck.Report) templates.SchemaDiffVM {
+	d := templates.SchemaDiffVM{Kind: t.kind, SchemaName: t.name(), FileName: fileName}
+	warned := false
+	for _, f := range findingVMs(rep.Findings) {
+		switch f.Severity {
+		case "error", "warning":
+			d.Findings = append(d.Findings, f)
+			warned = warned || f.Severity == "warning"
+		}
+		d.LooksLikeTable = d.LooksLikeTable || f.Code == "attribute-table"
+	}
+	inFile := map[string]bool{}
+	for _, c := range rep.Columns {
+		inFile[c] = true
+	}
+	existing := map[string]bool{}
+	if t.schema != nil {
+		for _, a := range t.schema.Attributes {
+			existing[a.Name] = true
+			if !inFile[a.Name] {
+				d.Removed = append(d.Removed, attrVM(a))
+			}
+		}
+		for _, k := range []struct{ what, name string }{{"identity attribute", t.schema.IdentityAttribute}, {"display attribute", t.schema.DisplayAttribute}} {
+			if k.name != "" && !inFile[k.name] && !slices.Contains(d.Lost, k.what+" "+strconv.Quote(k.name)) {
+				d.Lost = append(d.Lost, k.what+" "+strconv.Quote(k.name))
+			}
+		}
 	}
 	seen := map[string]bool{}
-	for _, a := range next {
-		seen[a.Name] = true
-		o, ok := old[a.Name]
-		if !ok {
-			d.Added = append(d.Added, attrVM(a))
-			continue
+	for _, c := range rep.Columns {
+		if c == "" || seen[c] {
+			continue // reported as findings
 		}
-		var ch []string
-		if !strings.EqualFold(string(o.Type), string(a.Type)) {
-			ch = append(ch, fmt.Sprintf("type: %s → %s", o.Type, a.Type))
+		seen[c] = true
+		if existing[c] {
+			d.Kept = append(d.Kept, c)
+		} else {
+			d.Added = append(d.Added, c)
 		}
-		for _, f := range []struct {
-			label    string
-			was, now bool
-		}{{"multi", o.IsMulti, a.IsMulti}, {"entitlement", o.IsEntitlement, a.IsEntitlement}, {"group", o.IsGroup, a.IsGroup}} {
-			if f.was != f.now {
-				ch = append(ch, fmt.Sprintf("%s: %v → %v", f.label, f.was, f.now))
-			}
-		}
-		if o.Description != a.Description {
-			ch = append(ch, "description changed")
-		}
-		if len(ch) == 0 {
-			d.Unchanged++
-			continue
-		}
-		d.Changed = append(d.Changed, templates.AttributeChangeVM{Name: a.Name, Changes: ch})
 	}
-	for _, a := range cur {
-		if !seen[a.Name] {
-			d.Removed = append(d.Removed, attrVM(a))
+	if len(d.Removed) > 0 {
+		h := sha256.New()
+		for _, a := range d.Removed {
+			h.Write([]byte(a.Name + "\n"))
 		}
+		d.RemoveToken = hex.EncodeToString(h.Sum(nil))[:32]
+	}
+	if !rep.Blocking() && len(d.Lost) == 0 && len(rep.Columns) > 0 {
+		d.UploadURL = t.uploadURL(warned)
 	}
 	return d
 }
@@ -315,35 +267,113 @@ func attrVM(a api.AttributeDefinition) templates.AttributeVM {
 	return templates.AttributeVM{Name: a.Name, Type: string(a.Type), Multi: a.IsMulti, Entitlement: a.IsEntitlement, Group: a.IsGroup, Description: a.Description}
 }
 
-// schemaFileUpload handles "POST /sources/:id/schema-files/:kind": it streams an edited
-// schema CSV to ISC (import-accounts-schema or import-entitlements-schema), once.
-func (s *Server) schemaFileUpload(c echo.Context) error {
-	id, kind, schemaName, err := schemaFileParams(c)
+// schemaFileDiff handles "POST /sources/:id/schema-files/:kind/diff": it reads the
+// header row of a schema CSV and shows what uploading it would do to the schema, with
+// the button that uploads it. Nothing is sent to ISC.
+func (s *Server) schemaFileDiff(c echo.Context) error {
+	t, err := s.loadSchemaFileTarget(c)
 	if err != nil {
 		return err
 	}
-	f, err := s.schemaUploadFile(c)
+	_, f, err := s.schemaUploadFile(c)
 	if err != nil {
 		return err
+	}
+	ctx := c.Request().Context()
+	rep, err := csvcheck.Header(ctx, f.Reader(), csvcheck.Options{Delimiter: t.delim})
+	if err == nil {
+		// The rest of the file is not needed, but the browser is sending it: read it to
+		// its end, so that the answer is not cut off by a half-read request.
+		_, err = io.Copy(io.Discard, f.Reader())
+	}
+	if ferr := f.Failure(ctx); ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return fmt.Errorf("read schema file: %w", err)
+	}
+	return s.render(c, http.StatusOK, Page{Title: "Schema file changes", Section: "sources", Body: templates.SchemaDiff(t.diff(f.Name, rep))})
+}
+
+// schemaUploadFile opens the upload and returns it with its file part.
+func (s *Server) schemaUploadFile(c echo.Context) (*upload.Stream, *upload.File, error) {
+	us, err := s.openUpload(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if us == nil {
+		return nil, nil, userErrorf(http.StatusUnprocessableEntity, "Choose a schema CSV file.")
+	}
+	f, err := us.NextFile()
+	if err != nil {
+		return nil, nil, err
+	}
+	if f == nil {
+		return nil, nil, userErrorf(http.StatusUnprocessableEntity, "Choose a schema CSV file.")
+	}
+	return us, f, nil
+}
+
+// schemaFileUpload handles "POST /sources/:id/schema-files/:kind": it keeps the schema
+// CSV in a temporary file, compares its header with the schema again, and sends it to
+// ISC (import-accounts-schema or import-entitlements-schema) with its exact
+// Content-Length, once. Nothing is sent when the header has errors or leaves out the
+// identity or display attribute, when warnings were not accepted, or when attributes
+// would be removed without the confirmation that names them: the comparison comes
+// back instead, with what is missing.
+func (s *Server) schemaFileUpload(c echo.Context) error {
+	t, err := s.loadSchemaFileTarget(c)
+	if err != nil {
+		return err
+	}
+	us, f, err := s.schemaUploadFile(c)
+	if err != nil {
+		return err
+	}
+	sp, err := s.spool(c, f, f.Reader())
+	if err != nil {
+		return err
+	}
+	defer sp.Close()
+	if err := us.ReadRest(); err != nil { // the confirmation sits below the file input
+		return err
+	}
+	rep, err := csvcheck.Header(c.Request().Context(), sp.Reader(), csvcheck.Options{Delimiter: t.delim})
+	if err != nil {
+		return fmt.Errorf("read schema file: %w", err)
+	}
+	d := t.diff(f.Name, rep)
+	switch {
+	case d.Blocked():
+		d.Refused = "The file cannot be uploaded as it is: see the problems below."
+	case d.Warned() && c.QueryParam("sendAnyway") != "1" && us.Field("sendAnyway") != "1":
+		d.Refused = "The file has warnings: compare it with the schema and upload it from there if it is what you meant."
+	case len(d.Removed) > 0 && us.Field("confirmRemove") != d.RemoveToken:
+		d.Refused = fmt.Sprintf("This upload removes %d %s (%s): tick the box that confirms it, then upload again.",
+			len(d.Removed), plural(len(d.Removed), "attribute", "attributes"), d.RemovedNames())
+		if us.Field("confirmRemove") != "" {
+			d.Refused = "The schema changed since the comparison: the attributes this upload removes are now the ones below. Confirm them, then upload again."
+		}
+	}
+	if d.Refused != "" {
+		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "Schema file not sent", Section: "sources", Body: templates.SchemaDiff(d)})
 	}
 	var sc *api.Schema
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
 		var err error
-		if kind == "accounts" {
-			sc, err = cl.ImportAccountsSchema(ctx, id, f.Reader(), f.Name)
+		if t.kind == "accounts" {
+			sc, err = cl.ImportAccountsSchema(ctx, t.id, sp.File(f.Name))
 		} else {
-			sc, err = cl.ImportEntitlementsSchema(ctx, id, schemaName, f.Reader(), f.Name)
+			sc, err = cl.ImportEntitlementsSchema(ctx, t.id, t.schemaName, sp.File(f.Name))
 		}
 		return err
 	})
-	if ferr := f.Failure(c.Request().Context()); ferr != nil {
-		return ferr
-	}
 	if err != nil {
 		return fmt.Errorf("upload schema file: %w", err)
 	}
 	return s.render(c, http.StatusOK, Page{Title: "Schema uploaded", Section: "sources", Body: templates.Alert(templates.AlertVM{
 		Kind: "success", Title: "Schema uploaded",
-		Message: fmt.Sprintf("The %s schema now has %d attributes.", firstNonEmpty(sc.Name, kind), len(sc.Attributes)),
+		Message: fmt.Sprintf("The %s schema now has %d attributes: %d added, %d removed, %d kept.",
+			firstNonEmpty(sc.Name, t.name()), len(sc.Attributes), len(d.Added), len(d.Removed), len(d.Kept)),
 	})})
 }

@@ -1,9 +1,11 @@
 package bff
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -251,10 +253,11 @@ func TestSchemaExportsRawAndFormulaSafe(t *testing.T) {
 	up := env.upstream()
 	ctx := context.Background()
 	account := env.schemaByName(delimitedID, "account")
+	// The schema CSV is the header row of attribute names: hostile names are its cells.
 	cells := []string{`=HYPERLINK("http://evil.example","x")`, "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"}
 	var ops []api.JSONPatchOperation
 	for i, c := range cells {
-		ops = append(ops, api.PatchReplace(fmt.Sprintf("/attributes/%d/description", i), c))
+		ops = append(ops, api.PatchReplace(fmt.Sprintf("/attributes/%d/name", i+2), c)) // identity and display stay
 	}
 	_, err := up.UpdateSourceSchema(ctx, delimitedID, account.ID, ops)
 	require.NoError(t, err)
@@ -284,53 +287,181 @@ func TestSchemaExportsRawAndFormulaSafe(t *testing.T) {
 	assert.Contains(t, sheet.Header().Get("Content-Disposition"), "spreadsheet")
 }
 
-func TestSchemaFileDiffAndUpload(t *testing.T) {
+// formFileThen is formFile with fields after the file, as a confirmation below the file
+// input in a form is sent.
+func formFileThen(t *testing.T, filename string, content []byte, after [][2]string) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, err := mw.CreateFormFile("file", filename)
+	require.NoError(t, err)
+	_, err = w.Write(content)
+	require.NoError(t, err)
+	for _, f := range after {
+		require.NoError(t, mw.WriteField(f[0], f[1]))
+	}
+	require.NoError(t, mw.Close())
+	return &buf, mw.FormDataContentType()
+}
+
+func attributeNames(sc *api.Schema) []string {
+	var out []string
+	for _, a := range sc.Attributes {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// TestSchemaFileIsTheFlatFileTemplate: the schema CSV is ISC's flat-file template, one
+// header row naming the attributes. The download is that row; an upload shows what it
+// adds, removes and keeps first, and removing attributes needs a confirmation naming them.
+func TestSchemaFileIsTheFlatFileTemplate(t *testing.T) {
 	env := newTestEnv(t, nil)
 	base := "/sources/" + delimitedID + "/schema-files/accounts"
-	raw := env.do(http.MethodGet, base, nil, nil).Body.String()
-	// Edit the downloaded file: drop "level", retype "active", add "manager".
-	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(raw), "\n") {
-		switch {
-		case strings.HasPrefix(l, "level,"):
-			continue
-		case strings.HasPrefix(l, "active,"):
-			l = strings.Replace(l, "BOOLEAN", "STRING", 1)
-		}
-		lines = append(lines, l)
-	}
-	lines = append(lines, "manager,STRING,The manager's id,false,false,false")
-	edited := []byte(strings.Join(lines, "\n") + "\n")
+	current := attributeNames(env.schemaByName(delimitedID, "account"))
 
+	raw := env.do(http.MethodGet, base, nil, nil)
+	require.Equal(t, http.StatusOK, raw.Code)
+	assert.Equal(t, strings.Join(current, ",")+"\n", raw.Body.String(), "the download is the header row")
+
+	// Edit the template: drop "level" and "groups", add "manager"; a row of data comes along.
+	header := strings.Replace(strings.Replace(strings.TrimSpace(raw.Body.String()), ",level", "", 1), ",groups", "", 1) + ",manager"
+	edited := []byte(header + "\nDF1,Dee,dee@example.com,HR,2024-01-15,true,M1\n")
+	upload := func(target string, after [][2]string) *httptest.ResponseRecorder {
+		body, ct := formFileThen(t, "account-schema.csv", edited, after)
+		return env.do(http.MethodPost, target, body, map[string]string{"Content-Type": ct, "HX-Request": "true"})
+	}
+
+	var token string
 	for _, hx := range []bool{true, false} {
-		t.Run(fmt.Sprintf("diff htmx=%v", hx), func(t *testing.T) {
+		t.Run(fmt.Sprintf("the diff comes first, htmx=%v", hx), func(t *testing.T) {
 			env.sandbox.ResetCalls()
 			rec := env.upload(base+"/diff", hx, nil, "account-schema.csv", edited)
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			doc := parse(t, rec.Body)
-			assert.Contains(t, doc.Find(`[data-testid="diff-added"]`).Text(), "manager")
-			assert.Contains(t, doc.Find(`[data-testid="diff-removed"]`).Text(), "level")
-			assert.Contains(t, doc.Find(`[data-testid="diff-changed"]`).Text(), "type: BOOLEAN → STRING")
+			assert.Equal(t, "manager", strings.TrimSpace(doc.Find(`[data-testid="diff-added"]`).Text()))
+			removed := doc.Find(`[data-testid="diff-removed"] li`).Map(func(_ int, s *goquery.Selection) string { return strings.Join(strings.Fields(s.Text()), " ") })
+			assert.Equal(t, []string{"level INT", "groups STRING"}, removed)
+			assert.Contains(t, doc.Find(`[data-testid="diff-kept"]`).Text(), "displayName")
+			assert.Contains(t, doc.Find(`[data-testid="diff-summary"]`).Text(), "1 added, 2 removed, 6 kept")
+			confirm := doc.Find(`[data-testid="confirm-remove"]`)
+			assert.Contains(t, doc.Find(`[data-testid="diff-remove-confirm"]`).Text(), "these 2 attributes: level, groups")
+			token = confirm.AttrOr("value", "")
+			assert.NotEmpty(t, token)
+			assert.Equal(t, "confirmRemove", confirm.AttrOr("name", ""))
 			assert.Equal(t, base, doc.Find(`[data-testid="schema-upload-button"]`).AttrOr("hx-post", ""))
-			assert.Zero(t, env.sandbox.Calls("importAccountsSchema"))
+			assert.Contains(t, doc.Find(`[data-testid="schema-upload-button"]`).Text(), "Upload and remove 2")
+			assert.Zero(t, env.sandbox.Calls("importAccountsSchema"), "nothing sent")
 		})
 	}
-	t.Run("upload", func(t *testing.T) {
-		rec := env.upload(base, true, nil, "account-schema.csv", edited)
-		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		assert.Contains(t, rec.Body.String(), "Schema uploaded")
-		assert.Equal(t, 1, env.sandbox.Calls("importAccountsSchema"))
-		names := map[string]bool{}
-		for _, a := range env.schemaByName(delimitedID, "account").Attributes {
-			names[a.Name] = true
+	t.Run("removing without the confirmation sends nothing", func(t *testing.T) {
+		env.sandbox.ResetCalls()
+		for _, after := range [][][2]string{nil, {{"confirmRemove", "not-the-token"}}} {
+			rec := upload(base, after)
+			require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+			doc := parse(t, rec.Body)
+			assert.NotEmpty(t, doc.Find(`[data-testid="diff-refused"]`).Text())
+			assert.Equal(t, 1, doc.Find(`[data-testid="confirm-remove"]`).Length(), "the confirmation is offered again")
 		}
-		assert.True(t, names["manager"])
-		assert.False(t, names["level"])
+		assert.Zero(t, env.sandbox.Calls("importAccountsSchema"))
+		assert.Equal(t, current, attributeNames(env.schemaByName(delimitedID, "account")))
 	})
+	t.Run("with the confirmation the upload goes through", func(t *testing.T) {
+		rec := upload(base, [][2]string{{"confirmRemove", token}})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Contains(t, rec.Body.String(), "1 added, 2 removed, 6 kept")
+		assert.Equal(t, 1, env.sandbox.Calls("importAccountsSchema"))
+		assert.Equal(t, strings.Split(header, ","), attributeNames(env.schemaByName(delimitedID, "account")))
+	})
+	t.Run("a confirmation given for another list does not count", func(t *testing.T) {
+		env.sandbox.ResetCalls()
+		edited = []byte(strings.Replace(header, ",manager", "", 1) + "\n") // now removes manager
+		rec := upload(base, [][2]string{{"confirmRemove", token}})
+		require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+		assert.Contains(t, parse(t, rec.Body).Find(`[data-testid="diff-refused"]`).Text(), "changed since the comparison")
+		assert.Zero(t, env.sandbox.Calls("importAccountsSchema"))
+	})
+	t.Run("a file that adds only needs no confirmation", func(t *testing.T) {
+		edited = []byte(header + ",badge\n")
+		rec := upload(base, nil)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Contains(t, attributeNames(env.schemaByName(delimitedID, "account")), "badge")
+	})
+}
+
+// TestSchemaFileProblemsAreShownBeforeAnythingIsSent: the old attribute-definition
+// layout, a header that leaves out the identity attribute, and empty or repeated
+// names are shown on the diff and refused on upload, with no call to ISC.
+func TestSchemaFileProblemsAreShownBeforeAnythingIsSent(t *testing.T) {
+	env := newTestEnv(t, nil)
+	base := "/sources/" + delimitedID + "/schema-files/accounts"
+	before := attributeNames(env.schemaByName(delimitedID, "account"))
+	for _, tc := range []struct {
+		name, content string
+		shows         string // data-testid that must be on the diff
+		text          string
+	}{
+		{"the old attribute-definition layout", "name,type,description,isMulti,isEntitlement,isGroup\nid,STRING,,false,false,false\n",
+			"diff-old-layout", "not a schema file"},
+		{"the identity attribute left out", "displayName,email\n", "diff-lost", `identity attribute "id"`},
+		{"a repeated name", "id,displayName,email,email\n", "findings", "repeats"},
+		{"an empty name", "id,displayName,,email\n", "findings", "Every column of a schema file names an attribute"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env.sandbox.ResetCalls()
+			rec := env.upload(base+"/diff", true, nil, "schema.csv", []byte(tc.content))
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			doc := parse(t, rec.Body)
+			assert.Contains(t, doc.Find(`[data-testid="`+tc.shows+`"]`).Text(), tc.text)
+			assert.Zero(t, doc.Find(`[data-testid="schema-upload-button"]`).Length(), "no upload button")
+
+			body, ct := formFileThen(t, "schema.csv", []byte(tc.content), [][2]string{{"sendAnyway", "1"}, {"confirmRemove", "x"}})
+			rec = env.do(http.MethodPost, base+"?sendAnyway=1", body, map[string]string{"Content-Type": ct, "HX-Request": "true"})
+			assert.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+			assert.Zero(t, env.sandbox.Calls("importAccountsSchema"), "nothing sent")
+			assert.Equal(t, before, attributeNames(env.schemaByName(delimitedID, "account")))
+		})
+	}
 	t.Run("binary schema file is 415", func(t *testing.T) {
 		env.sandbox.ResetCalls()
 		rec := env.upload(base, true, nil, "s.csv", []byte("PK\x03\x04zip"))
 		assert.Equal(t, http.StatusUnsupportedMediaType, rec.Code)
 		assert.Zero(t, env.sandbox.Calls("importAccountsSchema"))
 	})
+}
+
+// TestSchemaFileHeaderIsReadAsThePreflightReadsIt: the account file itself may serve as
+// the template (its rows are not read), and its header is read exactly as the accounts
+// pre-flight reads it: byte order mark, comment line, the source's delimiter.
+func TestSchemaFileHeaderIsReadAsThePreflightReadsIt(t *testing.T) {
+	env := newTestEnv(t, nil)
+	base := "/sources/" + delimitedID + "/schema-files/accounts"
+	current := attributeNames(env.schemaByName(delimitedID, "account"))
+	file := []byte("\ufeff# exported from HR\n" + strings.Join(current, ",") + "\n" + strings.Repeat("A1,\"broken\n", 1000))
+
+	pre := env.upload("/sources/"+delimitedID+"/import/accounts/preflight", true, nil, "accounts.csv", file)
+	require.Equal(t, http.StatusOK, pre.Code)
+	var preCols []string
+	parse(t, pre.Body).Find(`[data-testid="preview"] th`).Each(func(_ int, s *goquery.Selection) { preCols = append(preCols, s.Text()) })
+	assert.Equal(t, current, preCols, "the pre-flight's columns")
+
+	rec := env.upload(base+"/diff", true, nil, "accounts.csv", file)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	doc := parse(t, rec.Body)
+	assert.Equal(t, 1, doc.Find(`[data-testid="diff-none"]`).Length(), "the same columns: nothing added or removed")
+	assert.Zero(t, doc.Find(`[data-code="unterminated-quote"]`).Length(), "the rows are not read")
+	assert.Equal(t, 1, doc.Find(`[data-testid="schema-upload-button"]`).Length())
+}
+
+// TestEntitlementSchemaFile: the group schema's template downloads and uploads the same way.
+func TestEntitlementSchemaFile(t *testing.T) {
+	env := newTestEnv(t, nil)
+	base := "/sources/" + delimitedID + "/schema-files/entitlements?schemaName=group"
+	raw := env.do(http.MethodGet, base, nil, nil)
+	require.Equal(t, http.StatusOK, raw.Code)
+	assert.Equal(t, "id,name,description\n", raw.Body.String())
+	body, ct := formFileThen(t, "groups.csv", []byte("id,name,description,owner\n"), nil)
+	rec := env.do(http.MethodPost, base, body, map[string]string{"Content-Type": ct, "HX-Request": "true"})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Equal(t, []string{"id", "name", "description", "owner"}, attributeNames(env.schemaByName(delimitedID, "group")))
 }

@@ -287,7 +287,7 @@ func (s *Server) sourcesBulkTest(c echo.Context) error {
 // aggregation on each selected source. Aggregations are never repeated (callAPIOnce).
 func (s *Server) sourcesBulkAggregate(c echo.Context) error {
 	return s.sourcesBulk(c, "Aggregate accounts", true, func(ctx context.Context, cl *api.Client, id string) (templates.BulkResultVM, error) {
-		task, err := cl.ImportAccounts(ctx, id, nil, "", false)
+		task, err := cl.ImportAccounts(ctx, id, nil, false)
 		if err != nil {
 			return templates.BulkResultVM{}, err
 		}

@@ -77,25 +77,12 @@ func TestSourcePeek(t *testing.T) {
 	assert.Zero(t, env.sandbox.Calls("searchResourceObjects"))
 }
 
-// multipartBody builds an upload form with one file.
-func multipartBody(t *testing.T, filename string, content []byte) (*bytes.Buffer, string) {
-	t.Helper()
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	fw, err := w.CreateFormFile("file", filename)
-	require.NoError(t, err)
-	_, err = fw.Write(content)
-	require.NoError(t, err)
-	require.NoError(t, w.Close())
-	return &buf, w.FormDataContentType()
-}
-
 func TestSourceConnectorFileUpload(t *testing.T) {
 	const limit = 64 << 10
 	env := newTestEnv(t, func(c *Config) { c.UploadLimit = limit; c.BodyLimit = "4K" })
 	path := "/sources/" + sandbox.SeedAuthoritativeSourceID + "/tools/connector-file"
 	t.Run("a jar larger than the form body limit streams through", func(t *testing.T) {
-		b, ct := multipartBody(t, "../../ojdbc11.jar", bytes.Repeat([]byte{0xCA, 0xFE}, 16<<10))
+		b, ct := formFileThen(t, "../../ojdbc11.jar", bytes.Repeat([]byte{0xCA, 0xFE}, 16<<10), nil)
 		rec := env.do(http.MethodPost, path, b, map[string]string{"Content-Type": ct, "HX-Request": "true"})
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		msg := body(t, rec).Find(`[data-testid="upload-result"]`).Text()
@@ -105,7 +92,7 @@ func TestSourceConnectorFileUpload(t *testing.T) {
 	})
 	t.Run("past the cap is 413", func(t *testing.T) {
 		env.sandbox.ResetCalls()
-		b, ct := multipartBody(t, "big.jar", make([]byte, limit+1))
+		b, ct := formFileThen(t, "big.jar", make([]byte, limit+1), nil)
 		rec := env.do(http.MethodPost, path, b, map[string]string{"Content-Type": ct, "HX-Request": "true"})
 		assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
 		assert.Contains(t, rec.Body.String(), "larger than")

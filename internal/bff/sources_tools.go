@@ -167,12 +167,12 @@ func peekTable(objs []api.ResourceObject) ([]string, [][]string) {
 }
 
 // sourceConnectorFile handles "POST /sources/:id/tools/connector-file": a connector
-// file (e.g. a JDBC driver jar) streamed from the browser to ISC. The body is read
-// part by part (upload.Stream, shared with the CSV uploads), never ParseMultipartForm,
-// so nothing is buffered whole, and the size cap applies while streaming: a file past
-// it aborts the upstream request. A connector file may be any kind of file (a jar, a
-// zip), so it is not sniffed as the CSV uploads are. Uploads are never repeated
-// (callAPIOnce).
+// file (e.g. a JDBC driver jar) from the browser to ISC. The body is read part by part
+// (upload.Stream, shared with the CSV uploads), never ParseMultipartForm, and the file
+// is kept in a temporary file (upload.Spool) with the size cap applied while it
+// arrives, then sent with its exact Content-Length. A connector file may be any kind
+// of file (a jar, a zip), so it is not sniffed as the CSV uploads are. Uploads are
+// never repeated (callAPIOnce).
 func (s *Server) sourceConnectorFile(c echo.Context) error {
 	id, err := sourceIDParam(c)
 	if err != nil {
@@ -191,20 +191,22 @@ func (s *Server) sourceConnectorFile(c echo.Context) error {
 	if f == nil {
 		return userErrorf(http.StatusUnprocessableEntity, "Choose a file to upload.")
 	}
+	sp, err := s.spool(c, f, f.Reader())
+	if err != nil {
+		return err
+	}
+	defer sp.Close()
 	var updated *api.Source
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
 		var err error
-		updated, err = cl.ImportConnectorFile(ctx, id, f.Reader(), f.Name)
+		updated, err = cl.ImportConnectorFile(ctx, id, sp.File(f.Name))
 		return err
 	})
-	if ferr := f.Failure(c.Request().Context()); ferr != nil {
-		return ferr
-	}
 	if err != nil {
 		return fmt.Errorf("upload connector file to %s: %w", id, err)
 	}
 	return s.renderFragment(c, http.StatusOK, templates.UploadResult(
-		fmt.Sprintf("Uploaded %s (%s) to %s.", f.Name, byteSize(f.Size()), updated.Name)))
+		fmt.Sprintf("Uploaded %s (%s) to %s.", f.Name, byteSize(sp.Size()), updated.Name)))
 }
 
 // byteSize writes a size for people: 512 MiB, 2 KiB.

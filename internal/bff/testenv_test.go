@@ -73,12 +73,15 @@ func newSignedOutEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	return newConsole(t, sb, hs, "memory", mutate)
 }
 
-// newTestSandbox starts a sandbox tenant that knows the console's test client.
+// newTestSandbox starts a sandbox tenant that knows the console's test client. Like a
+// gateway that takes only sized bodies, it refuses a request body without a
+// Content-Length (411), so every console test that uploads proves it sends one.
 func newTestSandbox(t *testing.T) (*sandbox.Sandbox, *httptest.Server) {
 	t.Helper()
 	sb := sandbox.New(sandbox.Config{
-		TaskStep: 20 * time.Millisecond,
-		Clients:  []sandbox.Client{{ID: testClientID, Secret: testClientSecret, RedirectURIs: []string{testRedirectURI}}},
+		TaskStep:             20 * time.Millisecond,
+		Clients:              []sandbox.Client{{ID: testClientID, Secret: testClientSecret, RedirectURIs: []string{testRedirectURI}}},
+		RequireContentLength: true,
 	})
 	hs := httptest.NewServer(sb.Handler())
 	t.Cleanup(hs.Close)
@@ -100,7 +103,6 @@ func newConsole(t *testing.T, sb *sandbox.Sandbox, hs *httptest.Server, store st
 			ClientSecret: testClientSecret,
 			Endpoint: oauth2.Endpoint{
 				AuthURL: hs.URL + "/oauth/authorize", TokenURL: hs.URL + "/oauth/token",
-				AuthStyle: oauth2.AuthStyleInHeader,
 			},
 			RedirectURL: testRedirectURI,
 		},

@@ -28,6 +28,7 @@ type uploadKind struct {
 	slug         string // the URL segment: accounts, uncorrelated, entitlements
 	title, help  string
 	schemaGroup  bool // checked against the group schema instead of the account schema
+	correlation  bool // a manual correlation file (csvcheck.CorrelationHeader), not checked against a schema
 	optimization bool
 	fileOptional bool // non-file sources may run it without a file
 }
@@ -35,8 +36,8 @@ type uploadKind struct {
 var uploadKinds = []uploadKind{
 	{slug: "accounts", title: "Account aggregation", optimization: true,
 		help: "Upload the accounts file. ISC compares it with the accounts it has and creates, updates and removes accounts."},
-	{slug: "uncorrelated", title: "Uncorrelated accounts",
-		help: "Upload accounts that should be correlated to identities again (load-uncorrelated-accounts)."},
+	{slug: "uncorrelated", title: "Correlate accounts", correlation: true,
+		help: "Upload a correlation file: each row names an account of this source (account) and the username of the identity it belongs to (userName). ISC links the accounts it can and reports the rows it cannot."},
 	{slug: "entitlements", title: "Entitlement aggregation", schemaGroup: true, fileOptional: true,
 		help: "Upload the entitlements (groups) file, checked against the group schema."},
 }
@@ -150,9 +151,13 @@ func (s *Server) importTab(c echo.Context) error {
 			Kind: k.slug, Title: k.title, Help: k.help,
 			PreflightURL: importURL(id, "/"+k.slug+"/preflight"),
 			UploadURL:    importURL(id, "/"+k.slug),
-			Optimization: k.optimization, FileOptional: k.fileOptional && !info.head.Delimited,
+			Optimization: k.optimization, FileOptional: k.fileOptional && !info.head.Delimited, AnySource: k.correlation,
 		}
-		if !k.schemaGroup && info.schema != nil {
+		switch {
+		case k.correlation:
+			f.ExpectColumns = csvcheck.CorrelationHeader
+			f.TemplateURL = importURL(id, "/"+k.slug+"/template")
+		case !k.schemaGroup && info.schema != nil:
 			for _, a := range info.schema.Attributes {
 				f.ExpectColumns = append(f.ExpectColumns, a.Name)
 			}
@@ -211,15 +216,14 @@ func (s *Server) importPreflight(c echo.Context) error {
 		return userErrorf(http.StatusUnprocessableEntity, "Choose a file to check.")
 	}
 	head := upload.NewHead(32 << 10)
-	rep, err := csvcheck.Check(c.Request().Context(), io.TeeReader(f.Reader(), head), checkSchema(info.schema),
-		csvcheck.Options{Delimiter: info.delim})
+	rep, err := checkFor(kind, info)(c.Request().Context(), io.TeeReader(f.Reader(), head))
 	if ferr := f.Failure(c.Request().Context()); ferr != nil {
 		return ferr
 	}
 	if err != nil {
 		return fmt.Errorf("pre-flight check: %w", err)
 	}
-	vm := preflightVM(kind.slug, f.Name, rep, info.schema == nil, head.Bytes())
+	vm := preflightVM(kind.slug, f.Name, rep, info.schema == nil && !kind.correlation, head.Bytes())
 	if !rep.Blocking() {
 		vm.UploadURL = importURL(id, "/"+kind.slug)
 		if vm.Warnings > 0 {
@@ -227,6 +231,20 @@ func (s *Server) importPreflight(c echo.Context) error {
 		}
 	}
 	return s.render(c, http.StatusOK, Page{Title: "File check", Section: "sources", Body: templates.PreflightReport(vm)})
+}
+
+// checkFor is the pre-flight of an upload kind: a correlation file has its own fixed
+// layout; the other files are checked against the source's schema.
+func checkFor(kind uploadKind, info *sourceForUpload) upload.CheckFunc {
+	opt := csvcheck.Options{Delimiter: info.delim}
+	if kind.correlation {
+		// A correlation file is a plain CSV, whatever the source's own delimiter.
+		opt.Delimiter = ','
+		return func(ctx context.Context, r io.Reader) (*csvcheck.Report, error) {
+			return csvcheck.CheckCorrelation(ctx, r, opt)
+		}
+	}
+	return upload.Against(checkSchema(info.schema), opt)
 }
 
 // preflightVM maps a csvcheck report into the report fragment's view model.
@@ -242,15 +260,8 @@ func preflightVM(kind, name string, rep *csvcheck.Report, noSchema bool, head []
 	default:
 		vm.Delimiter = string(rep.Delimiter)
 	}
+	vm.Findings = findingVMs(rep.Findings)
 	for _, f := range rep.Findings {
-		lines := make([]string, len(f.Lines))
-		for i, l := range f.Lines {
-			lines[i] = strconv.Itoa(l)
-		}
-		vm.Findings = append(vm.Findings, templates.FindingVM{
-			Severity: f.Severity.String(), Code: f.Code, Message: f.Message, Column: f.Column,
-			Count: f.Count, Lines: strings.Join(lines, ", "), Examples: f.Examples,
-		})
 		switch f.Severity {
 		case csvcheck.Error:
 			vm.Errors++
@@ -260,6 +271,22 @@ func preflightVM(kind, name string, rep *csvcheck.Report, noSchema bool, head []
 	}
 	vm.Preview = csvPreview(head, rep.Delimiter, 10)
 	return vm
+}
+
+// findingVMs maps csvcheck findings into the findings table's view models.
+func findingVMs(findings []csvcheck.Finding) []templates.FindingVM {
+	var out []templates.FindingVM
+	for _, f := range findings {
+		lines := make([]string, len(f.Lines))
+		for i, l := range f.Lines {
+			lines[i] = strconv.Itoa(l)
+		}
+		out = append(out, templates.FindingVM{
+			Severity: f.Severity.String(), Code: f.Code, Message: f.Message, Column: f.Column,
+			Count: f.Count, Lines: strings.Join(lines, ", "), Examples: f.Examples,
+		})
+	}
+	return out
 }
 
 // csvPreview parses the first rows of a file for display. head may end mid-record;
@@ -290,11 +317,13 @@ func csvPreview(head []byte, delim rune, rows int) templates.PreviewVM {
 	return pv
 }
 
-// importUpload handles "POST /sources/:id/import/:kind": it streams the uploaded file to
-// ISC (load-accounts, load-uncorrelated-accounts or load-entitlements) while checking it
-// again, and sends the user to the task panel. The file is never held whole in memory
-// or on disk; the upload is never retried; if the browser goes away, the upstream
-// request is cancelled before its body completes, so ISC starts nothing.
+// importUpload handles "POST /sources/:id/import/:kind": it checks the uploaded file
+// again while keeping it in a temporary file (upload.Spool), then sends it to ISC
+// (load-accounts, load-uncorrelated-accounts or load-entitlements) with its exact
+// Content-Length, and sends the user to the task panel. A file that fails the check is
+// never sent: the console enforces the pre-flight even when the browser skipped it.
+// The file is never held in memory; the upload is never retried; if the browser goes
+// away mid-file, nothing is sent.
 func (s *Server) importUpload(c echo.Context) error {
 	r, err := s.readImport(c)
 	if err != nil {
@@ -309,68 +338,95 @@ func (s *Server) importUpload(c echo.Context) error {
 		disableOpt = disableOpt || us.Field("disableOptimization") == "true"
 	}
 
-	var body io.Reader
-	var name string
-	var checked *upload.Checked
+	var file *api.File
 	if f != nil {
 		allowWarnings := c.QueryParam("sendAnyway") == "1" || us.Field("sendAnyway") == "1"
-		checked = upload.Check(c.Request().Context(), f.Reader(), checkSchema(info.schema),
-			csvcheck.Options{Delimiter: info.delim}, allowWarnings)
+		checked := upload.Check(c.Request().Context(), f.Reader(), checkFor(kind, info), allowWarnings)
 		// The check goroutine must end before the handler does, whatever happens.
 		defer checked.Finish(errors.New("upload ended"))
-		body, name = checked, f.Name
-	}
-
-	var taskID string
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		switch kind.slug {
-		case "accounts":
-			t, err := cl.ImportAccounts(ctx, id, body, name, disableOpt)
-			if err == nil {
-				taskID = t.Task.ID
-			}
-			return err
-		case "uncorrelated":
-			t, err := cl.ImportUncorrelatedAccounts(ctx, id, body, name)
-			if err == nil {
-				taskID = t.Task.ID
-			}
-			return err
-		default:
-			var t *api.LoadEntitlementTask
-			var err error
-			if body == nil {
-				t, err = cl.ImportEntitlements(ctx, id, nil, "")
-			} else {
-				t, err = cl.ImportEntitlements(ctx, id, body, name)
-			}
-			if err == nil {
-				taskID = t.ID
-			}
+		sp, err := s.spool(c, f, checked)
+		if err != nil {
 			return err
 		}
-	})
-	if f != nil {
-		if ferr := f.Failure(c.Request().Context()); ferr != nil {
-			return ferr
-		}
+		defer sp.Close()
 		checked.Finish(nil)
 		if checked.Blocked() {
 			if checked.Report() == nil {
 				return fmt.Errorf("upload check failed: %w", checked.Err())
 			}
-			vm := preflightVM(kind.slug, f.Name, checked.Report(), info.schema == nil, nil)
+			vm := preflightVM(kind.slug, f.Name, checked.Report(), info.schema == nil && !kind.correlation, nil)
 			vm.Blocked = true
 			if !checked.Report().Blocking() {
 				vm.UploadURL = importURL(id, "/"+kind.slug) + "?sendAnyway=1"
 			}
 			return s.render(c, http.StatusUnprocessableEntity, Page{Title: "File check", Section: "sources", Body: templates.PreflightReport(vm)})
 		}
+		file = sp.File(f.Name)
 	}
+
+	var taskID string
+	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+		switch kind.slug {
+		case "accounts":
+			t, err := cl.ImportAccounts(ctx, id, file, disableOpt)
+			if err == nil {
+				taskID = t.Task.ID
+			}
+			return err
+		case "uncorrelated":
+			t, err := cl.ImportUncorrelatedAccounts(ctx, id, file)
+			if err == nil {
+				taskID = t.Task.ID
+			}
+			return err
+		default:
+			t, err := cl.ImportEntitlements(ctx, id, file)
+			if err == nil {
+				taskID = t.ID
+			}
+			return err
+		}
+	})
 	if err != nil {
 		return outcomeUnknown(fmt.Errorf("upload %s: %w", kind.slug, err))
 	}
 	return s.toTask(c, taskID, id)
+}
+
+// spool keeps a file, read through r (its reader, or a check of it), in a temporary
+// file in the upload folder until it is sent (upload.Spool), and returns it for the
+// caller to close. What stopped the inbound side comes first (the size limit, the
+// browser leaving, a broken body); a check that blocks the file is the caller's to
+// read from the check, the spool holding the whole file all the same.
+func (s *Server) spool(c echo.Context, f *upload.File, r io.Reader) (*upload.Spool, error) {
+	sp, err := upload.NewSpool(s.cfg.UploadTempDir)
+	if err != nil {
+		return nil, err
+	}
+	err = sp.Fill(r)
+	if ferr := f.Failure(c.Request().Context()); ferr != nil {
+		err = ferr
+	}
+	if err != nil && !errors.Is(err, upload.ErrCheckBlocked) {
+		sp.Close()
+		return nil, err
+	}
+	return sp, nil
+}
+
+// correlationTemplate handles "GET /sources/:id/import/uncorrelated/template": an
+// empty correlation file, the header ISC expects (csvcheck.CorrelationHeader).
+func (s *Server) correlationTemplate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": "source-" + safeFilePart(id) + "-correlation.csv"}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	return c.String(http.StatusOK, strings.Join(csvcheck.CorrelationHeader, ",")+"\n")
 }
 
 // importAggregate handles "POST /sources/:id/import/aggregate": an account aggregation
@@ -387,7 +443,7 @@ func (s *Server) importAggregate(c echo.Context) error {
 	}
 	var taskID string
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		t, err := cl.ImportAccounts(ctx, id, nil, "", disableOpt)
+		t, err := cl.ImportAccounts(ctx, id, nil, disableOpt)
 		if err == nil {
 			taskID = t.Task.ID
 		}

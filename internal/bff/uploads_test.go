@@ -2,7 +2,9 @@ package bff
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"sourcedesk/internal/api"
 	"sourcedesk/internal/sandbox"
 )
 
@@ -333,4 +336,128 @@ func TestUploadEnforcesPreflight(t *testing.T) {
 			assert.Equal(t, before, after, "ISC never got a complete file")
 		})
 	}
+}
+
+// TestEveryUploadSendsAContentLength: every upload path goes through the console to a
+// tenant that refuses a body without a Content-Length (as a gateway taking only sized
+// bodies would), and succeeds: SailPoint's SDKs send uploads sized, never chunked.
+func TestEveryUploadSendsAContentLength(t *testing.T) {
+	env := newTestEnv(t, nil)
+	// The tenant of these tests does refuse a chunked body.
+	chunked, err := http.NewRequest(http.MethodPost, env.sbURL+"/v2025/sources/"+delimitedID+"/load-accounts", io.MultiReader(strings.NewReader("x")))
+	require.NoError(t, err)
+	chunked.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	resp, err := http.DefaultClient.Do(chunked)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusLengthRequired, resp.StatusCode)
+
+	empty := sandbox.SeedEmptyDelimitedSourceID
+	schema := strings.Join(attributeNames(env.schemaByName(delimitedID, "account")), ",") + ",badge\n"
+	for _, tc := range []struct {
+		name, target, op, file string
+		content                []byte
+		want                   int
+	}{
+		{"accounts", "/sources/" + empty + "/import/accounts", "importAccounts", "accounts.csv", []byte(goodCSV), http.StatusOK},
+		{"entitlements", "/sources/" + delimitedID + "/import/entitlements", "importEntitlements", "groups.csv",
+			[]byte("id,name,description\nHR,HR,Human resources\n"), http.StatusOK},
+		{"uncorrelated accounts", "/sources/" + delimitedID + "/import/uncorrelated", "importUncorrelatedAccounts", "correlation.csv",
+			[]byte("account,displayName,userName,type\n" + sandboxAccount(env, delimitedID) + ",,admin,\n"), http.StatusOK},
+		{"account schema file", "/sources/" + delimitedID + "/schema-files/accounts", "importAccountsSchema", "schema.csv", []byte(schema), http.StatusOK},
+		{"entitlement schema file", "/sources/" + delimitedID + "/schema-files/entitlements?schemaName=group", "importEntitlementsSchema", "groups.csv",
+			[]byte("id,name,description,owner\n"), http.StatusOK},
+		{"connector file", "/sources/" + sandbox.SeedAuthoritativeSourceID + "/tools/connector-file", "importConnectorFile", "driver.jar",
+			[]byte("PK\x03\x04 a jar"), http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env.sandbox.ResetCalls()
+			rec := env.upload(tc.target, true, nil, tc.file, tc.content)
+			require.Equal(t, tc.want, rec.Code, rec.Body.String())
+			assert.Equal(t, 1, env.sandbox.Calls(tc.op), "the upload reached ISC once, sized")
+		})
+	}
+}
+
+// sandboxAccount is the id of one account of the source, as peek-resource-objects shows it.
+func sandboxAccount(env *testEnv, sourceID string) string {
+	env.t.Helper()
+	objs, err := env.upstream().SearchResourceObjects(context.Background(), sourceID, api.ResourceObjectsRequest{ObjectType: "account", MaxCount: 1})
+	require.NoError(env.t, err)
+	require.NotEmpty(env.t, objs.ResourceObjects)
+	return objs.ResourceObjects[0].Identity
+}
+
+// TestCorrelationFile: the uncorrelated-accounts upload takes ISC's manual correlation
+// file. Its pre-flight checks that format (the header, empty or repeated accounts, a
+// missing userName), a template is offered, and ISC's answer (the rows it could not
+// correlate, with their lines) shows on the task panel.
+func TestCorrelationFile(t *testing.T) {
+	env := newTestEnv(t, nil)
+	base := "/sources/" + delimitedID + "/import/uncorrelated"
+
+	t.Run("the tab offers the template and names the columns", func(t *testing.T) {
+		doc := parse(t, env.do(http.MethodGet, "/sources/"+delimitedID+"/import", nil, nil).Body)
+		form := doc.Find(`[data-testid="upload-uncorrelated"]`)
+		assert.Equal(t, "account, displayName, userName, type", strings.Join(strings.Fields(form.Find(`[data-testid="expected-columns"]`).Text()), " "))
+		link := form.Find(`[data-testid="template-download"]`)
+		assert.Equal(t, base+"/template", link.AttrOr("href", ""))
+
+		rec := env.do(http.MethodGet, base+"/template", nil, nil)
+		require.Equal(t, http.StatusOK, rec.Code)
+		assert.Equal(t, "account,displayName,userName,type\n", rec.Body.String())
+		assert.True(t, strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment;"))
+		assert.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
+	})
+
+	bad := "account,displayName,userName,type\n" +
+		"A1,Ann,ann.a,\n" + // 2
+		",Nobody,bob.b,\n" + // 3: no account
+		"A2,Bob,,\n" + // 4: no userName
+		"A1,Ann again,ann.a,\n" // 5: listed again
+	t.Run("the pre-flight checks the correlation format", func(t *testing.T) {
+		env.sandbox.ResetCalls()
+		rec := env.upload(base+"/preflight", true, nil, "correlation.csv", []byte(bad))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		doc := parse(t, rec.Body)
+		for code, line := range map[string]string{"empty-id": "3", "empty-username": "4", "duplicate-id": "5"} {
+			row := doc.Find(`tr[data-code="` + code + `"]`)
+			require.Equal(t, 1, row.Length(), code)
+			assert.Equal(t, "error", row.AttrOr("data-severity", ""), code)
+			assert.Equal(t, line, row.Find(`[data-testid="finding-lines"]`).Text(), code)
+		}
+		assert.Zero(t, doc.Find(`[data-testid="upload-button"]`).Length())
+		assert.Zero(t, env.sandbox.Calls("importUncorrelatedAccounts"))
+	})
+	t.Run("an account file is not a correlation file", func(t *testing.T) {
+		rec := env.upload(base+"/preflight", true, nil, "accounts.csv", []byte(goodCSV))
+		require.Equal(t, http.StatusOK, rec.Code)
+		row := parse(t, rec.Body).Find(`tr[data-code="missing-required-column"]`)
+		assert.Contains(t, row.Text(), "account,displayName,userName,type")
+	})
+	t.Run("an upload that skipped the pre-flight is checked all the same", func(t *testing.T) {
+		env.sandbox.ResetCalls()
+		rec := env.upload(base+"?sendAnyway=1", true, nil, "correlation.csv", []byte(bad))
+		assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+		assert.Zero(t, env.sandbox.Calls("importUncorrelatedAccounts"), "nothing sent")
+	})
+	t.Run("a connector source takes correlation files too", func(t *testing.T) {
+		src := sandbox.SeedAuthoritativeSourceID
+		doc := parse(t, env.do(http.MethodGet, "/sources/"+src+"/import", nil, nil).Body)
+		assert.Equal(t, 1, doc.Find(`[data-testid="upload-uncorrelated"]`).Length())
+		assert.Zero(t, doc.Find(`[data-testid="upload-accounts"]`).Length(), "its accounts come from the connector")
+		file := "account,displayName,userName,type\n" + sandboxAccount(env, src) + ",,admin,\n"
+		rec := env.upload("/sources/"+src+"/import/uncorrelated", true, nil, "correlation.csv", []byte(file))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Contains(t, env.waitTask(goneTo(t, rec.Header())).Body.String(), `data-state="success"`)
+	})
+	t.Run("ISC correlates what it can and reports the rest by line", func(t *testing.T) {
+		account := sandboxAccount(env, delimitedID)
+		file := "account,displayName,userName,type\n" + account + ",,alice.archer,\nNOPE1,,admin,\n"
+		rec := env.upload(base, true, nil, "correlation.csv", []byte(file))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		final := env.waitTask(goneTo(t, rec.Header()))
+		assert.Contains(t, final.Body.String(), `Line 3: account &#34;NOPE1&#34; is not an account of this source`)
+		assert.NotEmpty(t, env.sandbox.CorrelatedIdentity(delimitedID, account), "the known account was correlated")
+	})
 }

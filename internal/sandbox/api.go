@@ -195,6 +195,10 @@ func (s *Sandbox) serveOp(op string, h handlerFunc) http.Handler {
 			}
 		}()
 		override := s.countCall(op, r.Method)
+		if s.cfg.RequireContentLength && r.ContentLength < 0 {
+			s.writeError(w, &apiError{http.StatusLengthRequired, "411 Length Required", "A request body must be sent with a Content-Length."})
+			return
+		}
 
 		authn := s.authenticate
 		if override != nil {

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 )
@@ -410,10 +411,8 @@ func (s *Sandbox) putSource(c *call) (int, any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, f := range putImmutable {
-		if v, ok := obj[f]; ok && !jsonEqual(v, src.obj[f]) {
-			return 0, nil, badRequest("%s is immutable and cannot be changed", f)
-		}
+	if err := keepImmutable(obj, src.obj, putImmutable, true); err != nil {
+		return 0, nil, err
 	}
 	if err := s.checkWorkgroupChange(c, obj); err != nil {
 		return 0, nil, err
@@ -447,8 +446,74 @@ func (s *Sandbox) checkWorkgroupChange(c *call, obj map[string]any) error {
 	return nil
 }
 
-func jsonEqual(a, b any) bool {
-	return reflect.DeepEqual(clone(a), clone(b))
+// keepImmutable checks that next leaves the immutable fields of stored as they
+// are (compared with sameValue), then puts the stored values back, so a date-time
+// sent in another form is kept as it was. With onlySent (a PUT), a field next
+// leaves out is not a change.
+func keepImmutable(next, stored map[string]any, fields []string, onlySent bool) error {
+	for _, f := range fields {
+		v, sent := next[f]
+		if !sent && onlySent {
+			continue
+		}
+		if !sameValue(v, stored[f]) {
+			return badRequest("%s is immutable and cannot be changed", f)
+		}
+		if old, ok := stored[f]; ok {
+			next[f] = old
+		}
+	}
+	return nil
+}
+
+// sameValue is how every immutable-field check compares a value sent with the
+// stored one: by JSON value (so 10 and 10.0, or keys in another order, are the
+// same), with strings that are both RFC 3339 date-times compared as instants.
+// Clients such as SailPoint's SDKs parse date-times and send them back in
+// another form (2026-12-06T01:15:04.354000+00:00 for 2026-12-06T01:15:04.354Z).
+func sameValue(a, b any) bool {
+	return sameJSON(clone(a), clone(b))
+}
+
+// sameJSON compares decoded JSON values (see sameValue).
+func sameJSON(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		if !ok {
+			return false
+		}
+		if x == y {
+			return true
+		}
+		tx, errx := time.Parse(time.RFC3339Nano, x)
+		ty, erry := time.Parse(time.RFC3339Nano, y)
+		return errx == nil && erry == nil && tx.Equal(ty)
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !sameJSON(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // applyPatch applies an RFC 6902 patch to a JSON object.
@@ -488,10 +553,8 @@ func (s *Sandbox) updateSource(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	for _, f := range patchImmutable {
-		if !jsonEqual(obj[f], src.obj[f]) {
-			return 0, nil, badRequest("%s is immutable and cannot be changed", f)
-		}
+	if err := keepImmutable(obj, src.obj, patchImmutable, false); err != nil {
+		return 0, nil, err
 	}
 	if err := validateSource(obj); err != nil {
 		return 0, nil, err

@@ -24,7 +24,8 @@ type sourceRec struct {
 	hidden      bool   // the IdentityNow source, listed only with includeIDNSource
 	busy        string // id of the running aggregation/removal/deletion task
 	deleting    bool
-	uploads     int // connector files uploaded
+	uploads     int               // connector files uploaded
+	correlated  map[string]string // account → identity id, set by correlation files
 }
 
 func (r *sourceRec) id() string   { s, _ := r.obj["id"].(string); return s }
@@ -39,6 +40,17 @@ func (r *sourceRec) workgroup() string {
 func (r *sourceRec) isDelimited() bool {
 	c, _ := r.obj["connector"].(string)
 	return c == "delimited-file"
+}
+
+// delimiter is the source's configured delimiter (connectorAttributes.delimiter,
+// one character), ',' when none is set.
+func (r *sourceRec) delimiter() rune {
+	attrs, _ := r.obj["connectorAttributes"].(map[string]any)
+	d, _ := attrs["delimiter"].(string)
+	if rs := []rune(d); len(rs) == 1 && rs[0] != '"' && rs[0] != '\n' && rs[0] != '\r' {
+		return rs[0]
+	}
+	return ','
 }
 
 func (r *sourceRec) healthy() bool { b, _ := r.obj["healthy"].(bool); return b }

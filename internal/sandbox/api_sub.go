@@ -123,7 +123,7 @@ func (s *Sandbox) putProvisioningPolicy(c *call) (int, any, error) {
 	if err := validatePolicy(p); err != nil {
 		return 0, nil, err
 	}
-	if v, ok := p["usageType"]; ok && v != u {
+	if v, ok := p["usageType"]; ok && !sameValue(v, u) {
 		return 0, nil, badRequest("usageType in the body (%v) does not match the path (%s)", v, u)
 	}
 	p["usageType"] = u
@@ -303,6 +303,9 @@ func (s *Sandbox) getSourceSchema(c *call) (int, any, error) {
 	return http.StatusOK, clone(sc), nil
 }
 
+// schemaImmutable are the Schema fields a PUT or PATCH cannot change.
+var schemaImmutable = []string{"id", "name", "created", "modified"}
+
 // putSourceSchema handles "PUT /sources/{sourceId}/schemas/{schemaId}".
 func (s *Sandbox) putSourceSchema(c *call) (int, any, error) {
 	src, id, err := s.schemaTarget(c, true)
@@ -325,10 +328,10 @@ func (s *Sandbox) putSourceSchema(c *call) (int, any, error) {
 	if old == nil {
 		return 0, nil, notFound("Schema %q was not found on this source.", id)
 	}
-	for _, f := range []string{"id", "name", "created", "modified"} {
-		if v, ok := sc[f]; ok && !jsonEqual(v, old[f]) {
-			return 0, nil, badRequest("%s is immutable and cannot be changed", f)
-		}
+	if err := keepImmutable(sc, old, schemaImmutable, true); err != nil {
+		return 0, nil, err
+	}
+	for _, f := range schemaImmutable {
 		sc[f] = old[f]
 	}
 	sc["modified"] = isoTime(s.now())
@@ -357,10 +360,8 @@ func (s *Sandbox) updateSourceSchema(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	for _, f := range []string{"id", "name", "created", "modified"} {
-		if !jsonEqual(sc[f], old[f]) {
-			return 0, nil, badRequest("%s is immutable and cannot be changed", f)
-		}
+	if err := keepImmutable(sc, old, schemaImmutable, false); err != nil {
+		return 0, nil, err
 	}
 	if err := validateSchema(sc); err != nil {
 		return 0, nil, err
@@ -588,7 +589,7 @@ func (s *Sandbox) patchKeyed(c *call, at keyedTarget, k keyedKind) (int, any, er
 	if err != nil {
 		return 0, nil, err
 	}
-	if v[k.keyField] != key {
+	if !sameValue(v[k.keyField], key) {
 		return 0, nil, badRequest("%s is immutable and cannot be changed", k.keyField)
 	}
 	if err := k.validate(v); err != nil {
@@ -911,7 +912,7 @@ func (s *Sandbox) putAttrSyncConfig(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return s.putPart(c, func(src *sourceRec, v map[string]any) error {
-		if !jsonEqual(v["source"], src.attrSync["source"]) {
+		if !sameValue(v["source"], src.attrSync["source"]) {
 			return badRequest("source cannot be changed")
 		}
 		newAttrs, ok := v["attributes"].([]any)
@@ -929,7 +930,7 @@ func (s *Sandbox) putAttrSyncConfig(c *call) (int, any, error) {
 				return badRequest("attributes[%d].enabled must be a boolean", i)
 			}
 			for _, f := range []string{"name", "displayName", "target"} {
-				if !jsonEqual(n[f], o[f]) {
+				if !sameValue(n[f], o[f]) {
 					return badRequest("attributes[%d].%s cannot be changed; only enabled may change", i, f)
 				}
 			}

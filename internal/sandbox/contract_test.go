@@ -236,8 +236,9 @@ func contractCases(h *apiHarness) []contractCase {
 			"NEW1,New Person,new@example.com,Sales,2024-02-01,true,2,Sales\n"+
 			"BAD1,Bad Level,bad@example.com,Sales,2024-02-01,true,high,Sales\n",
 		map[string]string{"disableOptimization": "true"})
-	schemaCSV, schemaCT := multipartBody("schema.csv", "name,type,description,isMulti,isEntitlement,isGroup\nid,STRING,Id,false,false,false\ndisplayName,STRING,Name,false,false,false\nemail,STRING,Mail,false,false,false\ndepartment,STRING,,false,false,false\nstartDate,DATE,,false,false,false\nactive,BOOLEAN,,false,false,false\nlevel,INT,,false,false,false\ngroups,STRING,,true,true,true\n", nil)
-	uncorrCSV, uncorrCT := multipartBody("uncorrelated.csv", "id,displayName\nU1,Una Uncorrelated\n", nil)
+	schemaCSV, schemaCT := multipartBody("schema.csv", "id,displayName,email,department,startDate,active,level,groups,badge\nDF1,Dee,dee@example.com,HR,2024-01-15,true,1,HR,B-17\n", nil)
+	entSchemaCSV, entSchemaCT := multipartBody("groups.csv", "id,name,description,owner\n", nil)
+	uncorrCSV, uncorrCT := multipartBody("correlation.csv", "account,displayName,userName,type\nDF01000,Alice Archer,alice.archer,\nU1,Una Uncorrelated,una.u,\n", nil)
 	groupCSV, groupCT := multipartBody("groups.csv", "id,name,description\nHR,HR,Human resources\nOps,Ops,Operations\n", nil)
 	jarBody, jarCT := multipartBody("driver.jar", "PK\x03\x04 not really a jar", nil)
 	emptyMP, emptyCT := multipartBody("", "", nil)
@@ -403,14 +404,18 @@ func contractCases(h *apiHarness) []contractCase {
 
 		// Schema CSV files.
 		{name: "csv", op: "getAccountsSchema", want: 200, rq: req{user: admin, method: "GET", path: "/sources/" + d + "/schemas/accounts"},
-			check: func(b []byte) { assert.True(h.t, strings.HasPrefix(string(b), "name,type,")) }},
+			check: func(b []byte) {
+				assert.Equal(h.t, "id,displayName,email,department,startDate,active,level,groups\n", string(b))
+			}},
 		{name: "not delimited", op: "getAccountsSchema", want: 400, rq: req{user: admin, method: "GET", path: "/sources/" + ad + "/schemas/accounts"}},
 		{name: "upload", op: "importAccountsSchema", want: 200, rq: req{user: admin, method: "POST", path: "/sources/{csv}/schemas/accounts", body: schemaCSV, ctype: schemaCT}},
 		{name: "no file", op: "importAccountsSchema", want: 400, rq: req{user: admin, method: "POST", path: "/sources/{csv}/schemas/accounts", body: emptyMP, ctype: emptyCT}},
 		{name: "not delimited", op: "importAccountsSchema", want: 400, rq: req{user: admin, method: "POST", path: "/sources/" + ad + "/schemas/accounts", body: schemaCSV, ctype: schemaCT}},
 		{name: "csv", op: "getEntitlementsSchema", want: 200, rq: req{user: admin, method: "GET", path: "/sources/" + d + "/schemas/entitlements?schemaName=group"}},
+		{name: "identity attribute left out", op: "importAccountsSchema", want: 400, rq: req{user: admin, method: "POST", path: "/sources/{csv}/schemas/accounts", body: entSchemaCSV, ctype: entSchemaCT},
+			check: func(b []byte) { assert.Contains(h.t, errText(h.t, b), `display attribute "displayName"`) }},
 		{name: "upload", op: "importEntitlementsSchema", want: 200, rq: req{user: admin, method: "POST", path: "/sources/{csv}/schemas/entitlements?schemaName=group",
-			body: []byte(strings.Replace(string(schemaCSV), "displayName,STRING", "name,STRING", 1)), ctype: schemaCT}},
+			body: entSchemaCSV, ctype: entSchemaCT}},
 		{name: "ok", op: "importConnectorFile", want: 200, rq: req{user: admin, method: "POST", path: "/sources/" + jdbc + "/upload-connector-file", body: jarBody, ctype: jarCT}},
 		{name: "source admin refused", op: "importConnectorFile", want: 403, rq: req{user: "source-admin", method: "POST", path: "/sources/" + jdbc + "/upload-connector-file", body: jarBody, ctype: jarCT}},
 
@@ -426,7 +431,13 @@ func contractCases(h *apiHarness) []contractCase {
 				assert.Contains(h.t, string(b), `"completionStatus":"WARNING"`)
 				assert.Contains(h.t, string(b), "Line 4")
 			}},
-		{name: "ok", op: "importUncorrelatedAccounts", want: 202, rq: req{user: admin, method: "POST", path: "/sources/" + d + "/load-uncorrelated-accounts", body: uncorrCSV, ctype: uncorrCT}},
+		{name: "ok", op: "importUncorrelatedAccounts", want: 202, save: "corr", rq: req{user: admin, method: "POST", path: "/sources/" + d + "/load-uncorrelated-accounts", body: uncorrCSV, ctype: uncorrCT},
+			after: 5 * time.Second},
+		{name: "correlation finished", op: "getTaskStatus", want: 200, rq: req{user: admin, method: "GET", path: "/task-status/{corr}"},
+			check: func(b []byte) {
+				assert.Contains(h.t, string(b), `"completionStatus":"WARNING"`)
+				assert.Contains(h.t, string(b), `Line 3: account \"U1\" is not an account of this source`)
+			}},
 		{name: "unknown source", op: "importUncorrelatedAccounts", want: 400, rq: req{user: admin, method: "POST", path: "/sources/" + unknown + "/load-uncorrelated-accounts", body: uncorrCSV, ctype: uncorrCT}},
 		{name: "csv upload", op: "importEntitlements", want: 202, rq: req{user: admin, method: "POST", path: "/sources/" + d + "/load-entitlements", body: groupCSV, ctype: groupCT}},
 		{name: "file on a connector source", op: "importEntitlements", want: 400, rq: req{user: admin, method: "POST", path: "/sources/" + jdbc + "/load-entitlements", body: groupCSV, ctype: groupCT}},

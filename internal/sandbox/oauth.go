@@ -64,6 +64,7 @@ type oauthState struct {
 	access       map[string]*oauthAccess  // by access token jti
 	refresh      map[string]*oauthRefresh // by refresh token jti
 	tokenCalls   map[string]int           // by oauthCountedGrant(grant_type)
+	tokenAuth    map[string]int           // by client authentication method, see TokenClientAuth
 	tokenFailure string                   // see SetTokenFailure
 	tokenDelay   time.Duration            // see SetTokenDelay
 	nextPrune    time.Time
@@ -129,6 +130,7 @@ func newOAuthState(s *Sandbox) *oauthState {
 		access:     map[string]*oauthAccess{},
 		refresh:    map[string]*oauthRefresh{},
 		tokenCalls: map[string]int{},
+		tokenAuth:  map[string]int{},
 	}
 	rand.Read(o.key) // never fails (crypto/rand, Go 1.24+)
 	// A configured client with the built-in's id replaces it.
@@ -281,6 +283,26 @@ func (s *Sandbox) TokenRequests(grantType string) int {
 		n += c
 	}
 	return n
+}
+
+// Client authentication methods at /oauth/token (RFC 8414 names), for TokenClientAuth.
+const (
+	// ClientSecretPost is client_id and client_secret sent as form fields, as
+	// SailPoint's SDKs and CLI send them.
+	ClientSecretPost = "client_secret_post"
+	// ClientSecretBasic is HTTP Basic authentication of the client.
+	ClientSecretBasic = "client_secret_basic"
+)
+
+// TokenClientAuth reports how many requests to /oauth/token authenticated the
+// client with method (ClientSecretPost or ClientSecretBasic), whether or not
+// the credentials were right. The sandbox accepts both; tests use it to see
+// which one a client sends.
+func (s *Sandbox) TokenClientAuth(method string) int {
+	o := s.oauth
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.tokenAuth[method]
 }
 
 // RevokeUser revokes every grant of username: its access tokens get 401,

@@ -141,6 +141,13 @@ func (s *Sandbox) oauthClient(r *http.Request) (c Client, basic bool, oerr *oaut
 	if id == "" {
 		return c, basic, failed
 	}
+	method := ClientSecretPost
+	if basic {
+		method = ClientSecretBasic
+	}
+	s.oauth.mu.Lock()
+	s.oauth.tokenAuth[method]++
+	s.oauth.mu.Unlock()
 	c, ok := s.oauth.clients[id]
 	// A client without a secret cannot authenticate: the sandbox has no public clients.
 	if !ok || c.Secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(c.Secret)) != 1 {

@@ -83,6 +83,12 @@ type Config struct {
 	RateWindow time.Duration
 	// TaskStep is the time between an asynchronous task's progress steps; default 1 s.
 	TaskStep time.Duration
+	// RequireContentLength makes the API answer 411 Length Required to a
+	// request whose body has no Content-Length (a chunked body), as a gateway
+	// that takes only sized bodies would. Every SailPoint SDK sends uploads
+	// with a Content-Length; whether ISC's gateway takes a chunked one is not
+	// known, so tests turn this on to prove the console never relies on it.
+	RequireContentLength bool
 	// Now is the clock; defaults to time.Now.
 	Now func() time.Time
 	// Logger defaults to a discarding logger.

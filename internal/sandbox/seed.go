@@ -384,6 +384,18 @@ func emptyConnections() map[string]any {
 	}
 }
 
+// seedLogin is a seeded person's username: "Zoë Zimmermann" → "zoë.zimmermann".
+func seedLogin(person string) string { return strings.ToLower(strings.ReplaceAll(person, " ", ".")) }
+
+// seedIdentityID is the identity id of seedPeople[i].
+func seedIdentityID(i int) string { return fmt.Sprintf("2c9180857a1b4c2d017a1b4c2d0f%04x", i+1) }
+
+// seedAccountID is the identity attribute of the k-th seeded account of the
+// source (a distinguished name for directory sources excepted).
+func seedAccountID(sourceID string, k int) string {
+	return fmt.Sprintf("%s%05d", strings.ToUpper(sourceID[26:28]), 1000+k)
+}
+
 // seedAccounts makes n deterministic accounts shaped by the account schema.
 func seedAccounts(rec *sourceRec, ci connectorInfo, n int) accountSet {
 	set := accountSet{keys: map[string]uint64{}}
@@ -392,14 +404,14 @@ func seedAccounts(rec *sourceRec, ci connectorInfo, n int) accountSet {
 		if k >= len(seedPeople) {
 			person = fmt.Sprintf("%s %d", person, k/len(seedPeople)+1)
 		}
-		login := strings.ToLower(strings.ReplaceAll(person, " ", "."))
+		login := seedLogin(person)
 		row := map[string]any{}
 		fields := []string{}
 		for _, a := range ci.accountAttrs {
 			var v string
 			switch {
 			case a[0] == ci.identityAttr:
-				v = fmt.Sprintf("%s%05d", strings.ToUpper(rec.id()[26:28]), 1000+k)
+				v = seedAccountID(rec.id(), k)
 				if a[0] == "distinguishedName" || a[0] == "dn" {
 					v = fmt.Sprintf("CN=%s,OU=Users,DC=corp,DC=example", person)
 				}

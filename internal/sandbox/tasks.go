@@ -25,6 +25,7 @@ type task struct {
 	messages                    []taskMessage     // final messages
 	counts                      map[string]int    // final returns/attributes
 	progress                    [taskSteps]string // progress text per step
+	labels                      map[string]string // display labels of counts, when not countLabels
 	onComplete                  func()            // applied once, under s.mu, when the task completes
 	done                        bool
 }
@@ -124,7 +125,7 @@ func (s *Sandbox) taskStatus(t *task) map[string]any {
 		for _, k := range countKeys {
 			if v, ok := t.counts[k]; ok {
 				attrs[k] = v
-				returns = append(returns, map[string]any{"name": countLabels[k], "attributeName": k})
+				returns = append(returns, map[string]any{"name": t.label(k), "attributeName": k})
 			}
 		}
 	}
@@ -146,7 +147,15 @@ func (s *Sandbox) taskStatus(t *task) map[string]any {
 }
 
 // countKeys orders the counts a task returns.
-var countKeys = []string{"total", "created", "updated", "unchanged", "removed", "errors", "groupsCreated", "groupsUpdated", "groupsDeleted", "deleted"}
+var countKeys = []string{"total", "created", "updated", "unchanged", "removed", "errors", "correlationFailures", "groupsCreated", "groupsUpdated", "groupsDeleted", "deleted"}
+
+// label is the display label of t's count k.
+func (t *task) label(k string) string {
+	if l, ok := t.labels[k]; ok {
+		return l
+	}
+	return countLabels[k]
+}
 
 var countLabels = map[string]string{
 	"total": "TASK_OUT_ACCOUNT_AGGREGATION_TOTAL", "created": "TASK_OUT_ACCOUNT_AGGREGATION_CREATED",

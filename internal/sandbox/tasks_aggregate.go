@@ -64,77 +64,90 @@ func eachPart(r *http.Request, fn func(filename string, part io.Reader) error) (
 	}
 }
 
-// schemaCSVHeader is the column layout of a schema CSV (download and upload).
-var schemaCSVHeader = []string{"name", "type", "description", "isMulti", "isEntitlement", "isGroup"}
+// A schema CSV file is the Delimited File connector's template: one header row
+// naming the schema's attributes in schema order (the spec's example for
+// getAccountsSchema is id,name,givenName,familyName,e-mail,...). An upload is a
+// CSV whose header row names the attributes; rows after it are allowed (it may
+// be the very file the source aggregates) and ignored.
 
-func writeSchemaCSV(w http.ResponseWriter, sc map[string]any) {
+// writeSchemaTemplate writes sc's attribute names as one CSV header row.
+func writeSchemaTemplate(w http.ResponseWriter, sc map[string]any, delim rune) {
 	w.Header().Set("Content-Type", "text/csv")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", valueString(sc["name"])+"-schema.csv"))
 	w.WriteHeader(http.StatusOK)
-	cw := csv.NewWriter(w)
-	_ = cw.Write(schemaCSVHeader)
+	names := []string{}
 	attrs, _ := sc["attributes"].([]any)
 	for _, a := range attrs {
 		m, _ := a.(map[string]any)
-		_ = cw.Write([]string{valueString(m["name"]), valueString(m["type"]), valueString(m["description"]),
-			strconv.FormatBool(m["isMulti"] == true), strconv.FormatBool(m["isEntitlement"] == true), strconv.FormatBool(m["isGroup"] == true)})
+		names = append(names, valueString(m["name"]))
 	}
+	cw := csv.NewWriter(w)
+	cw.Comma = delim
+	_ = cw.Write(names)
 	cw.Flush()
 }
 
-// parseSchemaCSV reads attribute definitions in the schemaCSVHeader layout;
-// only the name column is required.
-func parseSchemaCSV(r io.Reader) ([]any, error) {
+// readSchemaHeader reads the attribute names from the header row of a schema
+// upload: the first line that is neither blank nor a comment, a UTF-8 byte
+// order mark skipped. The rest of the file is left unread. Empty and duplicate
+// names are a 400.
+func readSchemaHeader(r io.Reader, delim rune) ([]string, error) {
 	cr := csv.NewReader(bufio.NewReader(r))
+	cr.Comma = delim
+	if delim != '#' {
+		cr.Comment = '#'
+	}
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, badRequest("The schema file is empty: its header row must name the schema's attributes.")
+	}
 	if err != nil {
-		return nil, badRequest("The schema file is empty or not CSV: %v", err)
+		return nil, badRequest("The header row of the schema file is not valid CSV: %v", err)
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	seen := map[string]bool{}
+	for i, name := range header {
+		if strings.TrimSpace(name) == "" {
+			return nil, badRequest("Column %d of the schema file's header row has no name; every column names an attribute.", i+1)
+		}
+		if seen[name] {
+			return nil, badRequest("The schema file's header row names the attribute %q twice.", name)
+		}
+		seen[name] = true
 	}
-	if _, ok := col["name"]; !ok {
-		return nil, badRequest("The schema file must have a %q column (columns: %s)", "name", strings.Join(schemaCSVHeader, ","))
+	return header, nil
+}
+
+// schemaFromHeader is sc's attributes after an upload whose header row is names:
+// an attribute the header names keeps its definition, a new name becomes a
+// single-valued STRING attribute, and attributes the header leaves out are
+// removed, in the header's order. The identity and display attributes must stay.
+func schemaFromHeader(sc map[string]any, names []string) ([]any, error) {
+	old := map[string]any{}
+	attrs, _ := sc["attributes"].([]any)
+	for _, a := range attrs {
+		m, _ := a.(map[string]any)
+		old[valueString(m["name"])] = a
 	}
-	get := func(rec []string, k string) string {
-		if i, ok := col[k]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+	var lost []string
+	for _, k := range []string{"identityAttribute", "displayAttribute"} {
+		if v, _ := sc[k].(string); v != "" && !slices.Contains(names, v) && !slices.Contains(lost, v) {
+			lost = append(lost, fmt.Sprintf("%s %q", strings.TrimSuffix(k, "Attribute")+" attribute", v))
 		}
-		return ""
 	}
-	attrs := []any{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, badRequest("The schema file is not valid CSV: %v", err)
-		}
-		name := get(rec, "name")
-		if name == "" {
-			continue
-		}
-		typ := strings.ToUpper(get(rec, "type"))
-		if typ == "" {
-			typ = "STRING"
-		}
-		flags := ""
-		for k, f := range map[string]string{"isMulti": "m", "isEntitlement": "e", "isGroup": "g"} {
-			if b, _ := strconv.ParseBool(get(rec, k)); b {
-				flags += f
-			}
-		}
-		a := attributeDef(name, typ, flags)
-		a["description"] = get(rec, "description")
-		attrs = append(attrs, a)
+	if len(lost) > 0 {
+		return nil, badRequest("The schema file's header row leaves out the schema's %s, which must stay.", strings.Join(lost, " and "))
 	}
-	if err := validateSchema(map[string]any{"attributes": attrs}); err != nil {
-		return nil, err
+	out := make([]any, 0, len(names))
+	for _, n := range names {
+		if a, ok := old[n]; ok {
+			out = append(out, a)
+		} else {
+			out = append(out, attributeDef(n, "STRING", ""))
+		}
 	}
-	return attrs, nil
+	return out, nil
 }
 
 // delimitedOnly rejects schema CSV operations on other connectors.
@@ -175,8 +188,9 @@ func (s *Sandbox) downloadSchema(c *call, name string) (int, any, error) {
 		return 0, nil, notFound("Source %q has no %q schema.", src.name(), name)
 	}
 	sc = clone(sc)
+	delim := src.delimiter()
 	s.mu.Unlock()
-	writeSchemaCSV(c.w, sc)
+	writeSchemaTemplate(c.w, sc, delim)
 	return 0, nil, nil
 }
 
@@ -201,13 +215,14 @@ func (s *Sandbox) uploadSchema(c *call, name string) (int, any, error) {
 	}
 	s.mu.Lock()
 	err = delimitedOnly(src)
+	delim := src.delimiter()
 	s.mu.Unlock()
 	if err != nil {
 		return 0, nil, err
 	}
-	var attrs []any
+	var names []string
 	_, saw, err := eachPart(c.r, func(_ string, part io.Reader) error {
-		attrs, err = parseSchemaCSV(part)
+		names, err = readSchemaHeader(part, delim)
 		return err
 	})
 	if err != nil {
@@ -220,27 +235,32 @@ func (s *Sandbox) uploadSchema(c *call, name string) (int, any, error) {
 	defer s.mu.Unlock()
 	sc := src.schemaByName(name)
 	now := s.now()
-	if sc == nil {
+	created := sc == nil
+	if created {
 		if name == "account" {
 			sc = accountSchema(s.api.newID(), connectors["delimited-file"], now)
 		} else {
 			sc = groupSchema(s.api.newID(), now)
 			sc["name"] = name
 		}
+		// A new schema's identity and display attributes are its defaults
+		// when the header names them, else the header's first column.
+		for _, k := range []string{"identityAttribute", "displayAttribute"} {
+			if !slices.Contains(names, valueString(sc[k])) {
+				sc[k] = names[0]
+			}
+		}
+	}
+	attrs, err := schemaFromHeader(sc, names)
+	if err != nil {
+		return 0, nil, err
+	}
+	sc["attributes"] = attrs
+	sc["modified"] = isoTime(now)
+	if created {
 		src.schemas = append(src.schemas, sc)
 		src.syncSchemaRefs()
 	}
-	sc["attributes"] = attrs
-	names := []string{}
-	for _, a := range attrs {
-		names = append(names, a.(map[string]any)["name"].(string))
-	}
-	for _, k := range []string{"identityAttribute", "displayAttribute"} {
-		if v, _ := sc[k].(string); !slices.Contains(names, v) && len(names) > 0 {
-			sc[k] = names[0]
-		}
-	}
-	sc["modified"] = isoTime(now)
 	return http.StatusOK, clone(sc), nil
 }
 
@@ -600,10 +620,17 @@ func (s *Sandbox) aggregate(c *call, kind string) (int, any, error) {
 }
 
 // loadTaskBody is the LoadAccountsTask / LoadUncorrelatedAccountsTask shape.
+// The upstream schema declares LoadUncorrelatedAccountsTask's task.returns an
+// object, its example (and LoadAccountsTask's schema) an array; the sandbox
+// answers the array, as the bundled spec does.
 func (s *Sandbox) loadTaskBody(t *task) map[string]any {
 	returns := []any{}
-	for _, k := range []string{"total", "created", "updated", "removed"} {
-		returns = append(returns, map[string]any{"displayLabel": countLabels[k], "attributeName": k})
+	keys := []string{"total", "created", "updated", "removed"}
+	if t.labels != nil {
+		keys = []string{"total", "updated", "correlationFailures"}
+	}
+	for _, k := range keys {
+		returns = append(returns, map[string]any{"displayLabel": t.label(k), "attributeName": k})
 	}
 	return map[string]any{
 		"success": true,
@@ -617,40 +644,177 @@ func (s *Sandbox) loadTaskBody(t *task) map[string]any {
 	}
 }
 
-// loadUncorrelatedAccounts handles "POST /sources/{id}/load-uncorrelated-accounts".
+// correlationHeader is the header of ISC's manual correlation file, the file
+// load-uncorrelated-accounts takes: account is an account's native identity on
+// the source, userName the username of the identity to correlate it to.
+var correlationHeader = []string{"account", "displayName", "userName", "type"}
+
+// correlation is the outcome of reading a correlation file.
+type correlation struct {
+	total, failed int
+	links         map[string]string // account → identity id
+	messages      []taskMessage
+	fatal         string
+}
+
+// correlateCSV reads a correlation file and matches each row's account with
+// accounts (every account counts as known when accounts overflowed and has no
+// keys) and its userName with identities (lower-cased username → identity id).
+func correlateCSV(r io.Reader, delim rune, accounts *accountSet, identities map[string]string) correlation {
+	res := correlation{links: map[string]string{}}
+	cr := csv.NewReader(bufio.NewReaderSize(r, 64<<10))
+	cr.Comma = delim
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil && !errors.Is(err, io.EOF) {
+		res.fatal = fmt.Sprintf("The header row is not valid CSV: %v", err)
+		return res
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.TrimPrefix(h, "\ufeff")] = i
+	}
+	accCol, okAcc := col["account"]
+	userCol, okUser := col["userName"]
+	if !okAcc || !okUser {
+		res.fatal = fmt.Sprintf("A correlation file starts with the header row %s; this one has %q.",
+			strings.Join(correlationHeader, string(delim)), strings.Join(header, string(delim)))
+		return res
+	}
+	seen := map[string]bool{}
+	fail := func(line int, format string, args ...any) {
+		res.failed++
+		if res.failed <= maxRowMessages {
+			res.messages = append(res.messages, taskMessage{"WARN", "notCorrelated", fmt.Sprintf("Line %d: ", line) + fmt.Sprintf(format, args...)})
+		}
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			res.fatal = fmt.Sprintf("The file is not valid CSV: %v", err)
+			return res
+		}
+		line, _ := cr.FieldPos(0)
+		res.total++
+		field := func(i int) string {
+			if i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		account, user := field(accCol), field(userCol)
+		switch {
+		case account == "":
+			fail(line, "the account is empty; row skipped.")
+		case seen[account]:
+			fail(line, "account %q is listed again; row skipped.", account)
+		case user == "":
+			fail(line, "account %q has no userName to correlate it to.", account)
+		case accounts.keys != nil && !hasKey(accounts.keys, account):
+			fail(line, "account %q is not an account of this source.", account)
+		case identities[strings.ToLower(user)] == "":
+			fail(line, "no identity has the userName %q; account %q stays uncorrelated.", user, account)
+		default:
+			res.links[account] = identities[strings.ToLower(user)]
+		}
+		if account != "" {
+			seen[account] = true
+		}
+	}
+	if res.failed > maxRowMessages {
+		res.messages = append(res.messages, taskMessage{"WARN", "notCorrelated", fmt.Sprintf("… and %d more rows were not correlated.", res.failed-maxRowMessages)})
+	}
+	return res
+}
+
+func hasKey(m map[string]uint64, k string) bool { _, ok := m[k]; return ok }
+
+// identityUsernames maps the lower-cased username of every identity the sandbox
+// knows (the sign-in users and the seeded people) to its identity id.
+func (s *Sandbox) identityUsernames() map[string]string {
+	out := map[string]string{}
+	for i, p := range seedPeople {
+		out[seedLogin(p)] = seedIdentityID(i)
+	}
+	for _, u := range s.cfg.Users {
+		out[strings.ToLower(u.Username)] = u.IdentityID
+	}
+	return out
+}
+
+// CorrelatedIdentity returns the identity id a correlation file linked the
+// account to on the source, or "" when none did.
+func (s *Sandbox) CorrelatedIdentity(sourceID, account string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceTasks()
+	if src := s.api.sources[sourceID]; src != nil {
+		return src.correlated[account]
+	}
+	return ""
+}
+
+// loadUncorrelatedAccounts handles "POST /sources/{id}/load-uncorrelated-accounts":
+// a manual correlation file. Accounts of the source are linked to the identities
+// the file names when the task completes; the rows that cannot be are task
+// messages with their line numbers.
 func (s *Sandbox) loadUncorrelatedAccounts(c *call) (int, any, error) {
 	src, err := s.source(c, true)
 	if err != nil {
 		return 0, nil, err
 	}
-	rows := 0
-	var readErr error
-	_, _, err = eachPart(c.r, func(_ string, part io.Reader) error {
-		cr := csv.NewReader(bufio.NewReader(part))
-		cr.FieldsPerRecord = -1
-		cr.ReuseRecord = true
-		for {
-			if _, err := cr.Read(); err != nil {
-				if !errors.Is(err, io.EOF) {
-					readErr = err
-				}
-				return nil
-			}
-			rows++
-		}
+	s.mu.Lock()
+	accounts := src.accounts
+	s.mu.Unlock()
+	identities := s.identityUsernames()
+	var res correlation
+	_, saw, err := eachPart(c.r, func(_ string, part io.Reader) error {
+		res = correlateCSV(part, ',', &accounts, identities)
+		return nil
 	})
 	if err != nil {
 		return 0, nil, err
 	}
+	if !saw {
+		return 0, nil, badRequest("The correlation file is required in the multipart field %q.", "file")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.newTask("Cloud Process Uncorrelated Accounts", "Processes uncorrelated accounts for the specified application.", c, src)
-	t.counts["total"] = max(rows-1, 0)
-	if readErr != nil {
+	t.labels = correlationLabels
+	t.messages = res.messages
+	t.counts["total"], t.counts["updated"], t.counts["correlationFailures"] = res.total, len(res.links), res.failed
+	switch {
+	case res.fatal != "":
 		t.status = "ERROR"
-		t.messages = append(t.messages, taskMessage{"ERROR", "badFile", fmt.Sprintf("The file is not valid CSV: %v", readErr)})
+		t.messages = append(t.messages, taskMessage{"ERROR", "badFile", res.fatal})
+		t.counts["updated"] = 0
+	case res.failed > 0:
+		t.status = "WARNING"
+	}
+	t.progress = [taskSteps]string{"Initializing...", fmt.Sprintf("Correlating %d accounts", res.total), "Finalizing"}
+	if res.fatal == "" {
+		t.onComplete = func() {
+			if src.correlated == nil {
+				src.correlated = map[string]string{}
+			}
+			for a, id := range res.links {
+				src.correlated[a] = id
+			}
+		}
 	}
 	return http.StatusAccepted, s.loadTaskBody(t), nil
+}
+
+// correlationLabels are the display labels of a correlation task's counts, as
+// the spec's LoadUncorrelatedAccountsTask example names them.
+var correlationLabels = map[string]string{
+	"total":               "TASK_OUT_ACCOUNT_CORRELATION_TOTAL",
+	"updated":             "TASK_OUT_ACCOUNT_CORRELATION_UPDATED",
+	"correlationFailures": "TASK_OUT_ACCOUNT_CORRELATION_FAILURES",
 }
 
 // removeAccounts handles "POST /sources/{id}/remove-accounts".

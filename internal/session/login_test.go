@@ -355,3 +355,18 @@ func TestParallelLoginsDoNotInterfere(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestTokenEndpointGetsClientCredentialsAsFormFields(t *testing.T) {
+	e := newEnv(t, envOpts{}) // its Config asks for HTTP Basic; the Manager sends form fields all the same
+	b := e.browser()
+	b.login("admin", "/")
+	e.clock.Advance(accessTokenTTL - 30*time.Second)
+	require.Equal(t, http.StatusOK, b.get(e.url(0)+"/api").StatusCode)
+	require.Equal(t, 1, e.sb.TokenRequests("refresh_token"))
+	pat := e.browser()
+	require.Equal(t, http.StatusSeeOther, pat.do(http.MethodPost, e.url(0)+"/login/pat",
+		url.Values{"client_id": {sandbox.DemoPATClientID}, "client_secret": {sandbox.DemoPATClientSecret}}).StatusCode)
+
+	assert.Equal(t, 3, e.sb.TokenClientAuth(sandbox.ClientSecretPost), "code, refresh and PAT grants, as SailPoint's SDKs send them")
+	assert.Zero(t, e.sb.TokenClientAuth(sandbox.ClientSecretBasic), "no HTTP Basic")
+}

@@ -80,8 +80,11 @@ type Config struct {
 	// Secure marks cookies Secure and gives the session cookie the __Host- prefix.
 	// Only a demo on plain-HTTP loopback sets it false; the caller should log that.
 	Secure bool
-	// OAuth2 is the confidential client: ClientID, ClientSecret, Endpoint (AuthStyle
-	// in params or header, never the URL), one constant RedirectURL, Scopes.
+	// OAuth2 is the confidential client: ClientID, ClientSecret, Endpoint, one
+	// constant RedirectURL, Scopes. Endpoint.AuthStyle is not used: the token
+	// endpoint always gets client_id and client_secret as form fields
+	// (client_secret_post), as SailPoint's SDKs and CLI send them; HTTP Basic is
+	// not seen in any SailPoint client, and the URL would put the secret in logs.
 	OAuth2 *oauth2.Config
 	// HTTPClient talks to the token endpoint; give it a short timeout. Required.
 	HTTPClient *http.Client
@@ -200,6 +203,9 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	if err := validate(cfg); err != nil {
 		return nil, err
 	}
+	oc := *cfg.OAuth2 // the caller's copy stays as it was
+	oc.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	cfg.OAuth2 = &oc
 	keys, err := newKeyRing(cfg.Keys)
 	if err != nil {
 		return nil, err

@@ -28,14 +28,25 @@ type Checked struct {
 	blocked  bool
 }
 
-// Check starts checking r against sc. Read the returned Checked instead of r, and
+// CheckFunc is a csvcheck pre-flight of one kind of file, e.g. csvcheck.Check
+// against a schema, or csvcheck.CheckCorrelation.
+type CheckFunc func(ctx context.Context, r io.Reader) (*csvcheck.Report, error)
+
+// Against is the CheckFunc of an account or entitlement file checked against sc.
+func Against(sc csvcheck.Schema, opt csvcheck.Options) CheckFunc {
+	return func(ctx context.Context, r io.Reader) (*csvcheck.Report, error) {
+		return csvcheck.Check(ctx, r, sc, opt)
+	}
+}
+
+// Check starts checking r with check. Read the returned Checked instead of r, and
 // call Finish before returning, whatever happened.
-func Check(ctx context.Context, r io.Reader, sc csvcheck.Schema, opt csvcheck.Options, allowWarnings bool) *Checked {
+func Check(ctx context.Context, r io.Reader, check CheckFunc, allowWarnings bool) *Checked {
 	pr, pw := io.Pipe()
 	cr := &Checked{r: r, pw: pw, teeing: true, allowWarnings: allowWarnings, done: make(chan struct{})}
 	go func() {
 		defer close(cr.done)
-		cr.report, cr.checkErr = csvcheck.Check(ctx, pr, sc, opt)
+		cr.report, cr.checkErr = check(ctx, pr)
 		// Whatever Check left unread must not block the writer.
 		pr.CloseWithError(io.ErrClosedPipe)
 	}()
@@ -43,7 +54,15 @@ func Check(ctx context.Context, r io.Reader, sc csvcheck.Schema, opt csvcheck.Op
 }
 
 func (cr *Checked) Read(p []byte) (int, error) {
-	n, err := cr.r.Read(p)
+	// A multipart part gives a few KiB per Read; filling p first hands the check
+	// large pieces, one pipe hand-over each.
+	var n int
+	var err error
+	for n < len(p) && err == nil {
+		var k int
+		k, err = cr.r.Read(p[n:])
+		n += k
+	}
 	if n > 0 && cr.teeing {
 		if _, werr := cr.pw.Write(p[:n]); werr != nil {
 			cr.teeing = false // Check has stopped reading; its report decides

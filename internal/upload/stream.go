@@ -27,7 +27,7 @@ type Stream struct {
 	hdr    *headerBudget
 	parts  int
 	limit  int64
-	fields map[string]string // plain fields seen before the file
+	fields map[string]string // plain fields seen so far
 }
 
 // Open checks that r is a multipart upload of plausible size for a file of at most
@@ -57,11 +57,8 @@ func Open(w http.ResponseWriter, r *http.Request, limit int64) (*Stream, error) 
 	}, nil
 }
 
-// LimitFile lowers the size limit of the files still to be read to n, for routes
-// whose files are small by nature (a schema CSV).
-func (s *Stream) LimitFile(n int64) { s.limit = min(s.limit, n) }
-
-// Field is a plain form field sent before the file ("" when it was not).
+// Field is a plain form field read so far: before the file, or after it once ReadRest
+// has run ("" when it was not sent).
 func (s *Stream) Field(name string) string { return s.fields[name] }
 
 // NextFile reads plain fields until the part named "file" and returns it as a CSV
@@ -85,6 +82,20 @@ func (s *Stream) NextBinaryFile() (*File, error) {
 	}
 	name := api.SanitizeFilename(p.FileName())
 	return &File{Name: name, lim: &limitedReader{r: p, limit: s.limit}}, nil
+}
+
+// ReadRest reads the plain fields after the file, once the file has been read (into
+// a Spool): a confirmation that sits below the file input in the form. The limits on
+// parts and fields apply; a second file is refused. Field then returns them too.
+func (s *Stream) ReadRest() error {
+	p, err := s.nextFilePart()
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		return errorf(http.StatusBadRequest, "Send one file at a time.")
+	}
+	return nil
 }
 
 // nextFilePart reads plain fields until the part named "file"; nil when there is none.

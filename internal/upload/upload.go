@@ -1,20 +1,22 @@
 // Package upload reads file uploads from multipart/form-data requests as streams:
-// part by part, never buffering the file whole in memory or on disk, with the size
-// limit applied while the bytes flow, so that a file past it aborts whatever it is
-// being copied into (the upstream request) instead of completing truncated.
+// part by part, never buffering the file in memory, with the size limit applied
+// while the bytes flow, so that a file past it stops the copy instead of completing
+// truncated.
 //
 // Open checks the request and returns a Stream; Stream.NextFile returns the "file"
 // part of a CSV upload, sniffed as text, and Stream.NextBinaryFile the "file" part of
 // any other upload (a connector's jar). File.Failure says afterwards whether the
 // inbound side stopped the copy (the limit, the client leaving, a broken body).
 // Check tees a file through csvcheck and refuses to end the stream when the check
-// blocks it.
+// blocks it. A Spool keeps the file in a temporary file while it is read and
+// checked, so that it goes upstream only after its checks, with an exact
+// Content-Length (as SailPoint's SDKs send uploads), and leaves nothing behind.
 //
 // Problems the user must fix come back as *Error, with the HTTP status they deserve
 // and a message written for the user. The package knows nothing of the web framework.
 //
 // Files: upload.go (limits, Error, FormatSize), stream.go (Stream, File and the
-// counting readers), check.go (Check, Head).
+// counting readers), check.go (Check, Head), spool.go (Spool).
 package upload
 
 import (

@@ -206,17 +206,6 @@ func TestTheLimitAppliesWhileStreaming(t *testing.T) {
 		assert.Equal(t, int64(limit), n)
 		assert.NoError(t, f.Failure(context.Background()))
 	})
-	t.Run("a lowered limit applies to the next file", func(t *testing.T) {
-		body, ct := form(t, nil, "schema.csv", fill(2048))
-		s, err := open(t, body, ct, limit, false)
-		require.NoError(t, err)
-		s.LimitFile(1024)
-		f, err := s.NextFile()
-		require.NoError(t, err)
-		_, err = io.Copy(io.Discard, f.Reader())
-		assert.ErrorIs(t, err, upload.ErrFileTooLarge)
-		assert.Contains(t, f.Failure(context.Background()).Error(), "1 KiB upload limit")
-	})
 }
 
 func TestNextBinaryFileTakesAnyContent(t *testing.T) {
@@ -267,7 +256,7 @@ func TestCheckBlocksTheEndOfAFileThatFailsTheCheck(t *testing.T) {
 		{"an accepted warning passes", "id,level\nu1,1\nu2,two\n", true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cr := upload.Check(context.Background(), strings.NewReader(tc.csv), sc, csvcheck.Options{}, tc.allowWarnings)
+			cr := upload.Check(context.Background(), strings.NewReader(tc.csv), upload.Against(sc, csvcheck.Options{}), tc.allowWarnings)
 			got, err := io.ReadAll(cr)
 			cr.Finish(nil)
 			assert.Equal(t, tc.csv, string(got), "every byte passes through")
@@ -281,7 +270,7 @@ func TestCheckBlocksTheEndOfAFileThatFailsTheCheck(t *testing.T) {
 		})
 	}
 	t.Run("finish before the end stops the check", func(t *testing.T) {
-		cr := upload.Check(context.Background(), strings.NewReader("id,level\nu1,1\n"), sc, csvcheck.Options{}, false)
+		cr := upload.Check(context.Background(), strings.NewReader("id,level\nu1,1\n"), upload.Against(sc, csvcheck.Options{}), false)
 		cr.Finish(errors.New("upload ended"))
 		assert.False(t, cr.Blocked())
 	})

@@ -1,6 +1,9 @@
 package templates
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // SchemasVM is the "Schemas" tab: the source's schemas and, for Delimited File
 // sources, the schema CSV files.
@@ -103,21 +106,50 @@ type PatchPreviewVM struct {
 	CancelURL string
 }
 
-// SchemaDiffVM compares an uploaded schema CSV with the current schema.
+// SchemaDiffVM shows what uploading a schema CSV would do to the current schema. A
+// schema CSV is ISC's flat-file template: its header row names the attributes.
 type SchemaDiffVM struct {
-	Kind      string
-	FileName  string
-	Added     []AttributeVM
-	Removed   []AttributeVM
-	Changed   []AttributeChangeVM
-	Unchanged int
-	UploadURL string
+	Kind       string // "accounts" or "entitlements"
+	SchemaName string // "account", "group"...
+	FileName   string
+	Added      []string      // names new to the schema: they become single-valued STRING attributes
+	Removed    []AttributeVM // attributes the header leaves out: the upload removes them
+	Kept       []string      // attributes the header names that exist: they keep their definitions
+	Findings   []FindingVM   // problems of the header; errors block the upload
+	// Lost names the identity or display attribute the header leaves out; they must stay.
+	Lost []string
+	// LooksLikeTable is set when the header lists the columns of a table of attribute
+	// definitions (name, type, isMulti...) instead of attribute names.
+	LooksLikeTable bool
+	// RemoveToken is the value of the confirmation that the removals are meant; it
+	// stands for the exact list of Removed, so a confirmation given for another list
+	// does not count.
+	RemoveToken string
+	// Refused explains why the last upload of this file was not sent ("" on a diff).
+	Refused   string
+	UploadURL string // "" when the upload is blocked
 }
 
-// AttributeChangeVM is an attribute whose definition differs.
-type AttributeChangeVM struct {
-	Name    string
-	Changes []string // e.g. "type: STRING → INT"
+// Blocked reports whether the file cannot be uploaded as it is.
+func (d SchemaDiffVM) Blocked() bool { return d.UploadURL == "" }
+
+// Warned reports whether the diff has warnings the upload button accepts.
+func (d SchemaDiffVM) Warned() bool {
+	for _, f := range d.Findings {
+		if f.Severity == "warning" {
+			return true
+		}
+	}
+	return false
+}
+
+// RemovedNames lists the names of the removed attributes, comma-separated.
+func (d SchemaDiffVM) RemovedNames() string {
+	names := make([]string, len(d.Removed))
+	for i, a := range d.Removed {
+		names[i] = a.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // flagWord shows a schema flag.
@@ -133,4 +165,12 @@ func attributeFormID(f AttributeFormVM) string {
 		return "attr-form-" + strconv.Itoa(f.Index)
 	}
 	return "attr-form-add"
+}
+
+// pluralWord is one when n is 1, else many.
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -26,7 +26,9 @@ type UploadFormVM struct {
 	UploadURL     string
 	Optimization  bool // offer "disable optimization"
 	FileOptional  bool // the aggregation may run without a file
+	AnySource     bool // offered for every source, not only Delimited File ones (a correlation file)
 	ExpectColumns []string
+	TemplateURL   string // an empty file with the expected header, when there is one to offer
 }
 
 // ReportID is the id of the element the pre-flight report of a form goes into.
