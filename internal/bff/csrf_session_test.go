@@ -1,8 +1,10 @@
 package bff
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,4 +77,48 @@ func TestCSRFTokenComesFromHeaderOrBodyAndIsBoundToTheSession(t *testing.T) {
 		assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		assert.False(t, signedIn(), "signed out")
 	})
+}
+
+// TestCSRFTokenIsMaskedAfreshInEveryResponse: every page carries the session's
+// CSRF token under a fresh random mask, so no byte sequence of the secret repeats
+// from one (compressed) response to the next, which is what a BREACH attack
+// needs; every masked form is accepted, and a token whose halves do not unmask to
+// the session's secret is refused before any upstream call.
+func TestCSRFTokenIsMaskedAfreshInEveryResponse(t *testing.T) {
+	e := newTestEnv(t, nil)
+	a, b := e.pageCSRFToken("/"), e.pageCSRFToken("/sources")
+	require.NotEqual(t, a, b, "two pages, two masks")
+	ra, err := base64.RawURLEncoding.DecodeString(a)
+	require.NoError(t, err)
+	rb, err := base64.RawURLEncoding.DecodeString(b)
+	require.NoError(t, err)
+	require.Len(t, ra, 64, "a 32-byte pad, then the 32-byte secret XOR the pad")
+	require.Len(t, rb, 64)
+	unmask := func(r []byte) []byte {
+		out := make([]byte, 32)
+		for i := range out {
+			out[i] = r[i] ^ r[32+i]
+		}
+		return out
+	}
+	assert.Equal(t, unmask(ra), unmask(rb), "both carry the one secret of the session")
+	for i := 0; i+8 <= len(a); i++ {
+		assert.NotContains(t, b, a[i:i+8], "no run of 8 token characters repeats between responses")
+	}
+
+	post := func(tok string) int {
+		return e.do(http.MethodPost, "/sources/bulk/test-connection", strings.NewReader("id="+delimitedID),
+			map[string]string{"X-CSRF-Token": tok, "Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}).Code
+	}
+	assert.Equal(t, http.StatusOK, post(a))
+	assert.Equal(t, http.StatusOK, post(b))
+
+	e.sandbox.ResetCalls()
+	forged := slices.Clone(ra)
+	forged[40] ^= 1 // one bit of the masked half
+	assert.Equal(t, http.StatusForbidden, post(base64.RawURLEncoding.EncodeToString(forged)))
+	mixed := append(slices.Clone(ra[:32]), rb[32:]...) // one response's pad with another's masked secret
+	assert.Equal(t, http.StatusForbidden, post(base64.RawURLEncoding.EncodeToString(mixed)))
+	assert.Equal(t, http.StatusForbidden, post(a[:40]), "a cut token")
+	assert.Zero(t, e.sandbox.Calls(""), "refused before any upstream call")
 }

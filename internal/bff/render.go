@@ -27,7 +27,8 @@ func isHTMX(c echo.Context) bool {
 
 // render is the only write path for pages. It renders into a buffer first (a failed
 // render must not leave half a page on the wire), marks the response as varying by
-// HX-Request, and sends the fragment to htmx and the full page otherwise.
+// HX-Request, sends the fragment to htmx and the full page otherwise, compressed
+// when the browser accepts it (compress.go).
 func (s *Server) render(c echo.Context, status int, p Page) error {
 	var comp templ.Component = p.Body
 	if !isHTMX(c) {
@@ -53,7 +54,8 @@ func (s *Server) write(c echo.Context, status int, comp templ.Component) error {
 	h := c.Response().Header()
 	h.Add("Vary", "HX-Request")
 	h.Set("Cache-Control", "no-store")
-	return c.HTMLBlob(status, buf.Bytes())
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	return writeCompressed(c.Response(), c.Request(), status, buf.Bytes())
 }
 
 // chrome builds the layout's view model for this request.
