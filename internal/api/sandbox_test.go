@@ -21,6 +21,7 @@ import (
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/api/filter"
 	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/testservers"
 )
 
 // tenant is a sandbox tenant over real HTTP with a client signed in with the
@@ -53,16 +54,14 @@ func newTenant(t *testing.T, cfg sandbox.Config) *tenant {
 		cfg.TaskStep = 5 * time.Millisecond
 	}
 	sb := sandbox.New(cfg)
-	check := newSpecCheck(t, srv.URL)
 	tn := &tenant{sb: sb, srv: srv, ops: map[string]int{}, headers: map[string]http.Header{}}
-	sbh := check.wrap(sb.Handler())
+	sbh := testservers.NewSpecCheck(t).Wrap(sb.Handler())
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tn.mu.Lock()
 		tn.headers[r.Method+" "+r.URL.Path] = r.Header.Clone()
 		tn.mu.Unlock()
 		sbh.ServeHTTP(w, r)
 	})
-	t.Cleanup(func() { check.verify(t) })
 
 	c, err := api.New(api.Config{
 		BaseURL:      srv.URL,

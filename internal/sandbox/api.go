@@ -53,7 +53,7 @@ func newAPIState(s *Sandbox) *apiState {
 	a := &apiState{
 		sources:   map[string]*sourceRec{},
 		tasks:     map[string]*task{},
-		rng:       rand.New(rand.NewPCG(20251, 42)),
+		rng:       rand.New(rand.NewPCG(20251, seedStream(s.cfg.Seed))),
 		calls:     map[string]int{},
 		byMethod:  map[string]int{},
 		faults:    map[string]Fault{},
@@ -62,7 +62,19 @@ func newAPIState(s *Sandbox) *apiState {
 		keepLimit: maxKeptAccounts,
 	}
 	seed(a, s.now())
+	if s.cfg.Seed == SeedProduction {
+		seedProduction(a)
+	}
 	return a
+}
+
+// seedStream picks the stream of the id generator, so that two tenants never
+// make the same ids for the objects created in them.
+func seedStream(seed Seed) uint64 {
+	if seed == SeedProduction {
+		return 43
+	}
+	return 42
 }
 
 // newID returns a 32-hex-digit id like ISC's; callers hold s.mu.

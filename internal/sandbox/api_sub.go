@@ -480,7 +480,7 @@ func (s *Sandbox) getSourceHealth(c *call) (int, any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return http.StatusOK, map[string]any{
-		"id": src.id(), "type": src.obj["type"], "name": src.name(), "org": TenantName,
+		"id": src.id(), "type": src.obj["type"], "name": src.name(), "org": s.cfg.TenantName,
 		"isAuthoritative": src.obj["authoritative"] == true, "isCluster": src.obj["cluster"] != nil,
 		"hostname": "va-" + src.id()[24:] + ".sandbox.internal", "pod": "sandbox-pod", "iqServiceVersion": nil,
 		"status": src.status(),

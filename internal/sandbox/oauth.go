@@ -230,9 +230,9 @@ func (s *Sandbox) oauthSign(g *oauthGrant, u User, now time.Time, ttl time.Durat
 		IdentityID:  u.IdentityID,
 		UserName:    u.Username,
 		Authorities: []string{u.UserLevel},
-		TenantID:    oauthTenantID,
+		TenantID:    s.localID(oauthTenantID),
 		Pod:         oauthPod,
-		Org:         TenantName,
+		Org:         s.cfg.TenantName,
 		Scope:       []string{oauthScope},
 		ATI:         ati,
 	}

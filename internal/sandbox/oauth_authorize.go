@@ -142,8 +142,8 @@ func oauthRedirect(w http.ResponseWriter, r *http.Request, redirectURI string, k
 func (s *Sandbox) oauthInfo(w http.ResponseWriter, r *http.Request) {
 	base := s.oauthBaseURL(r)
 	oauthWriteJSON(w, http.StatusOK, map[string]string{
-		"tenantId":          oauthTenantID,
-		"tenantName":        TenantName,
+		"tenantId":          s.localID(oauthTenantID),
+		"tenantName":        s.cfg.TenantName,
 		"authorizeEndpoint": base + "/oauth/authorize",
 		"tokenEndpoint":     base + "/oauth/token",
 		"cloudDomainUrl":    base,
@@ -162,12 +162,12 @@ func (s *Sandbox) oauthUserInfo(w http.ResponseWriter, r *http.Request) {
 	}
 	oauthNoStore(w)
 	oauthWriteJSON(w, http.StatusOK, map[string]any{
-		"tenant":       TenantName,
+		"tenant":       s.cfg.TenantName,
 		"id":           p.IdentityID,
 		"uid":          p.Username,
 		"name":         p.Username,
 		"displayName":  p.DisplayName,
-		"email":        p.Username + "@" + TenantName + ".example",
+		"email":        p.Username + "@" + s.cfg.TenantName + ".example",
 		"capabilities": []string{p.UserLevel},
 	})
 }
@@ -176,7 +176,7 @@ func (s *Sandbox) oauthUserInfo(w http.ResponseWriter, r *http.Request) {
 // sandbox keeps no browser session (every authorization shows the login
 // form), so there is nothing to end; it only confirms.
 func (s *Sandbox) oauthLogout(w http.ResponseWriter, r *http.Request) {
-	s.oauthRenderMessage(w, http.StatusOK, "Signed out", "You are signed out of the sandbox tenant.")
+	s.oauthRenderMessage(w, http.StatusOK, "Signed out", "You are signed out of the "+s.cfg.TenantName+" tenant.")
 }
 
 // oauthBaseURL is cfg.BaseURL, or else the URL the request reached, so a
@@ -198,6 +198,7 @@ type oauthPage struct {
 	Title   string
 	Message string // message pages only
 
+	Tenant             string // the tenant's name
 	Login              bool
 	Action             string // where the login form posts: /oauth/authorize under the base path
 	ClientID           string
@@ -243,6 +244,7 @@ func (s *Sandbox) oauthRenderMessage(w http.ResponseWriter, status int, title, m
 // leaves half a page behind.
 func (s *Sandbox) oauthRender(w http.ResponseWriter, status int, page oauthPage) {
 	page.Nonce = rand.Text()
+	page.Tenant = s.cfg.TenantName
 	var buf bytes.Buffer
 	if err := oauthPageTemplate.Execute(&buf, page); err != nil {
 		s.log.Error("oauth page", "error", err)
@@ -268,7 +270,7 @@ var oauthPageTemplate = template.Must(template.New("page").Parse(`<!doctype html
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}} · sandbox tenant</title>
+<title>{{.Title}} · {{.Tenant}} tenant</title>
 <style nonce="{{.Nonce}}">
 body{margin:0;font:16px/1.5 system-ui,sans-serif;background:#eef1f5;color:#1b2430}
 main{max-width:24rem;margin:8vh auto;padding:2rem;background:#fff;border-radius:.5rem;box-shadow:0 2px 8px #0002}
@@ -287,7 +289,7 @@ button.secondary{background:#dde3ea;color:#1b2430}
 <main>
 <h1>{{.Title}}</h1>
 {{- if .Login}}
-<p>Sign in to the <strong>sandbox</strong> tenant to continue to <code>{{.ClientID}}</code>.</p>
+<p>Sign in to the <strong data-testid="tenant">{{.Tenant}}</strong> tenant to continue to <code>{{.ClientID}}</code>.</p>
 {{- with .Error}}
 <p class="error" role="alert" data-testid="login-error">{{.}}</p>
 {{- end}}

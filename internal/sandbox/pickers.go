@@ -120,7 +120,7 @@ func (s *Sandbox) servePickerList(op string, l pickerList) handlerFunc {
 		}
 		coreOnly := op == "getPublicIdentities" && q.Get("add-core-filters") == "true"
 		var out []map[string]any
-		for _, it := range l.items(c.p) {
+		for _, it := range s.tenantItems(l.items(c.p)) {
 			if filter != nil && !filter.Match(it.match) {
 				continue
 			}
@@ -347,7 +347,7 @@ func (s *Sandbox) workgroupItems(*Principal) []pickerItem {
 		dto := map[string]any{
 			"id": w.id, "name": w.name, "description": w.desc,
 			"owner":       map[string]any{"type": "IDENTITY", "id": o.id, "name": o.name(), "displayName": o.name(), "emailAddress": o.alias + "@example.com"},
-			"memberCount": float64(len(w.members)), "connectionCount": float64(conns[w.id]),
+			"memberCount": float64(len(w.members)), "connectionCount": float64(conns[s.localID(w.id)]),
 			"created": isoTime(created), "modified": isoTime(created.Add(72 * time.Hour)),
 		}
 		members := make([]any, 0, len(w.members))
@@ -389,7 +389,7 @@ func (s *Sandbox) passwordPolicyItems(*Principal) []pickerItem {
 	s.mu.Unlock()
 	out := make([]pickerItem, 0, len(seedPasswordPolicies))
 	for i, p := range seedPasswordPolicies {
-		ids := using[p.id]
+		ids := using[s.localID(p.id)]
 		sort.Strings(ids)
 		var updated any
 		if i > 0 {

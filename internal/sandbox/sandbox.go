@@ -30,7 +30,8 @@ const (
 // DemoWorkgroupID is the governance group whose sources the demo subadmin manages.
 const DemoWorkgroupID = "2c9180867c8a4d3e017c8b0f1e2d0001"
 
-// TenantName is the sandbox tenant's name, as /oauth/info and the token response report it.
+// TenantName is the default tenant's name, as /oauth/info and the token response
+// report it (Config.TenantName changes it).
 const TenantName = "sandbox"
 
 // User is a person who can sign in on the sandbox login page.
@@ -71,6 +72,13 @@ type Config struct {
 	// under it, and its path, if any, is the prefix every route is served under,
 	// so the login form and any redirect stay under it too.
 	BaseURL string
+	// Seed chooses the seeded data: SeedSandbox (the zero value) or
+	// SeedProduction, a second tenant with the same people and objects under
+	// ids of its own and a few deliberate differences (see seed_production.go).
+	Seed Seed
+	// TenantName is the name /oauth/info, tokens and the sign-in page report;
+	// default "sandbox", or "production" with SeedProduction.
+	TenantName string
 	// Clients are the OAuth clients besides the built-in demo PAT (demo-pat / demo-pat-secret).
 	Clients []Client
 	// Users defaults to DemoUsers().
@@ -111,6 +119,9 @@ type Sandbox struct {
 	log    *slog.Logger
 	now    func() time.Time
 	prefix string // the path of cfg.BaseURL without its trailing slash: every route is under it
+	// localID maps an id of the standard seed to this tenant's id for the
+	// same object (the identity for SeedSandbox).
+	localID func(string) string
 
 	mu    sync.Mutex // guards the state of both halves
 	oauth *oauthState
@@ -143,7 +154,18 @@ func New(cfg Config) *Sandbox {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Sandbox{cfg: cfg, log: cfg.Logger, now: cfg.Now, prefix: basePath(cfg.BaseURL)}
+	localID := func(id string) string { return id }
+	if cfg.Seed == SeedProduction {
+		localID = ProductionID
+		cfg.Users = productionUsers(cfg.Users)
+	}
+	if cfg.TenantName == "" {
+		cfg.TenantName = TenantName
+		if cfg.Seed == SeedProduction {
+			cfg.TenantName = string(SeedProduction)
+		}
+	}
+	s := &Sandbox{cfg: cfg, log: cfg.Logger, now: cfg.Now, prefix: basePath(cfg.BaseURL), localID: localID}
 	s.oauth = newOAuthState(s)
 	s.api = newAPIState(s)
 	return s
