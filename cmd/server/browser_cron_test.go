@@ -55,9 +55,12 @@ func TestBrowserCronPreviewerAndScheduleForm(t *testing.T) {
 	input := card + ` [data-testid="schedule-input"]`
 	b.run(t, "sign in to the schedules tab",
 		signIn(app.ConsoleURL, "admin", url.QueryEscape("/sources/"+sandbox.SeedUncheckedSourceID+"/schedules?tz=UTC"), `[data-testid="schedules-tab"]`))
-	b.run(t, "type an invalid expression into the form",
+	b.run(t, "choose Advanced and type an invalid expression into the form",
+		chromedp.SetValue(card+` [data-testid="schedule-freq"]`, "advanced", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('`+card+` [data-testid="schedule-freq"]').dispatchEvent(new Event("change", {bubbles: true}))`, nil),
+		visible(input),
 		chromedp.SendKeys(input, "0 0 3 * * MON", chromedp.ByQuery),
-		visible(card+` [data-testid="schedule-preview"] [data-testid="cron-error"]`),
+		visible(card+` [data-testid="schedule-preview"] [data-testid="schedule-preview-error"]`),
 	)
 	b.run(t, "save it anyway",
 		click(card+` [data-testid="schedule-save"]`),

@@ -131,6 +131,8 @@ func (s *Server) routes() {
 	dyn.GET("/cron/preview", s.cronPreview)
 	protected.GET("/sources/:id/schedules", s.sourceSchedules)
 	protected.GET("/sources/:id/schedules/next", s.sourceNextRuns)
+	protected.GET("/sources/:id/schedules/:type", s.sourceSchedule)
+	protected.GET("/sources/:id/schedules/:type/preview", s.schedulePreview)
 	protected.POST("/sources/:id/schedules", s.saveSchedule, action("schedule.create"))
 	protected.POST("/sources/:id/schedules/:type", s.saveSchedule, action("schedule.update"))
 	protected.DELETE("/sources/:id/schedules/:type", s.deleteSchedule, action("schedule.delete"))

@@ -49,12 +49,13 @@ func scheduleZone(c echo.Context) (string, *time.Location) {
 // scheduleCard maps one schedule (nil when none) to its card.
 func (s *Server) scheduleCard(c echo.Context, sourceID, typ string, sched *api.Schedule, zone string, loc *time.Location) templates.ScheduleCardVM {
 	card := templates.ScheduleCardVM{SourceID: sourceID, Type: typ, Label: scheduleLabel(typ), Zone: zone,
-		ISCZone: s.cfg.ScheduleZone.String(), CanWrite: canWrite(c)}
+		ISCZone: s.cfg.ScheduleZone.String(), CanWrite: canWrite(c), Freq: frequencyOf(""), FieldErrors: templates.FieldErrors{}}
 	if sched == nil {
 		return card
 	}
 	card.Exists, card.Cron, card.Input = true, sched.CronExpression, sched.CronExpression
-	e, err := cron.ParseAt(sched.CronExpression, s.cfg.Now())
+	card.Freq = frequencyOf(sched.CronExpression)
+	e, err := cron.Parse(sched.CronExpression)
 	if err != nil {
 		card.Description = "ISC holds an expression this console cannot read: " + err.Error()
 		return card
@@ -103,16 +104,46 @@ func (s *Server) sourceSchedules(c echo.Context) error {
 	return s.renderSourceTab(c, id, "schedules", templates.SchedulesTab(vm))
 }
 
-// scheduleForm is the schedule form's input.
-type scheduleForm struct {
-	Cron string `form:"cronExpression"`
+// bindScheduleFreq reads the frequency picker as typed.
+func bindScheduleFreq(c echo.Context) (templates.ScheduleFreqVM, error) {
+	form, err := c.FormParams()
+	if err != nil {
+		return templates.ScheduleFreqVM{}, userErrorf(http.StatusBadRequest, "The form could not be read.")
+	}
+	f := templates.ScheduleFreqVM{
+		Kind: form.Get("freq"), EveryHours: form.Get("every_hours"), Minute: form.Get("minute"),
+		Times: form.Get("times"), Days: form["days"], MonthDay: form.Get("month_day"), Cron: form.Get("cronExpression"),
+	}
+	if !form.Has("freq") {
+		// A script (or an old form) that sends only the expression: that is Advanced.
+		f.Kind = freqAdvanced
+	}
+	return f, nil
+}
+
+// checkSchedule turns the picker into an expression and checks it, so a typo
+// is shown next to its field without a call to ISC. It returns the expression
+// ("" for not scheduled) or the field and message at fault.
+func checkSchedule(f templates.ScheduleFreqVM) (string, string, string) {
+	expr, field, msg := buildCron(f)
+	if msg != "" || expr == "" {
+		return expr, field, msg
+	}
+	if _, err := cron.Parse(expr); err != nil {
+		msg := err.Error()
+		if q, ok := cron.FromUnix(expr); ok {
+			msg += ". This looks like a Unix crontab; in Quartz syntax it is " + q
+		}
+		return "", "cronExpression", msg
+	}
+	return expr, "", ""
 }
 
 // saveSchedule handles "POST /sources/:id/schedules?type=T" (create) and
-// "POST /sources/:id/schedules/:type" (change the expression). The expression is
-// checked here first, so a typo is shown next to the field without a call to ISC;
-// ISC's own refusal is shown the same way. Either way the card comes back with
-// what the user typed.
+// "POST /sources/:id/schedules/:type" (change). The frequency picker is turned
+// into the expression and checked here first; ISC's own refusal is shown the
+// same way. "Not scheduled" deletes an existing schedule. Either way the card
+// comes back with what the user chose.
 func (s *Server) saveSchedule(c echo.Context) error {
 	id, err := sourceIDParam(c)
 	if err != nil {
@@ -126,41 +157,44 @@ func (s *Server) saveSchedule(c echo.Context) error {
 	if scheduleLabel(typ) == "" {
 		return userErrorf(http.StatusBadRequest, "Unknown schedule type %q: use ACCOUNT_AGGREGATION or GROUP_AGGREGATION.", typ)
 	}
-	var f scheduleForm
-	if err := c.Bind(&f); err != nil {
-		return userErrorf(http.StatusBadRequest, "The form could not be read.")
+	freq, err := bindScheduleFreq(c)
+	if err != nil {
+		return err
 	}
-	f.Cron = strings.Join(strings.Fields(f.Cron), " ")
 	zone, loc := scheduleZone(c)
-	invalid := func(msg string, exists bool) error {
+	invalid := func(field, msg string) error {
 		card := templates.ScheduleCardVM{SourceID: id, Type: typ, Label: scheduleLabel(typ), Zone: zone,
-			ISCZone: s.cfg.ScheduleZone.String(), CanWrite: true, Exists: exists, Input: f.Cron, Error: msg}
+			ISCZone: s.cfg.ScheduleZone.String(), CanWrite: true, Exists: !creating, Input: freq.Cron, Freq: freq,
+			FieldErrors: templates.FieldErrors{field: msg}, Error: "Nothing was saved: " + msg}
 		return s.renderFragment(c, http.StatusUnprocessableEntity, templates.ScheduleCard(card))
 	}
-	if f.Cron == "" {
-		return invalid("Enter a cron expression, e.g. 0 0 5,13,21 * * ?", !creating)
+	expr, field, msg := checkSchedule(freq)
+	if msg != "" {
+		return invalid(field, msg)
 	}
-	if _, err := cron.ParseAt(f.Cron, s.cfg.Now()); err != nil {
-		msg := err.Error()
-		if q, ok := cron.FromUnix(f.Cron); ok {
-			msg += ". This looks like a Unix crontab; in Quartz syntax it is " + q
+	if expr == "" {
+		if creating {
+			card := s.scheduleCard(c, id, typ, nil, zone, loc)
+			card.Notice = "Not scheduled: nothing was saved."
+			return s.renderFragment(c, http.StatusOK, templates.ScheduleCard(card))
 		}
-		return invalid(msg, !creating)
+		recordDetail(c, "cron", "(not scheduled)")
+		return s.removeSchedule(c, id, typ)
 	}
 	var saved *api.Schedule
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
 		if creating {
-			saved, err = cl.CreateSourceSchedule(ctx, id, &api.Schedule{Type: api.ScheduleType(typ), CronExpression: f.Cron})
+			saved, err = cl.CreateSourceSchedule(ctx, id, &api.Schedule{Type: api.ScheduleType(typ), CronExpression: expr})
 		} else {
 			saved, err = cl.UpdateSourceSchedule(ctx, id, api.ScheduleType(typ),
-				[]api.JSONPatchOperation{api.PatchReplace("/cronExpression", f.Cron)})
+				[]api.JSONPatchOperation{api.PatchReplace("/cronExpression", expr)})
 		}
 		return err
 	})
-	recordDetail(c, "cron", f.Cron)
+	recordDetail(c, "cron", expr)
 	if st := api.StatusOf(err); st == http.StatusBadRequest {
 		recordDetail(c, "error", upstreamMessage(err))
-		return invalid(upstreamMessage(err), !creating)
+		return invalid("cronExpression", upstreamMessage(err))
 	}
 	if err != nil {
 		return err
@@ -168,6 +202,60 @@ func (s *Server) saveSchedule(c echo.Context) error {
 	card := s.scheduleCard(c, id, typ, saved, zone, loc)
 	card.Notice = "Saved."
 	return s.renderFragment(c, http.StatusOK, templates.ScheduleCard(card))
+}
+
+// schedulePreview handles "GET /sources/:id/schedules/:type/preview": the
+// expression the frequency picker writes and its next fire times.
+func (s *Server) schedulePreview(c echo.Context) error {
+	if _, err := sourceIDParam(c); err != nil {
+		return err
+	}
+	freq := templates.ScheduleFreqVM{
+		Kind: c.QueryParam("freq"), EveryHours: c.QueryParam("every_hours"), Minute: c.QueryParam("minute"),
+		Times: c.QueryParam("times"), Days: c.QueryParams()["days"], MonthDay: c.QueryParam("month_day"), Cron: c.QueryParam("cronExpression"),
+	}
+	zone, _ := scheduleZone(c)
+	vm := templates.SchedulePreviewVM{}
+	expr, _, msg := buildCron(freq)
+	switch {
+	case msg != "":
+		vm.Error = msg
+	case expr != "":
+		vm.Expr = expr
+		vm.Result = previewCron(expr, zone, 5, s.cfg.Now(), s.cfg.ScheduleZone)
+		if !vm.Result.Valid {
+			vm.Error, vm.Expr = vm.Result.Error, ""
+		}
+	}
+	return s.renderFragment(c, http.StatusOK, templates.SchedulePreview(vm))
+}
+
+// sourceSchedule handles "GET /sources/:id/schedules/:type": one schedule on its
+// own page (getSourceSchedule), inside the source's Schedules tab.
+func (s *Server) sourceSchedule(c echo.Context) error {
+	id, err := sourceIDParam(c)
+	if err != nil {
+		return err
+	}
+	typ := c.Param("type")
+	if scheduleLabel(typ) == "" {
+		return userErrorf(http.StatusNotFound, "There is no schedule of type %q: use ACCOUNT_AGGREGATION or GROUP_AGGREGATION.", typ)
+	}
+	sched, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Schedule, error) {
+		return cl.GetSourceSchedule(ctx, id, api.ScheduleType(typ))
+	})
+	if api.IsNotFound(err) {
+		sched, err = nil, nil // not scheduled
+	}
+	if err != nil {
+		return err
+	}
+	zone, loc := scheduleZone(c)
+	card := s.scheduleCard(c, id, typ, sched, zone, loc)
+	card.Single = true
+	return s.renderSourceTab(c, id, "schedules", templates.ScheduleSingle(templates.SchedulesTabVM{
+		SourceID: id, Zone: zone, ISCZone: s.cfg.ScheduleZone.String(), Zones: commonZones, CanWrite: canWrite(c),
+		Cards: []templates.ScheduleCardVM{card}}))
 }
 
 // deleteSchedule handles "DELETE /sources/:id/schedules/:type": the aggregation stops
@@ -181,6 +269,11 @@ func (s *Server) deleteSchedule(c echo.Context) error {
 	if scheduleLabel(typ) == "" {
 		return userErrorf(http.StatusBadRequest, "Unknown schedule type %q.", typ)
 	}
+	return s.removeSchedule(c, id, typ)
+}
+
+// removeSchedule deletes a schedule and answers with its card, now empty.
+func (s *Server) removeSchedule(c echo.Context, id, typ string) error {
 	if err := s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
 		return cl.DeleteSourceSchedule(ctx, id, api.ScheduleType(typ))
 	}); err != nil {

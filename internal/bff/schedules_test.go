@@ -52,7 +52,6 @@ func TestScheduleCreateValidateUpdateDelete(t *testing.T) {
 		for _, tc := range []struct{ input, want string }{
 			{"0 0 12 ? * 8", "day-of-week"},
 			{"*/15 * * * *", "in Quartz syntax it is 0 0/15 * * * ?"},
-			{"   ", "Enter a cron expression"},
 		} {
 			rec := env.do(http.MethodPost, base+"?type=GROUP_AGGREGATION", formBody(url.Values{"cronExpression": {tc.input}}), formHeaders)
 			require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
@@ -93,6 +92,20 @@ func TestScheduleCreateValidateUpdateDelete(t *testing.T) {
 		assert.Contains(t, c.Find(`[data-testid="schedule-notice"]`).Text(), "no longer runs")
 		doc := parse(t, env.do(http.MethodGet, base, nil, nil).Body)
 		assert.Equal(t, "false", doc.Find(`[data-testid="schedule-GROUP_AGGREGATION"]`).AttrOr("data-exists", ""))
+	})
+
+	t.Run("an empty expression means not scheduled", func(t *testing.T) {
+		rec := env.do(http.MethodPost, base+"?type=GROUP_AGGREGATION", formBody(url.Values{"cronExpression": {"   "}}), formHeaders)
+		require.Equal(t, http.StatusOK, rec.Code)
+		c := card(rec)
+		assert.Equal(t, "false", c.AttrOr("data-exists", ""))
+		assert.Contains(t, c.Find(`[data-testid="schedule-notice"]`).Text(), "Not scheduled")
+		assert.Empty(t, c.Find(`[data-testid="schedule-input"]`).AttrOr("placeholder", ""), "no placeholder that looks like a real expression")
+
+		require.Equal(t, http.StatusOK, env.do(http.MethodPost, base+"?type=GROUP_AGGREGATION", formBody(url.Values{"cronExpression": {"0 0 2 * * ?"}}), formHeaders).Code)
+		rec = env.do(http.MethodPost, base+"/GROUP_AGGREGATION", formBody(url.Values{"freq": {"none"}}), formHeaders)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Equal(t, "false", card(rec).AttrOr("data-exists", ""), "choosing not scheduled removes the schedule")
 	})
 
 	t.Run("unknown type", func(t *testing.T) {
@@ -152,4 +165,80 @@ func TestFireTimesComeFromTheISCZoneAndAreOnlyShownInTheUsersZone(t *testing.T) 
 			assert.True(t, want.Equal(instant(prev.Find(`[data-testid="cron-next"] time`).First())), "previewer")
 		})
 	}
+}
+
+// The frequency picker writes the Quartz expression; an existing expression is
+// read back into it; what cannot be written is refused next to its field.
+func TestScheduleFrequencyPicker(t *testing.T) {
+	env := newTestEnv(t, nil)
+	src := sandbox.SeedUncheckedSourceID
+	base := "/sources/" + src + "/schedules"
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"every 4 hours at :15", url.Values{"freq": {"hours"}, "every_hours": {"4"}, "minute": {"15"}}, "0 15 0/4 * * ?"},
+		{"daily at two times", url.Values{"freq": {"daily"}, "times": {"13:00, 05:00"}}, "0 0 5,13 * * ?"},
+		{"weekly on days", url.Values{"freq": {"weekly"}, "times": {"06:30"}, "days": {"MON", "FRI"}}, "0 30 6 ? * MON,FRI"},
+		{"monthly on the last day", url.Values{"freq": {"monthly"}, "times": {"23:00"}, "month_day": {"L"}}, "0 0 23 L * ?"},
+		{"advanced", url.Values{"freq": {"advanced"}, "cronExpression": {"0 0 6 ? * 2#1"}}, "0 0 6 ? * 2#1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := cloneValues(tc.form)
+			prev := parse(t, env.do(http.MethodGet, base+"/ACCOUNT_AGGREGATION/preview?"+q.Encode(), nil, htmxHeaders).Body)
+			assert.Equal(t, tc.want, prev.Find(`[data-testid="schedule-preview-expr"]`).Text(), "the preview names the expression")
+			assert.Equal(t, "true", prev.Find(`[data-testid="cron-result"]`).AttrOr("data-valid", ""))
+
+			env.do(http.MethodDelete, base+"/ACCOUNT_AGGREGATION", nil, htmxHeaders)
+			rec := env.do(http.MethodPost, base+"?type=ACCOUNT_AGGREGATION", formBody(tc.form), formHeaders)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			doc := parse(t, rec.Body)
+			assert.Equal(t, tc.want, strings.TrimSpace(doc.Find(`[data-testid="schedule-cron"]`).Text()))
+			assert.Equal(t, tc.form.Get("freq"), doc.Find(`[data-testid="schedule-freq"] option[selected]`).AttrOr("value", ""),
+				"the saved expression is read back into the picker")
+		})
+	}
+	for _, tc := range []struct {
+		name, field string
+		form        url.Values
+		want        string
+	}{
+		{"times with different minutes", "times", url.Values{"freq": {"daily"}, "times": {"05:15, 13:30"}}, "same minute"},
+		{"not a time", "times", url.Values{"freq": {"daily"}, "times": {"5pm"}}, "HH:MM"},
+		{"no day", "days", url.Values{"freq": {"weekly"}, "times": {"05:00"}}, "at least one day"},
+		{"every 30 hours", "every_hours", url.Values{"freq": {"hours"}, "every_hours": {"30"}, "minute": {"0"}}, "1 to 23"},
+		{"bad cron", "cronExpression", url.Values{"freq": {"advanced"}, "cronExpression": {"0 0 25 * * ?"}}, "hours"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env.sandbox.ResetCalls()
+			rec := env.do(http.MethodPost, base+"/ACCOUNT_AGGREGATION", formBody(tc.form), formHeaders)
+			assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+			doc := parse(t, rec.Body)
+			assert.Contains(t, doc.Find(`[data-testid="schedule-error-`+tc.field+`"]`).Text(), tc.want)
+			assert.Zero(t, env.sandbox.Calls("updateSourceSchedule"))
+			assert.Zero(t, doc.Find(`[aria-invalid="false"]`).Length(), "no field claims to be valid (no check mark)")
+			prev := parse(t, env.do(http.MethodGet, base+"/ACCOUNT_AGGREGATION/preview?"+tc.form.Encode(), nil, htmxHeaders).Body)
+			assert.NotEmpty(t, prev.Find(`[data-testid="schedule-preview-error"]`).Text(), "the preview says it is not valid")
+			assert.Zero(t, prev.Find(`[data-testid="cron-valid"]`).Length())
+		})
+	}
+}
+
+// One schedule opens on its own page (getSourceSchedule), inside the Schedules tab.
+func TestOpenOneSchedule(t *testing.T) {
+	env := newTestEnv(t, nil)
+	id := sandbox.SeedAuthoritativeSourceID
+	tab := parse(t, env.do(http.MethodGet, "/sources/"+id+"/schedules", nil, nil).Body)
+	href := tab.Find(`[data-testid="schedule-ACCOUNT_AGGREGATION"] [data-testid="schedule-open"]`).AttrOr("href", "")
+	require.Equal(t, "/sources/"+id+"/schedules/ACCOUNT_AGGREGATION", href)
+	env.sandbox.ResetCalls()
+	doc := parse(t, env.do(http.MethodGet, href, nil, nil).Body)
+	assert.Equal(t, 1, env.sandbox.Calls("getSourceSchedule"))
+	assert.Equal(t, 1, doc.Find(`[data-testid="schedule-single"]`).Length())
+	assert.NotEmpty(t, doc.Find(`[data-testid="schedule-cron"]`).Text())
+	assert.Equal(t, "/sources/"+id+"/schedules", doc.Find(`[data-testid="schedules-all"]`).AttrOr("href", ""))
+	unscheduled := parse(t, env.do(http.MethodGet, "/sources/"+sandbox.SeedUncheckedSourceID+"/schedules/GROUP_AGGREGATION", nil, nil).Body)
+	assert.Equal(t, "false", unscheduled.Find(`[data-testid="schedule-GROUP_AGGREGATION"]`).AttrOr("data-exists", ""))
+	assert.Equal(t, http.StatusNotFound, env.do(http.MethodGet, "/sources/"+id+"/schedules/NIGHTLY", nil, nil).Code)
 }

@@ -46,3 +46,31 @@
     alerts.replaceChildren(div);
   });
 })();
+
+// Schedule forms: show the fields of the chosen frequency only (without JavaScript
+// every field shows, and the server reads the ones the choice needs).
+(function () {
+  "use strict";
+  function sync(select) {
+    var form = select.closest("form");
+    if (!form) return;
+    form.querySelectorAll(".sd-freq").forEach(function (box) {
+      var kinds = (box.getAttribute("data-freq") || "").split(" ");
+      box.hidden = kinds.indexOf(select.value) < 0;
+      if (!box.hidden && box.tagName === "DETAILS") box.open = true;
+    });
+  }
+  function all(root) {
+    (root || document).querySelectorAll("select[name=freq]").forEach(sync);
+  }
+  document.addEventListener("change", function (evt) {
+    if (evt.target.matches && evt.target.matches("select[name=freq]")) sync(evt.target);
+  });
+  document.addEventListener("htmx:afterSwap", function (evt) { all(evt.detail.target); });
+  document.addEventListener("htmx:afterSettle", function (evt) { all(evt.detail.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { all(); });
+  } else {
+    all();
+  }
+})();
