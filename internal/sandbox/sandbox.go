@@ -171,6 +171,9 @@ func New(cfg Config) *Sandbox {
 	return s
 }
 
+// TenantName is the tenant's name, as /oauth/info and tokens report it.
+func (s *Sandbox) TenantName() string { return s.cfg.TenantName }
+
 // Handler serves /oauth/... and /v2025/..., under the path of Config.BaseURL.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()

@@ -32,6 +32,7 @@ type snapshot struct {
 	schemaIDs   map[string]string // schema name → id
 	correlation *api.CorrelationConfig
 	attrSync    *api.AttrSyncSourceConfig
+	holders     []api.PasswordPolicyHolder
 }
 
 // readers bounds the reads of one export that run at once.
@@ -187,6 +188,7 @@ func load(ctx context.Context, t Tenant, id string) (*snapshot, error) {
 		if err != nil {
 			return unread(SectionPasswordPolicies, err)
 		}
+		snap.holders = holders
 		d.PasswordPolicies = make([]PasswordPolicy, 0, len(holders))
 		for _, h := range holders {
 			p := PasswordPolicy{Name: h.PolicyName}

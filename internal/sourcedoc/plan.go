@@ -96,9 +96,16 @@ func (p *Plan) Fingerprint() string {
 // but reads.
 func MakePlan(ctx context.Context, t Tenant, desired *Document) (*Plan, error) {
 	p := &Plan{Tenant: t.Name, Source: desired.Source.Name}
-	id, err := FindSource(ctx, t, desired.Source.Name)
+	id, managedOnly, err := findSource(ctx, t, desired.Source.Name)
 	if err != nil {
 		return nil, err
+	}
+	if id == "" && managedOnly {
+		// A subadmin sees only its governance groups' sources: another
+		// source of that name may exist, which it may not change.
+		p.Diff = Compare(nil, desired)
+		p.Blocking = append(p.Blocking, fmt.Sprintf("none of the sources you manage on %s is named %q: your user level (SOURCE_SUBADMIN) can promote only into a source its governance groups manage, and cannot see whether another source of that name exists", t.Name, desired.Source.Name))
+		return p, nil
 	}
 	var target *snapshot
 	var targetDoc *Document

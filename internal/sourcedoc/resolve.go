@@ -10,29 +10,36 @@ import (
 )
 
 // FindSource returns the id of the source named name on t ("" when there is
-// none). ISC matches names without regard to case; an exact match wins. A
-// SOURCE_SUBADMIN may only list the sources it manages (ISC answers 403
-// without for-subadmin), so a refused list is asked again for those.
+// none the user can see). ISC matches names without regard to case; an exact
+// match wins.
 func FindSource(ctx context.Context, t Tenant, name string) (string, error) {
+	id, _, err := findSource(ctx, t, name)
+	return id, err
+}
+
+// findSource is FindSource, also saying whether the user could only search
+// the sources it manages: ISC answers a SOURCE_SUBADMIN's list with 403
+// unless it asks for-subadmin, and then lists only its governance groups'
+// sources, so "not found" does not mean the tenant has none of that name.
+func findSource(ctx context.Context, t Tenant, name string) (id string, managedOnly bool, err error) {
 	p := api.ListSourcesParams{Limit: 10, Filters: filter.Eq("name", name)}
 	page, err := t.Client.ListSources(ctx, p)
 	if api.IsForbidden(err) {
-		p.ForSubadmin = "me"
+		p.ForSubadmin, managedOnly = "me", true
 		page, err = t.Client.ListSources(ctx, p)
 	}
 	if err != nil {
-		return "", fmt.Errorf("looking for source %q on %s: %w", name, t.Name, err)
+		return "", managedOnly, fmt.Errorf("looking for source %q on %s: %w", name, t.Name, err)
 	}
-	found := ""
 	for _, s := range page.Items {
 		if s.Name == name {
-			return s.ID, nil
+			return s.ID, managedOnly, nil
 		}
 		if strings.EqualFold(s.Name, name) {
-			found = s.ID
+			id = s.ID
 		}
 	}
-	return found, nil
+	return id, managedOnly, nil
 }
 
 // resolver turns the names of a document back into the target tenant's ids.
@@ -145,6 +152,11 @@ func (r *resolver) passwordPolicy(ctx context.Context, name string) (*api.Refere
 		for _, p := range r.target.source.PasswordPolicies {
 			if ref := current(&p, name); ref != nil {
 				return ref, nil
+			}
+		}
+		for _, h := range r.target.holders {
+			if h.PolicyName == name && h.PolicyID != "" {
+				return &api.Reference{Type: api.DtoPasswordPolicy, ID: h.PolicyID, Name: name}, nil
 			}
 		}
 	}

@@ -26,7 +26,9 @@ import (
 // personal access token (an ORG_ADMIN).
 type tenant struct {
 	sourcedoc.Tenant
-	sb *sandbox.Sandbox
+	sb  *sandbox.Sandbox
+	srv *httptest.Server
+	api *api.Client // without credentials
 }
 
 // unlimited lets the tests' many reads through at once; the sandbox's own
@@ -40,17 +42,26 @@ func newTenant(t *testing.T, seed sandbox.Seed) *tenant {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	sb := sandbox.New(sandbox.Config{BaseURL: srv.URL, Seed: seed, RateLimit: -1, TaskStep: 5 * time.Millisecond})
+	// A personal access token per demo user, so a test can act at any level.
+	var pats []sandbox.Client
+	for _, u := range sandbox.DemoUsers() {
+		pats = append(pats, sandbox.Client{ID: "pat-" + u.Username, Secret: "secret-" + u.Username, PATOwner: u.Username})
+	}
+	sb := sandbox.New(sandbox.Config{BaseURL: srv.URL, Seed: seed, RateLimit: -1, TaskStep: 5 * time.Millisecond, Clients: pats})
 	srv.Config.Handler = testservers.NewSpecCheck(t).Wrap(sb.Handler())
 	c, err := api.New(api.Config{BaseURL: srv.URL, HTTPClient: srv.Client(), Limiter: unlimited{}})
 	require.NoError(t, err)
-	pat := clientcredentials.Config{ClientID: sandbox.DemoPATClientID, ClientSecret: sandbox.DemoPATClientSecret, TokenURL: srv.URL + "/oauth/token"}
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, srv.Client())
-	name := string(seed)
-	if name == "" {
-		name = "sandbox"
-	}
-	return &tenant{Tenant: sourcedoc.Tenant{Name: name, Client: c.With(pat.TokenSource(ctx))}, sb: sb}
+	tn := &tenant{sb: sb, srv: srv, api: c}
+	tn.Tenant = tn.as("admin")
+	return tn
+}
+
+// as is the tenant as a demo user sees it.
+func (tn *tenant) as(username string) sourcedoc.Tenant {
+	pat := clientcredentials.Config{ClientID: "pat-" + username, ClientSecret: "secret-" + username, TokenURL: tn.srv.URL + "/oauth/token"}
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, tn.srv.Client())
+	name := tn.sb.TenantName()
+	return sourcedoc.Tenant{Name: name, Client: tn.api.With(pat.TokenSource(ctx))}
 }
 
 // export exports the source named name.
@@ -206,6 +217,9 @@ func TestPromoteMakesTheTargetSourceIdentical(t *testing.T) {
 	assert.Equal(t, "/sources/"+sandbox.ProductionID(sandbox.SeedDelimitedSourceID), plan.Steps[0].Path)
 	assert.Contains(t, plan.Steps[1].Summary, "attributes › level added")
 	assert.Empty(t, plan.Secrets)
+	replan, err := sourcedoc.MakePlan(ctx, prod.Tenant, want)
+	require.NoError(t, err)
+	assert.Equal(t, plan.Fingerprint(), replan.Fingerprint(), "planned again unchanged, the same calls")
 
 	var seen []string
 	res := sourcedoc.Apply(ctx, prod.Tenant, plan, func(p sourcedoc.Progress) {
@@ -330,6 +344,10 @@ func TestApplyStopsAtTheFirstFailure(t *testing.T) {
 	diff := sourcedoc.Compare(after, want)
 	assert.True(t, diff.Section(sourcedoc.SectionSchemas).Same(), "the schema step took effect")
 	assert.False(t, diff.Section(sourcedoc.SectionEntitlementRequest).Same(), "the entitlement step did not run")
+	replan, err := sourcedoc.MakePlan(ctx, prod.Tenant, want)
+	require.NoError(t, err)
+	assert.NotEqual(t, plan.Fingerprint(), replan.Fingerprint(), "the target changed: the reviewed plan is not the one to apply")
+	assert.Equal(t, operations(plan.Steps[failAt:]), operations(replan.Steps), "planned again, only what is left")
 }
 
 // Compare says "identical" for the same source and names keyed items (not
@@ -374,4 +392,36 @@ func TestParseRefusesWhatIsNotASourceDocument(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// A SOURCE_SUBADMIN promotes into the sources its governance groups manage,
+// and into no other: the production roster is managed by another group, so
+// the plan is blocked and applying it sends nothing.
+func TestSubadminCannotPromoteIntoASourceItDoesNotManage(t *testing.T) {
+	t.Parallel()
+	sbx := newTenant(t, sandbox.SeedSandbox)
+	prod := newTenant(t, sandbox.SeedProduction)
+	ctx := context.Background()
+	sub := prod.as("subadmin")
+
+	roster := sbx.export(t, "Subadmin Team Roster")
+	plan, err := sourcedoc.MakePlan(ctx, sub, roster)
+	require.NoError(t, err)
+	require.False(t, plan.Ready())
+	assert.Empty(t, plan.Steps)
+	assert.Contains(t, plan.Blocking[0], `none of the sources you manage on production is named "Subadmin Team Roster"`)
+	writes := prod.sb.Calls("") - prod.sb.CallsByMethod("GET")
+	res := sourcedoc.Apply(ctx, sub, plan, nil)
+	assert.ErrorIs(t, res.Err, sourcedoc.ErrBlocked)
+	assert.Equal(t, writes, prod.sb.Calls("")-prod.sb.CallsByMethod("GET"), "nothing was sent")
+
+	// A source it does manage in production is promoted.
+	want := sbx.export(t, "New Hires CSV")
+	want.Source.Description = "Waiting for the first upload (promoted)."
+	plan, err = sourcedoc.MakePlan(ctx, sub, want)
+	require.NoError(t, err)
+	require.True(t, plan.Ready(), "blocking: %v", plan.Blocking)
+	assert.Equal(t, []string{"updateSource"}, operations(plan.Steps))
+	require.True(t, sourcedoc.Apply(ctx, sub, plan, nil).OK())
+	assert.True(t, sourcedoc.Compare(prod.export(t, "New Hires CSV"), want).Identical())
 }
