@@ -425,3 +425,31 @@ func TestSubadminCannotPromoteIntoASourceItDoesNotManage(t *testing.T) {
 	require.True(t, sourcedoc.Apply(ctx, sub, plan, nil).OK())
 	assert.True(t, sourcedoc.Compare(prod.export(t, "New Hires CSV"), want).Identical())
 }
+
+// A section the user's level may not read (ISC answers 403) is null in the
+// export and named with the reason; such a document still follows the
+// schema, compares as "could not compare" there, and a plan leaves the
+// section alone, saying so.
+func TestASectionTheUserMayNotReadIsLeftOutAndSaid(t *testing.T) {
+	t.Parallel()
+	sbx := newTenant(t, sandbox.SeedSandbox)
+	prod := newTenant(t, sandbox.SeedProduction)
+	ctx := context.Background()
+	full := sbx.export(t, "HR Contractors CSV")
+	sbx.sb.SetFault("getSourceAttrSyncConfig", sandbox.Fault{Status: http.StatusForbidden})
+	part := sbx.export(t, "HR Contractors CSV")
+
+	assert.Nil(t, part.AttributeSync)
+	assert.Equal(t, map[string]string{"attributeSync": "not readable with your user level on sandbox (ISC answered 403)"}, part.Unread)
+	_, err := sourcedoc.Parse([]byte(marshal(t, part)))
+	require.NoError(t, err, "a partial export follows the schema")
+	d := sourcedoc.Compare(full, part)
+	assert.False(t, d.Identical(), "what could not be read is not claimed identical")
+	assert.Contains(t, d.Section(sourcedoc.SectionAttributeSync).Unread, "not readable with your user level")
+	assert.Zero(t, d.Count())
+
+	plan, err := sourcedoc.MakePlan(ctx, prod.Tenant, part)
+	require.NoError(t, err)
+	assert.NotContains(t, operations(plan.Steps), "putSourceAttrSyncConfig")
+	assert.Contains(t, strings.Join(plan.Notes, "\n"), "Attribute sync: not in the document")
+}
