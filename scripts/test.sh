@@ -12,6 +12,9 @@
 # (nice 19): the tests spend much of their time waiting on Chromium, servers and
 # deadlines, and the build takes the CPU time they leave idle. The fuzzing itself
 # runs after the tests, at full speed, so every target gets its FUZZTIME.
+#
+# The `go test -json` events stay in test-results/ (test.json, fuzz/<target>.json)
+# for a closer look, e.g. at where the time goes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 started=${TEST_STARTED:-$(date +%s)} # the Makefile sets it as `make test` starts
@@ -19,6 +22,8 @@ export REQUIRE_TEST_TOOLS=1
 fuzztime=${FUZZTIME:-10s}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+results=test-results
+rm -rf "$results" && mkdir -p "$results"
 
 go build -o "$out/testreport" ./scripts/testreport || exit 1
 
@@ -26,18 +31,18 @@ echo "testing every package with -race (browser, Redis and Postgres tests includ
 nice -n 19 scripts/fuzz.sh build "$out/bin" &
 build=$!
 
-go test -race -vet=all -json -timeout 12m ./... | tee "$out/test.json" | "$out/testreport" -live
+go test -race -vet=all -json -timeout 12m ./... | tee "$results/test.json" | "$out/testreport" -live
 test_status=${PIPESTATUS[0]}
 wait "$build"
-scripts/fuzz.sh run "$out/bin" "$fuzztime" "$out/fuzz"
+scripts/fuzz.sh run "$out/bin" "$fuzztime" "$results/fuzz"
 fuzz_status=$?
 
 fuzzfiles=()
-for f in "$out"/fuzz/*.json; do
+for f in "$results"/fuzz/*.json; do
   [ -e "$f" ] && fuzzfiles+=(-fuzz "$f")
 done
 echo
 echo "make test took $(($(date +%s) - started)) s"
 [ "$test_status" = 0 ] || echo "go test exited with status $test_status"
 [ "$fuzz_status" = 0 ] || echo "scripts/fuzz.sh exited with status $fuzz_status"
-"$out/testreport" "${fuzzfiles[@]}" "$out/test.json" && [ "$test_status" = 0 ] && [ "$fuzz_status" = 0 ]
+"$out/testreport" "${fuzzfiles[@]}" "$results/test.json" && [ "$test_status" = 0 ] && [ "$fuzz_status" = 0 ]
