@@ -45,7 +45,7 @@ binary() { echo "$bindir/${1//\//_}.fuzz.test"; }
 build() { # dir
   local bin
   bin=$(binary "$1")
-  [ -x "$bin" ] || go test -c -fuzz=. -o "$bin" "./$1"
+  [ -x "$bin" ] || go test -c -fuzz=. -trimpath -o "$bin" "./$1"
 }
 
 fuzz_one() { # dir target fuzztime jsondir

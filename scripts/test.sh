@@ -13,6 +13,10 @@
 # deadlines, and the build takes the CPU time they leave idle. The fuzzing itself
 # runs after the tests, at full speed, so every target gets its FUZZTIME.
 #
+# -count=1: every test runs, none is replayed from the test cache (a clean clone
+# builds the same test binaries). -trimpath keeps the checkout's directory out of
+# the build, so a clean clone reuses the packages compiled for an earlier one.
+#
 # The `go test -json` events stay in test-results/ (test.json, fuzz/<target>.json)
 # for a closer look, e.g. at where the time goes.
 set -uo pipefail
@@ -31,7 +35,7 @@ echo "testing every package with -race (browser, Redis and Postgres tests includ
 nice -n 19 scripts/fuzz.sh build "$out/bin" &
 build=$!
 
-go test -race -vet=all -json -timeout 12m ./... | tee "$results/test.json" | "$out/testreport" -live
+go test -race -vet=all -trimpath -count=1 -json -timeout 12m ./... | tee "$results/test.json" | "$out/testreport" -live
 test_status=${PIPESTATUS[0]}
 wait "$build"
 scripts/fuzz.sh run "$out/bin" "$fuzztime" "$results/fuzz"
