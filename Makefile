@@ -40,9 +40,9 @@ check-generated:
 	@$(GO) tool templ generate -log-level warn
 	@stale=$$(git status --porcelain -- '*_templ.go'); if [ -n "$$stale" ]; then \
 	  echo "templ output is not current; run 'make generate' and commit:"; echo "$$stale"; exit 1; fi
-	@bad=0; for f in $$(git ls-files '*.templ'); do \
-	  if ! diff -q <($(GO) tool templ fmt -log-level warn -stdout "$$f") "$$f" >/dev/null; then echo "templ fmt would change $$f"; bad=1; fi; \
-	done; exit $$bad
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; git ls-files -z '*.templ' | xargs -0 cp --parents -t "$$tmp"; \
+	  $(GO) tool templ fmt -log-level warn "$$tmp" || exit 1; bad=0; \
+	  for f in $$(git ls-files '*.templ'); do cmp -s "$$f" "$$tmp/$$f" || { echo "templ fmt would change $$f"; bad=1; }; done; exit $$bad
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 
 vet:
