@@ -40,6 +40,7 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"SESSION_KEYS":         "dG9vIHNob3J0,also-bad",
 		"ISC_SCHEDULE_ZONE":    "Mars/Olympus",
 		"TRUSTED_PROXIES":      "10.0.0.5, 10.1.0.0/33",
+		"UPLOAD_TEMP_DIR":      "/nonexistent/uploads",
 	}))
 	require.Error(t, err)
 	msg := err.Error()
@@ -53,8 +54,35 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"SESSION_KEYS: key 1 is not base64 of 32 bytes",
 		"ISC_SCHEDULE_ZONE: must be an IANA time zone name",
 		`TRUSTED_PROXIES: "10.1.0.0/33" is not an address or CIDR`,
+		"UPLOAD_TEMP_DIR: must be an existing folder",
 	} {
 		assert.Contains(t, msg, want)
+	}
+}
+
+func TestConfigUploadTempDir(t *testing.T) {
+	cfg, err := loadConfig(envOf(nil))
+	require.NoError(t, err)
+	assert.Empty(t, cfg.UploadTempDir, "the system's temporary folder")
+
+	dir := t.TempDir()
+	cfg, err = loadConfig(envOf(map[string]string{"UPLOAD_TEMP_DIR": dir}))
+	require.NoError(t, err)
+	assert.Equal(t, dir, cfg.UploadTempDir)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "checking the folder leaves nothing in it")
+
+	file := filepath.Join(dir, "a-file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	_, err = loadConfig(envOf(map[string]string{"UPLOAD_TEMP_DIR": file}))
+	assert.ErrorContains(t, err, "UPLOAD_TEMP_DIR: must be an existing folder")
+
+	if os.Geteuid() != 0 { // root writes anywhere
+		ro := filepath.Join(dir, "read-only")
+		require.NoError(t, os.Mkdir(ro, 0o500))
+		_, err = loadConfig(envOf(map[string]string{"UPLOAD_TEMP_DIR": ro}))
+		assert.ErrorContains(t, err, "UPLOAD_TEMP_DIR: the console cannot create files in it")
 	}
 }
 
