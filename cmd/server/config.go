@@ -41,6 +41,8 @@ type Config struct {
 	ActivityRetention time.Duration
 	UploadMaxBytes    int64
 	UploadTempDir     string        // "" = the system's temporary folder
+	BodyReadTimeout   time.Duration // the whole body of a non-upload request
+	UploadMinRate     int64         // bytes per second an upload must keep up
 	RateLimit         int           // ISC API calls per RateWindow per OAuth client; -1 = no client-side budget
 	RateWindow        time.Duration // the window of RateLimit
 	UpstreamTimeout   time.Duration
@@ -160,6 +162,15 @@ var settings = []setting{
 		}
 		_ = sp.Close()
 		c.UploadTempDir = v
+		return nil
+	}},
+	{"BODY_READ_TIMEOUT", "30s", "how long a request other than an upload may take to send its body; a slower client gets 408 and is disconnected", durationSetting(time.Second, func(c *Config, d time.Duration) { c.BodyReadTimeout = d })},
+	{"UPLOAD_MIN_RATE", "4096", "the slowest an upload may arrive, in bytes per second averaged over 30 s of waiting for it; a slower upload is cut off and its upstream request aborted", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return errors.New("must be a whole number of bytes per second, at least 1")
+		}
+		c.UploadMinRate = n
 		return nil
 	}},
 	{"ISC_RATE_LIMIT", "100/10s", "the API budget per OAuth client shared by all replicas, as CALLS/WINDOW (ISC allows 100/10s); off only for benchmarks against the sandbox", func(c *Config, v string) error {

@@ -41,6 +41,8 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"ISC_SCHEDULE_ZONE":    "Mars/Olympus",
 		"TRUSTED_PROXIES":      "10.0.0.5, 10.1.0.0/33",
 		"UPLOAD_TEMP_DIR":      "/nonexistent/uploads",
+		"BODY_READ_TIMEOUT":    "0s",
+		"UPLOAD_MIN_RATE":      "fast",
 	}))
 	require.Error(t, err)
 	msg := err.Error()
@@ -55,6 +57,8 @@ func TestConfigReportsEveryProblemTogether(t *testing.T) {
 		"ISC_SCHEDULE_ZONE: must be an IANA time zone name",
 		`TRUSTED_PROXIES: "10.1.0.0/33" is not an address or CIDR`,
 		"UPLOAD_TEMP_DIR: must be an existing folder",
+		"BODY_READ_TIMEOUT: must be at least 1s",
+		"UPLOAD_MIN_RATE: must be a whole number",
 	} {
 		assert.Contains(t, msg, want)
 	}

@@ -170,6 +170,8 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		return fmt.Errorf("API client: %w", err)
 	}
 	console, err := bff.New(bff.Config{
+		BodyReadTimeout: cfg.BodyReadTimeout,
+		UploadMinRate:   cfg.UploadMinRate,
 		TrustedProxies:  cfg.TrustedProxies,
 		Logger:          logger,
 		Version:         version,

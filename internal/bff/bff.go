@@ -43,6 +43,15 @@ type Config struct {
 	// UploadTempDir is the folder where an upload is kept while it is checked,
 	// before it goes to ISC ("" = the system's temporary folder).
 	UploadTempDir string
+	// BodyReadTimeout is how long a request outside the upload routes may take to
+	// send its body (default 30 s): a client that trickles a form in holds a
+	// connection no longer.
+	BodyReadTimeout time.Duration
+	// UploadMinRate is the slowest an upload may arrive, in bytes per second
+	// averaged over UploadRateWindow (default 4096 over 30 s); a slower upload is
+	// cut off and its upstream request aborted.
+	UploadMinRate    int64
+	UploadRateWindow time.Duration
 	// Registry is served at /metrics; nil makes a private one.
 	Registry *prometheus.Registry
 	// Metrics records requests and upstream calls; nil registers new ones with Registry.
@@ -97,6 +106,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.UploadLimit == 0 {
 		cfg.UploadLimit = 512 << 20
+	}
+	if cfg.BodyReadTimeout == 0 {
+		cfg.BodyReadTimeout = defaultBodyReadTimeout
+	}
+	if cfg.UploadMinRate == 0 {
+		cfg.UploadMinRate = defaultUploadMinRate
+	}
+	if cfg.UploadRateWindow == 0 {
+		cfg.UploadRateWindow = defaultUploadRateWindow
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

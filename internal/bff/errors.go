@@ -55,6 +55,8 @@ func classify(err error) outcome {
 	var upe *upload.Error
 	var he *echo.HTTPError
 	switch {
+	case errors.Is(err, errBodyTooSlow):
+		return outcome{status: http.StatusRequestTimeout, message: "The request arrived too slowly and was cut off. Check your connection and send it again."}
 	case errors.As(err, &ue):
 		return outcome{status: ue.Status, message: ue.Message}
 	case errors.As(err, &upe):

@@ -1,6 +1,7 @@
 package bff
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -46,7 +47,9 @@ func (s *Server) renderFragment(c echo.Context, status int, comp templ.Component
 func (s *Server) write(c echo.Context, status int, comp templ.Component) error {
 	buf := templ.GetBuffer()
 	defer templ.ReleaseBuffer(buf)
-	ctx := templ.WithNonce(c.Request().Context(), cspNonce(c))
+	// Rendering is in memory; it must finish even when the request's context has
+	// ended, e.g. to answer 408 after the server cancelled it for a body too slow.
+	ctx := templ.WithNonce(context.WithoutCancel(c.Request().Context()), cspNonce(c))
 	ctx = templates.WithAccess(ctx, accessOf(c))
 	if err := comp.Render(ctx, buf); err != nil {
 		return err

@@ -36,6 +36,7 @@ func (s *Server) routes() {
 		Limit:   s.cfg.BodyLimit,
 		Skipper: func(c echo.Context) bool { return s.route(c).upload }, // uploads enforce UploadLimit while streaming
 	}))
+	e.Use(s.bodyDeadlines) // slow bodies are cut off (body_deadline.go)
 	e.Use(s.recordChanges)
 
 	// Operations endpoints: no session.
