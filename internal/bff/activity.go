@@ -193,6 +193,7 @@ var actionLabels = map[string]string{
 	"config.password-policies":       "Edit password policies",
 	"schema.create":                  "Create schema",
 	"schema.update":                  "Edit schema",
+	"schema.replace":                 "Replace schema",
 	"schema.delete":                  "Delete schema",
 	"schema.import":                  "Import schema",
 	"policy.create":                  "Create provisioning policy",

@@ -147,6 +147,7 @@ func policyVM(src *api.Source, p *api.ProvisioningPolicy, usage string) template
 			Name: f.Name, Type: f.Type, Required: f.IsRequired, Multi: f.IsMultiValued, Transform: string(t), Attributes: string(a),
 		})
 	}
+	vm.Editor = policyEditor(src.ID, usage, p.Fields)
 	text, _ := json.MarshalIndent(p, "", "  ")
 	vm.Replace = templates.JSONEditorVM{ID: "policy-replace", Title: "The whole policy (JSON)", URL: policyURL(src.ID, usage),
 		Method: "put", Field: "policy", Text: string(text), Submit: "Replace policy", Target: "#source-tab",

@@ -2,6 +2,7 @@ package bff
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -130,4 +131,96 @@ func TestPolicyCreateReplacePatchDelete(t *testing.T) {
 		assert.Equal(t, base, goneTo(t, rec.Header()))
 		assert.Equal(t, http.StatusNotFound, env.do(http.MethodGet, base+"/UPDATE", nil, nil).Code)
 	})
+}
+
+// The policy's fields as a table: add, reorder and remove rows, review, and save
+// the same JSON the JSON editor would, with what the table does not show kept.
+func TestPolicyFieldTable(t *testing.T) {
+	env := newTestEnv(t, nil)
+	base := "/sources/" + delimitedID + "/provisioning/CREATE"
+	cl, ctx := env.adminAPI()
+	before, err := cl.GetProvisioningPolicy(ctx, delimitedID, "CREATE")
+	require.NoError(t, err)
+
+	doc := parse(t, env.do(http.MethodGet, base, nil, nil).Body)
+	editor := doc.Find(`[data-testid="policy-editor"]`)
+	require.Equal(t, 1, editor.Length())
+	assert.Contains(t, editor.Find("caption").Text(), "ISC ignores it", "what ISC ignores is said next to the control")
+	form := formValues(editor)
+	assert.Equal(t, "2", form.Get("rows"))
+	assert.Equal(t, "displayName", form.Get("name_0"))
+	assert.Equal(t, "identityAttribute", form.Get("transform_1"))
+
+	post := func(path string, v url.Values) *goquery.Document {
+		rec := formSend(env, http.MethodPost, path, true, v)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		return parse(t, rec.Body)
+	}
+	names := func(d *goquery.Document) []string {
+		var out []string
+		d.Find(`[data-testid="policy-row-name"]`).Each(func(_ int, s *goquery.Selection) { out = append(out, s.AttrOr("value", "")) })
+		return out
+	}
+	// Add a row, fill it, move it to the top, remove the old first row.
+	v := cloneValues(form)
+	v.Set("op", "add")
+	d := post(base+"/fields/edit", v)
+	assert.Equal(t, []string{"displayName", "email", ""}, names(d))
+	v = formValues(d.Find(`[data-testid="policy-editor"]`))
+	v.Set("name_2", "department")
+	v.Set("transform_2", "static")
+	v.Set("tattrs_2", `{"value": "Sales"}`)
+	v.Set("multi_2", "true")
+	v.Set("op", "up:2")
+	d = post(base+"/fields/edit", v)
+	assert.Equal(t, []string{"displayName", "department", "email"}, names(d))
+	v = formValues(d.Find(`[data-testid="policy-editor"]`))
+	v.Set("op", "remove:0")
+	d = post(base+"/fields/edit", v)
+	assert.Equal(t, []string{"department", "email"}, names(d))
+	assert.Zero(t, env.sandbox.Calls("putProvisioningPolicy"), "nothing is saved while editing")
+
+	v = formValues(d.Find(`[data-testid="policy-editor"]`))
+	v.Set("op", "review")
+	d = post(base+"/fields/edit", v)
+	var reviewed map[string]any
+	require.NoError(t, json.Unmarshal([]byte(d.Find(`[data-testid="policy-json"]`).Text()), &reviewed))
+	assert.Equal(t, before.Name, reviewed["name"])
+
+	v = formValues(d.Find(`[data-testid="policy-editor"]`))
+	rec := formSend(env, http.MethodPost, base+"/fields", true, v)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Contains(t, parse(t, rec.Body).Find(`[data-testid="policy-notice"]`).Text(), "saved")
+	after, err := cl.GetProvisioningPolicy(ctx, delimitedID, "CREATE")
+	require.NoError(t, err)
+	require.Len(t, after.Fields, 2)
+	assert.Equal(t, "department", after.Fields[0].Name)
+	assert.True(t, after.Fields[0].IsMultiValued)
+	assert.JSONEq(t, `{"type":"static","attributes":{"value":"Sales"}}`, mustJSON(t, after.Fields[0].Transform))
+	assert.Equal(t, before.Fields[1].Transform, after.Fields[1].Transform, "an untouched field keeps its transform as it was")
+	got, _ := json.Marshal(after.Fields[1])
+	want, _ := json.Marshal(before.Fields[1])
+	assert.JSONEq(t, string(want), string(got), "and everything else the table does not show")
+	assert.Equal(t, before.Description, after.Description)
+
+	t.Run("a bad cell is refused next to it, nothing saved", func(t *testing.T) {
+		env.sandbox.ResetCalls()
+		w := cloneValues(v)
+		w.Set("tattrs_0", `{"value": `)
+		w.Set("name_1", "department")
+		rec := formSend(env, http.MethodPost, base+"/fields", true, w)
+		assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+		assert.Equal(t, "#policy-editor", rec.Header().Get("HX-Retarget"))
+		d := parse(t, rec.Body)
+		assert.Contains(t, d.Find(`[data-testid="error-tattrs_0"]`).Text(), "JSON")
+		assert.Contains(t, d.Find(`[data-testid="error-name_1"]`).Text(), "has this name already")
+		assert.Zero(t, env.sandbox.Calls("putProvisioningPolicy"))
+	})
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
 }

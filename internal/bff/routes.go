@@ -113,6 +113,7 @@ func (s *Server) routes() {
 	protected.POST("/sources/:id/schemas", s.schemaCreate, action("schema.create"))
 	protected.GET("/sources/:id/schemas/:schemaId", s.schemaView)
 	protected.DELETE("/sources/:id/schemas/:schemaId", s.schemaDelete, action("schema.delete"))
+	protected.PUT("/sources/:id/schemas/:schemaId", s.schemaReplace, action("schema.replace"))
 	protected.POST("/sources/:id/schemas/:schemaId/preview", s.schemaPatchPreview, changesNothing)
 	protected.POST("/sources/:id/schemas/:schemaId/patch", s.schemaPatchApply, action("schema.update"))
 	protected.GET("/sources/:id/schema-files/:kind", s.schemaFileDownload)
@@ -125,6 +126,8 @@ func (s *Server) routes() {
 	protected.PUT("/sources/:id/provisioning/:usage", s.policyReplace, action("policy.replace"))
 	protected.PATCH("/sources/:id/provisioning/:usage", s.policyPatch, action("policy.update"))
 	protected.DELETE("/sources/:id/provisioning/:usage", s.policyDelete, action("policy.delete"))
+	protected.POST("/sources/:id/provisioning/:usage/fields/edit", s.policyFieldsEdit, changesNothing)
+	protected.POST("/sources/:id/provisioning/:usage/fields", s.policyFieldsSave, action("policy.replace"))
 
 	// -- cron previewer and schedules --
 	// The previewer needs no tenant data, so scripts may call it without signing in.

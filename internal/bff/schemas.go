@@ -212,6 +212,10 @@ func schemaVM(sc *schemaWithContext) templates.SchemaVM {
 		DeleteURL:  schemaURL(srcID, sc.schema.ID),
 		Add:        templates.AttributeFormVM{Action: "add", Type: "STRING"},
 	}
+	text, _ := json.MarshalIndent(sc.schema, "", "  ")
+	vm.JSON = templates.JSONEditorVM{ID: "schema-json", Title: "The whole schema (JSON)", URL: schemaURL(srcID, sc.schema.ID),
+		Method: "put", Field: "schema", Text: string(text), Submit: "Replace the schema", Target: "#source-tab",
+		Help: "Replaces the schema as a whole (PUT). ISC does not let the id, name, created and modified change: the current ones are kept, whatever the JSON says."}
 	for i, a := range sc.schema.Attributes {
 		vm.Attributes = append(vm.Attributes, templates.AttributeVM{
 			Index: i, Name: a.Name, Type: string(a.Type), Multi: a.IsMulti, Entitlement: a.IsEntitlement,
@@ -237,6 +241,53 @@ func (s *Server) schemaView(c echo.Context) error {
 		return err
 	}
 	vm := schemaVM(sc)
+	return s.renderSourceTabBody(c, http.StatusOK, sc.src, "schemas", templates.SchemaView(vm))
+}
+
+// schemaReplace handles "PUT /sources/:id/schemas/:schemaId": the whole schema from
+// the JSON editor (putSourceSchema). The fields ISC keeps fixed are taken from the
+// current schema; bad JSON and ISC's refusals come back in the editor as typed.
+func (s *Server) schemaReplace(c echo.Context) error {
+	id, schemaID, err := schemaPathIDs(c)
+	if err != nil {
+		return err
+	}
+	form, err := smallForm(c)
+	if err != nil {
+		return err
+	}
+	text := form.Get("schema")
+	sc, err := s.loadSchema(c, id, schemaID)
+	if err != nil {
+		return err
+	}
+	fail := func(problems ...string) error {
+		ed := schemaVM(sc).JSON
+		ed.Text, ed.Errors = text, problems
+		c.Response().Header().Set("HX-Retarget", "#"+ed.ID)
+		c.Response().Header().Set("HX-Reswap", "outerHTML")
+		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "Schema " + sc.schema.Name, Section: "sources", Body: templates.JSONEditor(ed)})
+	}
+	var next api.Schema
+	if err := decodeStrict(text, &next); err != nil {
+		return fail(jsonProblem(text, err))
+	}
+	next.ID, next.Name, next.Created, next.Modified = sc.schema.ID, sc.schema.Name, sc.schema.Created, sc.schema.Modified
+	var saved *api.Schema
+	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		saved, err = cl.PutSourceSchema(ctx, id, schemaID, &next)
+		return err
+	})
+	if msgs, ok := iscRejection(err); ok {
+		return fail(append([]string{"ISC refused the schema:"}, msgs...)...)
+	}
+	if err != nil {
+		return fmt.Errorf("replace schema %s: %w", schemaID, err)
+	}
+	sc.schema = saved
+	vm := schemaVM(sc)
+	vm.Notice = "Schema replaced."
 	return s.renderSourceTabBody(c, http.StatusOK, sc.src, "schemas", templates.SchemaView(vm))
 }
 

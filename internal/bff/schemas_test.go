@@ -3,6 +3,7 @@ package bff
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -464,4 +465,35 @@ func TestEntitlementSchemaFile(t *testing.T) {
 	rec := env.do(http.MethodPost, base, body, map[string]string{"Content-Type": ct, "HX-Request": "true"})
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	assert.Equal(t, []string{"id", "name", "description", "owner"}, attributeNames(env.schemaByName(delimitedID, "group")))
+}
+
+// The whole schema can be edited as JSON (putSourceSchema); the fields ISC keeps
+// fixed stay as they are, and bad JSON comes back in the editor as typed.
+func TestSchemaWholeJSONEdit(t *testing.T) {
+	env := newTestEnv(t, nil)
+	account := env.schemaByName(delimitedID, "account")
+	base := "/sources/" + delimitedID + "/schemas/" + account.ID
+	doc := parse(t, env.do(http.MethodGet, base, nil, nil).Body)
+	text := doc.Find(`#schema-json textarea`).Text()
+	var obj map[string]any
+	require.NoError(t, json.Unmarshal([]byte(text), &obj))
+	obj["displayAttribute"] = "email"
+	obj["name"] = "renamed" // fixed by ISC: kept
+	b, _ := json.Marshal(obj)
+
+	env.sandbox.ResetCalls()
+	rec := formSend(env, http.MethodPut, base, true, url.Values{"schema": {string(b)}})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Equal(t, 1, env.sandbox.Calls("putSourceSchema"))
+	d := parse(t, rec.Body)
+	assert.Equal(t, "Schema replaced.", d.Find(`[data-testid="schema-notice"]`).Text())
+	assert.Equal(t, "email", d.Find(`[data-testid="display-attribute"]`).Text())
+	assert.Equal(t, "account", d.Find(`[data-testid="schema-name"]`).Text())
+
+	rec = formSend(env, http.MethodPut, base, true, url.Values{"schema": {`{"displayAttribute": }`}})
+	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Equal(t, "#schema-json", rec.Header().Get("HX-Retarget"))
+	d = parse(t, rec.Body)
+	assert.NotEmpty(t, d.Find(`[data-testid="json-errors"]`).Text())
+	assert.Equal(t, `{"displayAttribute": }`, d.Find(`textarea`).Text(), "what was typed stays")
 }

@@ -1,5 +1,7 @@
 package templates
 
+import "github.com/a-h/templ"
+
 // UsageTypes are the provisioning policy usage types of the v2025 API, in the order
 // the console lists them.
 var UsageTypes = []string{"CREATE", "UPDATE", "ENABLE", "DISABLE", "DELETE", "ASSIGN", "UNASSIGN",
@@ -47,6 +49,7 @@ type PolicyVM struct {
 	Replace     JSONEditorVM // PUT: the whole policy as JSON
 	Patch       JSONEditorVM // PATCH: a JSON Patch
 	Notice      string
+	Editor      PolicyEditorVM // the fields as a table
 }
 
 // PolicyFieldVM is one field of a policy.
@@ -72,4 +75,36 @@ type JSONEditorVM struct {
 	Errors []string
 	Submit string
 	Target string // the element the answer replaces on success
+}
+
+// PolicyEditorVM is a policy's fields as a table: name, type, transform and its
+// attributes, field attributes, required and multi-valued, with add, remove and
+// reorder; it writes the same policy JSON as the JSON editor.
+type PolicyEditorVM struct {
+	EditURL string // POST: add, remove, move a row, or review (changes nothing)
+	SaveURL string // POST: save the policy (PUT)
+	Rows    []PolicyEditRowVM
+	Errors  FieldErrors // per field ("name_3"), and "form"
+	// Review is the policy JSON Save would send, after "Review".
+	Review         string
+	FieldTypes     []string
+	TransformTypes []string
+}
+
+// PolicyEditRowVM is one field of the table, as typed.
+type PolicyEditRowVM struct {
+	Name, Type                    string
+	TransformType, TransformAttrs string // TransformAttrs: a JSON object
+	Attrs                         string // the field's attributes, a JSON object
+	Required, Multi               bool
+	// Orig is the field's JSON as ISC sent it, so members the table does not
+	// show survive add, remove and reorder.
+	Orig string
+}
+
+func rowInvalid(errs FieldErrors, field string) templ.Attributes {
+	if errs.Has(field) {
+		return templ.Attributes{"aria-invalid": "true", "aria-describedby": "policy-editor-" + field + "-error"}
+	}
+	return templ.Attributes{}
 }

@@ -67,6 +67,8 @@ type SchemaVM struct {
 	DeleteURL          string
 	Add                AttributeFormVM
 	Notice             string // e.g. "Schema updated."
+	// JSON edits the whole schema (advanced: a full replace).
+	JSON JSONEditorVM
 }
 
 // AttributeVM is one attribute of a schema.
