@@ -45,7 +45,8 @@ binary() { echo "$bindir/${1//\//_}.fuzz.test"; }
 build() { # dir
   local bin
   bin=$(binary "$1")
-  [ -x "$bin" ] || go test -c -fuzz=. -trimpath -o "$bin" "./$1"
+  # Written under another name first: a build stopped half-way leaves no binary.
+  [ -x "$bin" ] || { go test -c -fuzz=. -trimpath -o "$bin.part" "./$1" && mv "$bin.part" "$bin"; }
 }
 
 fuzz_one() { # dir target fuzztime jsondir

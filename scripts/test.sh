@@ -11,7 +11,7 @@
 # The fuzzing binaries are built while the tests run, at the lowest CPU priority
 # (nice 19): the tests spend much of their time waiting on Chromium, servers and
 # deadlines, and the build takes the CPU time they leave idle. The fuzzing itself
-# runs after the tests, at full speed, so every target gets its FUZZTIME.
+# runs after the tests, at normal priority, so every target gets its FUZZTIME.
 #
 # -count=1: every test runs, none is replayed from the test cache (a clean clone
 # builds the same test binaries). -trimpath keeps the checkout's directory out of
@@ -32,12 +32,19 @@ rm -rf "$results" && mkdir -p "$results"
 go build -o "$out/testreport" ./scripts/testreport || exit 1
 
 echo "testing every package with -race (browser, Redis and Postgres tests included); then fuzzing for $fuzztime per target"
-nice -n 19 scripts/fuzz.sh build "$out/bin" &
+# In a process group of its own, so that what is left of it can be stopped below.
+setsid nice -n 19 scripts/fuzz.sh build "$out/bin" >/dev/null 2>&1 &
 build=$!
 
 go test -race -vet=all -trimpath -count=1 -json -timeout 12m ./... | tee "$results/test.json" | "$out/testreport" -live
 test_status=${PIPESTATUS[0]}
-wait "$build"
+# On a busy machine the low-priority build may not be done: stop it, and let
+# fuzz.sh build what is missing at normal priority (the build cache keeps what
+# it compiled).
+if [ "$(ps -o pgid= -p "$build" | tr -d ' ')" = "$build" ]; then
+  kill -TERM -- "-$build" 2>/dev/null
+fi
+wait "$build" 2>/dev/null
 scripts/fuzz.sh run "$out/bin" "$fuzztime" "$results/fuzz"
 fuzz_status=$?
 
