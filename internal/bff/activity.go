@@ -152,7 +152,7 @@ func taskFromResponse(h http.Header) string {
 		if j := strings.IndexAny(rest, `?"#/`); j >= 0 {
 			rest = rest[:j]
 		}
-		if id, err := url.PathUnescape(rest); err == nil && validSourceID(id) {
+		if id, err := url.PathUnescape(rest); err == nil && validID(id) {
 			return id
 		}
 	}

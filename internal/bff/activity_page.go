@@ -36,7 +36,7 @@ func parseActivityQuery(v url.Values) (templates.ActivityQuery, activity.Filter,
 	if len(q.User) > 200 || len(q.Action) > 100 {
 		return q, f, userErrorf(http.StatusBadRequest, "Filter texts are limited to 200 characters.")
 	}
-	if q.Source != "" && !validSourceID(q.Source) {
+	if q.Source != "" && !validID(q.Source) {
 		return q, f, userErrorf(http.StatusBadRequest, "The source filter must be a source id.")
 	}
 	day := func(name, s string) (time.Time, error) {

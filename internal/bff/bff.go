@@ -5,6 +5,35 @@
 // Handlers bind input into request structs, call upstream with the request's context,
 // map results into web/templates view models and return s.render(...) or an error;
 // they never write error responses themselves: httpErrorHandler does.
+//
+// # The helper kit
+//
+// Handlers share one helper for each job. Before writing a helper, find the one here;
+// if you add one, put it in the file named for its job and list it.
+//
+//   - routes.go: every route, registered with its facts (its activity action, whether
+//     it streams an upload) by the router.
+//   - params.go: pathID and validID, the one check of an ISC id in a path or a form.
+//   - forms.go: readForm, the one reader of a (small, urlencoded) form; formRows and
+//     lines for repeating rows and textareas; iscRejection and fieldsFromISC, which
+//     put ISC's refusal next to the fields it names. Per-field messages are
+//     templates.FieldErrors; a message about the whole form is the view model's FormError.
+//   - jsontext.go: JSON typed into textareas: decodeStrict, jsonProblem (in words, with
+//     the line and column), parseJSONObject, patchJSON; prettyJSON and jsonText to show JSON.
+//   - upstream.go: callAPI and callAPIOnce (never repeated) run calls to ISC as the
+//     signed-in user; fetchAPI returns a value; classifyUpstream and upstreamMessage
+//     say what went wrong in words.
+//   - sourceshell.go: renderSourceTab renders every tab of a source, alone or in the
+//     shell; formProblems answers 422 with a form re-rendered into the right place,
+//     with and without htmx; sourceSummary is the one view of a source the tabs share.
+//   - render.go: render (page or fragment), renderFragment, goTo after an action.
+//   - errors.go: UserError and userErrorf for problems the user can fix; classify,
+//     the one status table; httpErrorHandler, the one error writer.
+//   - format.go: values in words (orNone, yesNo, plural, readableTime, refText); byte
+//     sizes are upload.FormatSize, and the first non-empty string is cmp.Or.
+//   - middleware.go, csrf.go, formfields.go: what every request goes through first.
+//
+// Uploads are read as streams by internal/upload, which knows nothing of Echo.
 package bff
 
 import (

@@ -1,6 +1,7 @@
 package bff
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -190,7 +191,7 @@ func (s *Server) referencedItems(c echo.Context, kind string) ([]pickItem, error
 	add := func(id, name string) {
 		if id != "" && !seen[id] {
 			seen[id] = true
-			items = append(items, pickItem{ID: id, Name: cmpOr(name, id)})
+			items = append(items, pickItem{ID: id, Name: cmp.Or(name, id)})
 		}
 	}
 	for i := range list {
@@ -220,13 +221,6 @@ func (s *Server) referencedItems(c echo.Context, kind string) ([]pickItem, error
 	return items, nil
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // searchIdentities asks ISC for the active identities matching what was typed.
 // ISC cannot filter identities by name, so each word is matched against the
 // first name, last name, alias and email (starts with).
@@ -240,7 +234,7 @@ func (s *Server) searchIdentities(c echo.Context, q string, limit int) ([]pickIt
 	for _, w := range words {
 		all = append(all, filter.Or(filter.Sw("firstname", w), filter.Sw("lastname", w), filter.Sw("alias", w), filter.Sw("email", w)))
 	}
-	if len(words) == 1 && validSourceID(words[0]) && len(words[0]) >= 16 {
+	if len(words) == 1 && validID(words[0]) && len(words[0]) >= 16 {
 		all[0] = filter.Or(all[0], filter.Eq("id", words[0]))
 	}
 	p.Filters = filter.And(all...)
@@ -255,7 +249,7 @@ func (s *Server) searchIdentities(c echo.Context, q string, limit int) ([]pickIt
 		if id.Inactive() {
 			continue // ISC cannot filter on the state
 		}
-		items = append(items, pickItem{ID: id.ID, Name: cmpOr(id.Name, id.ID), Detail: cmpOr(id.Alias, id.Email)})
+		items = append(items, pickItem{ID: id.ID, Name: cmp.Or(id.Name, id.ID), Detail: cmp.Or(id.Alias, id.Email)})
 	}
 	return items, nil
 }
@@ -383,7 +377,7 @@ func (s *Server) identityCandidates(c echo.Context, typed string) ([]pickItem, e
 		f = filter.Or(filter.Eq("alias", detail), filter.Eq("email", detail))
 	case strings.Contains(typed, "@"):
 		f = filter.Eq("email", typed)
-	case !strings.Contains(typed, " ") && validSourceID(typed):
+	case !strings.Contains(typed, " ") && validID(typed):
 		f = filter.Or(filter.Eq("id", typed), filter.Eq("alias", typed))
 	default:
 		words := strings.Fields(typed)
@@ -398,7 +392,7 @@ func (s *Server) identityCandidates(c echo.Context, typed string) ([]pickItem, e
 	}
 	var out []pickItem
 	for _, id := range found {
-		it := pickItem{ID: id.ID, Name: cmpOr(id.Name, id.ID), Detail: cmpOr(id.Alias, id.Email)}
+		it := pickItem{ID: id.ID, Name: cmp.Or(id.Name, id.ID), Detail: cmp.Or(id.Alias, id.Email)}
 		if detail != "" && !strings.EqualFold(it.Name, name) {
 			continue // "Name (alias)" must name the same identity twice
 		}

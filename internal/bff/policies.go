@@ -3,14 +3,13 @@ package bff
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"sourcedesk/internal/api"
@@ -50,7 +49,7 @@ func (s *Server) policiesTab(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTabBody(c, http.StatusOK, src, "provisioning", templates.PoliciesTab(policiesVM(src, policies, nil, nil)))
+	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "provisioning", templates.PoliciesTab(policiesVM(src, policies, nil, nil)))
 }
 
 func (s *Server) loadPolicies(c echo.Context, id string) (*api.Source, []api.ProvisioningPolicy, error) {
@@ -73,7 +72,7 @@ func policiesVM(src *api.Source, policies []api.ProvisioningPolicy, create *temp
 	slices.SortStableFunc(policies, func(a, b api.ProvisioningPolicy) int {
 		return usageRank(string(a.UsageType)) - usageRank(string(b.UsageType))
 	})
-	vm := templates.PoliciesVM{Source: sourceHead(src)}
+	vm := templates.PoliciesVM{Source: sourceSummary(src)}
 	used := map[string]bool{}
 	for _, p := range policies {
 		used[string(p.UsageType)] = true
@@ -118,26 +117,31 @@ func (s *Server) policyView(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var src *api.Source
-	var p *api.ProvisioningPolicy
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		if src, err = cl.GetSource(ctx, id); err != nil {
-			return err
-		}
-		p, err = cl.GetProvisioningPolicy(ctx, id, api.UsageType(usage))
-		return err
-	})
+	src, p, err := s.loadPolicy(c, id, usage)
 	if err != nil {
 		return err
 	}
 	vm := policyVM(src, p, usage)
-	return s.renderSourceTabBody(c, http.StatusOK, src, "provisioning", templates.PolicyView(vm))
+	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "provisioning", templates.PolicyView(vm))
+}
+
+// loadPolicy reads the source and its policy for usage.
+func (s *Server) loadPolicy(c echo.Context, id, usage string) (*api.Source, *api.ProvisioningPolicy, error) {
+	var p *api.ProvisioningPolicy
+	src, err := s.getSource(c, id, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		p, err = cl.GetProvisioningPolicy(ctx, id, api.UsageType(usage))
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("policy %s of %s: %w", usage, id, err)
+	}
+	return src, p, nil
 }
 
 func policyVM(src *api.Source, p *api.ProvisioningPolicy, usage string) templates.PolicyVM {
 	vm := templates.PolicyVM{
-		Source: sourceHead(src), UsageType: usage, Name: p.Name, Description: p.Description,
+		Source: sourceSummary(src), UsageType: usage, Name: p.Name, Description: p.Description,
 		ListURL: policiesURL(src.ID), DeleteURL: policyURL(src.ID, usage),
 	}
 	for _, f := range p.Fields {
@@ -155,56 +159,6 @@ func policyVM(src *api.Source, p *api.ProvisioningPolicy, usage string) template
 	vm.Patch = templates.JSONEditorVM{ID: "policy-patch", Title: "JSON Patch operations", URL: policyURL(src.ID, usage),
 		Method: "patch", Field: "patch", Text: `[{"op": "replace", "path": "/description", "value": "…"}]`, Submit: "Apply patch", Target: "#source-tab"}
 	return vm
-}
-
-// jsonProblem describes a JSON decoding error with its line and column.
-func jsonProblem(text string, err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		line, col := policyLineCol(text, se.Offset)
-		return fmt.Sprintf("Line %d, column %d: %s.", line, col, se.Error())
-	case errors.As(err, &te):
-		line, col := policyLineCol(text, te.Offset)
-		where := te.Field
-		if where == "" {
-			where = "the value"
-		}
-		return fmt.Sprintf("Line %d, column %d: %s must be %s, not %s.", line, col, where, jsonKind(te.Type.Kind().String()), te.Value)
-	default:
-		return "The text is not valid JSON: " + err.Error()
-	}
-}
-
-func jsonKind(k string) string {
-	switch k {
-	case "map", "struct":
-		return "an object"
-	case "slice":
-		return "an array"
-	default:
-		return "a " + k
-	}
-}
-
-func policyLineCol(text string, off int64) (int, int) {
-	off = min(max(off, 0), int64(len(text)))
-	before := text[:off]
-	line := strings.Count(before, "\n") + 1
-	return line, int(off) - strings.LastIndex(before, "\n")
-}
-
-// decodeStrict decodes one JSON value and refuses trailing data.
-func decodeStrict(text string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(text))
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
 }
 
 // validatePolicy checks a policy as ISC would and more strictly where the console
@@ -256,7 +210,7 @@ func (s *Server) policyCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := smallForm(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -279,7 +233,9 @@ func (s *Server) policyCreate(c echo.Context) error {
 			return err
 		}
 		vm := policiesVM(src, policies, &f, nil)
-		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "New policy", Section: "sources", Body: templates.PolicyCreateForm(vm.Create)})
+		return s.formProblems(c, "policy-create", templates.PolicyCreateForm(vm.Create), "provisioning", func() (*api.Source, templ.Component, error) {
+			return src, templates.PoliciesTab(vm), nil
+		})
 	}
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
 		_, err := cl.CreateProvisioningPolicy(ctx, id, p)
@@ -350,10 +306,8 @@ func (s *Server) policyPatch(c echo.Context) error {
 
 // applyJSONPatch applies ops to a copy of p, to validate the outcome before ISC does.
 func applyJSONPatch(p *api.ProvisioningPolicy, ops []api.JSONPatchOperation) (*api.ProvisioningPolicy, string) {
-	doc, _ := json.Marshal(p)
-	pb, _ := json.Marshal(ops)
 	var out api.ProvisioningPolicy
-	if err := applyPatchBytes(doc, pb, &out); err != nil {
+	if err := patchJSON(p, ops, &out); err != nil {
 		return nil, "The patch does not apply to the current policy: " + err.Error()
 	}
 	return &out, ""
@@ -368,7 +322,7 @@ func (s *Server) policyWrite(c echo.Context, field string,
 	if err != nil {
 		return err
 	}
-	form, err := smallForm(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -390,19 +344,33 @@ func (s *Server) policyWrite(c echo.Context, field string,
 		return fmt.Errorf("write policy: %w", err)
 	}
 	if len(problems) > 0 {
-		vm := policyVM(src, &api.ProvisioningPolicy{}, usage)
-		ed := vm.Replace
-		if field == "patch" {
-			ed = vm.Patch
+		// The editor comes back as typed, with its problems; a full page shows it in
+		// the policy as ISC has it now.
+		withProblems := func(vm *templates.PolicyVM) templates.JSONEditorVM {
+			ed := &vm.Replace
+			if field == "patch" {
+				ed = &vm.Patch
+			}
+			ed.Text, ed.Errors = text, problems
+			return *ed
 		}
-		ed.Text, ed.Errors = text, problems
-		c.Response().Header().Set("HX-Retarget", "#"+ed.ID)
-		c.Response().Header().Set("HX-Reswap", "outerHTML")
-		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "Policy " + usage, Section: "sources", Body: templates.JSONEditor(ed)})
+		blank := policyVM(src, &api.ProvisioningPolicy{}, usage)
+		ed := withProblems(&blank)
+		return s.formProblems(c, ed.ID, templates.JSONEditor(ed), "provisioning", func() (*api.Source, templ.Component, error) {
+			p, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.ProvisioningPolicy, error) {
+				return cl.GetProvisioningPolicy(ctx, id, api.UsageType(usage))
+			})
+			if err != nil {
+				return nil, nil, fmt.Errorf("get policy %s of %s: %w", usage, id, err)
+			}
+			vm := policyVM(src, p, usage)
+			withProblems(&vm)
+			return src, templates.PolicyView(vm), nil
+		})
 	}
 	vm := policyVM(src, updated, usage)
 	vm.Notice = "Policy saved."
-	return s.renderSourceTabBody(c, http.StatusOK, src, "provisioning", templates.PolicyView(vm))
+	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "provisioning", templates.PolicyView(vm))
 }
 
 // policyDelete handles "DELETE /sources/:id/provisioning/:usage".
@@ -427,7 +395,7 @@ func (s *Server) policiesBulk(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := smallForm(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -455,9 +423,9 @@ func (s *Server) policiesBulk(c echo.Context) error {
 			return err
 		}
 		vm := policiesVM(src, current, nil, &templates.JSONEditorVM{Text: text, Errors: problems})
-		c.Response().Header().Set("HX-Retarget", "#"+vm.Bulk.ID)
-		c.Response().Header().Set("HX-Reswap", "outerHTML")
-		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "Bulk update", Section: "sources", Body: templates.JSONEditor(vm.Bulk)})
+		return s.formProblems(c, vm.Bulk.ID, templates.JSONEditor(vm.Bulk), "provisioning", func() (*api.Source, templ.Component, error) {
+			return src, templates.PoliciesTab(vm), nil
+		})
 	}
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
 		_, err := cl.UpdateProvisioningPoliciesInBulk(ctx, id, policies)
@@ -470,18 +438,5 @@ func (s *Server) policiesBulk(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTabBody(c, http.StatusOK, src, "provisioning", templates.PoliciesTab(policiesVM(src, current, nil, nil)))
-}
-
-// applyPatchBytes applies an RFC 6902 patch to doc and decodes the result into out.
-func applyPatchBytes(doc, patch []byte, out any) error {
-	p, err := jsonpatch.DecodePatch(patch)
-	if err != nil {
-		return err
-	}
-	res, err := p.Apply(doc)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(res, out)
+	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "provisioning", templates.PoliciesTab(policiesVM(src, current, nil, nil)))
 }

@@ -65,7 +65,7 @@ func TestPolicyCreateReplacePatchDelete(t *testing.T) {
 		rec := formSend(env, http.MethodPost, base, true, url.Values{"usageType": {"UPDATE"}, "name": {"Upd"}, "fields": {"[\n {\"name\": }\n]"}})
 		require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
 		doc := parse(t, rec.Body)
-		assert.Contains(t, doc.Find(`[data-testid="json-errors"]`).Text(), "Line 2")
+		assert.Contains(t, doc.Find(`[data-testid="json-errors"]`).Text(), "line 2")
 		assert.Equal(t, 1, doc.Find(`#policy-create`).Length(), "the form comes back with what was typed")
 		assert.Zero(t, env.sandbox.Calls("createProvisioningPolicy"))
 	})

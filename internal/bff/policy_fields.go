@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"sourcedesk/internal/api"
@@ -191,7 +192,7 @@ func (s *Server) policyFieldsEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := smallForm(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -213,7 +214,7 @@ func (s *Server) policyFieldsEdit(c echo.Context) error {
 			b, _ := json.MarshalIndent(cur, "", "  ")
 			e.Review = string(b)
 		} else {
-			e.Errors["form"] = "Some fields need attention."
+			e.FormError = "Some fields need attention."
 		}
 	}
 	return s.renderFragment(c, http.StatusOK, templates.PolicyEditor(e))
@@ -227,22 +228,28 @@ func (s *Server) policyFieldsSave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := smallForm(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
 	rows := bindPolicyRows(form)
 	fields, errs := policyFields(rows)
-	fail := func(errs templates.FieldErrors) error {
+	fail := func(errs templates.FieldErrors, formError string) error {
 		e := policyEditor(id, usage, nil)
-		e.Rows, e.Errors = rows, errs
-		c.Response().Header().Set("HX-Retarget", "#policy-editor")
-		c.Response().Header().Set("HX-Reswap", "outerHTML")
-		return s.renderFragment(c, http.StatusUnprocessableEntity, templates.PolicyEditor(withTransformTypes(e)))
+		e.Rows, e.Errors, e.FormError = rows, errs, formError
+		e = withTransformTypes(e)
+		return s.formProblems(c, "policy-editor", templates.PolicyEditor(e), "provisioning", func() (*api.Source, templ.Component, error) {
+			src, p, err := s.loadPolicy(c, id, usage)
+			if err != nil {
+				return nil, nil, err
+			}
+			vm := policyVM(src, p, usage)
+			vm.Editor = e
+			return src, templates.PolicyView(vm), nil
+		})
 	}
 	if len(errs) > 0 {
-		errs["form"] = "Some fields need attention; nothing was saved."
-		return fail(errs)
+		return fail(errs, "Some fields need attention; nothing was saved.")
 	}
 	var src *api.Source
 	var saved *api.ProvisioningPolicy
@@ -263,12 +270,12 @@ func (s *Server) policyFieldsSave(c echo.Context) error {
 		return err
 	})
 	if msgs, ok := iscRejection(err); ok {
-		return fail(templates.FieldErrors{"form": "ISC refused the policy: " + strings.Join(msgs, " ")})
+		return fail(templates.FieldErrors{}, "ISC refused the policy: "+strings.Join(msgs, " "))
 	}
 	if err != nil {
 		return err
 	}
 	vm := policyVM(src, saved, usage)
 	vm.Notice = "Policy saved."
-	return s.renderSourceTabBody(c, http.StatusOK, src, "provisioning", templates.PolicyView(vm))
+	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "provisioning", templates.PolicyView(vm))
 }

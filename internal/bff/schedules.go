@@ -79,7 +79,7 @@ func fireVM(at time.Time, show *time.Location) templates.CronFireVM {
 
 // sourceSchedules handles "GET /sources/:id/schedules": the Schedules tab.
 func (s *Server) sourceSchedules(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -101,14 +101,14 @@ func (s *Server) sourceSchedules(c echo.Context) error {
 		}
 		vm.Cards = append(vm.Cards, s.scheduleCard(c, id, string(st.typ), found, zone, loc))
 	}
-	return s.renderSourceTab(c, id, "schedules", templates.SchedulesTab(vm))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "schedules", templates.SchedulesTab(vm))
 }
 
 // bindScheduleFreq reads the frequency picker as typed.
 func bindScheduleFreq(c echo.Context) (templates.ScheduleFreqVM, error) {
-	form, err := c.FormParams()
+	form, err := readForm(c)
 	if err != nil {
-		return templates.ScheduleFreqVM{}, userErrorf(http.StatusBadRequest, "The form could not be read.")
+		return templates.ScheduleFreqVM{}, err
 	}
 	f := templates.ScheduleFreqVM{
 		Kind: form.Get("freq"), EveryHours: form.Get("every_hours"), Minute: form.Get("minute"),
@@ -145,7 +145,7 @@ func checkSchedule(f templates.ScheduleFreqVM) (string, string, string) {
 // same way. "Not scheduled" deletes an existing schedule. Either way the card
 // comes back with what the user chose.
 func (s *Server) saveSchedule(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (s *Server) saveSchedule(c echo.Context) error {
 // schedulePreview handles "GET /sources/:id/schedules/:type/preview": the
 // expression the frequency picker writes and its next fire times.
 func (s *Server) schedulePreview(c echo.Context) error {
-	if _, err := sourceIDParam(c); err != nil {
+	if _, err := pathID(c, "id"); err != nil {
 		return err
 	}
 	freq := templates.ScheduleFreqVM{
@@ -233,7 +233,7 @@ func (s *Server) schedulePreview(c echo.Context) error {
 // sourceSchedule handles "GET /sources/:id/schedules/:type": one schedule on its
 // own page (getSourceSchedule), inside the source's Schedules tab.
 func (s *Server) sourceSchedule(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func (s *Server) sourceSchedule(c echo.Context) error {
 	zone, loc := scheduleZone(c)
 	card := s.scheduleCard(c, id, typ, sched, zone, loc)
 	card.Single = true
-	return s.renderSourceTab(c, id, "schedules", templates.ScheduleSingle(templates.SchedulesTabVM{
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "schedules", templates.ScheduleSingle(templates.SchedulesTabVM{
 		SourceID: id, Zone: zone, ISCZone: s.cfg.ScheduleZone.String(), Zones: commonZones, CanWrite: canWrite(c),
 		Cards: []templates.ScheduleCardVM{card}}))
 }
@@ -261,7 +261,7 @@ func (s *Server) sourceSchedule(c echo.Context) error {
 // deleteSchedule handles "DELETE /sources/:id/schedules/:type": the aggregation stops
 // running by itself.
 func (s *Server) deleteSchedule(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func (s *Server) removeSchedule(c echo.Context, id, typ string) error {
 // aggregations (loaded lazily). Errors are shown inside the panel: the overview
 // around it is fine.
 func (s *Server) sourceNextRuns(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

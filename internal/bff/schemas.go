@@ -1,10 +1,11 @@
 package bff
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,7 +14,7 @@ import (
 	"strings"
 	"unicode"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"sourcedesk/internal/api"
@@ -33,18 +34,6 @@ func schemaFileURL(sourceID, kind string) string {
 // schemaNamePattern is what the console accepts as a new schema's name.
 var schemaNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
 
-// smallForm returns the fields of a small urlencoded form. Multipart bodies are refused
-// here: parsing them would buffer them (uploads have their own streaming routes).
-func smallForm(c echo.Context) (url.Values, error) {
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	if ct != "" {
-		if mt, _, _ := mime.ParseMediaType(ct); mt != echo.MIMEApplicationForm {
-			return nil, userErrorf(http.StatusUnsupportedMediaType, "This form must be sent as application/x-www-form-urlencoded.")
-		}
-	}
-	return c.FormParams()
-}
-
 // schemasTab handles "GET /sources/:id/schemas": the source's schemas, filtered by
 // include-types and include-names as ISC does.
 func (s *Server) schemasTab(c echo.Context) error {
@@ -52,17 +41,23 @@ func (s *Server) schemasTab(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := templates.SchemasVM{
-		IncludeTypes: c.QueryParam("include-types"),
-		IncludeNames: strings.TrimSpace(c.QueryParam("include-names")),
-		CreateURL:    schemasURL(id),
+	src, vm, err := s.loadSchemasTab(c, id, c.QueryParam("include-types"), strings.TrimSpace(c.QueryParam("include-names")))
+	if err != nil {
+		return err
 	}
+	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "schemas", templates.SchemasTab(vm))
+}
+
+// loadSchemasTab reads the source and its schemas, filtered by include-types and
+// include-names as ISC does, into the schemas tab.
+func (s *Server) loadSchemasTab(c echo.Context, id, includeTypes, includeNames string) (*api.Source, templates.SchemasVM, error) {
+	vm := templates.SchemasVM{IncludeTypes: includeTypes, IncludeNames: includeNames, CreateURL: schemasURL(id)}
 	if vm.IncludeTypes != "" && vm.IncludeTypes != "user" && vm.IncludeTypes != "group" {
 		vm.IncludeTypes = ""
 	}
 	var src *api.Source
 	var schemas []api.Schema
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
 		var err error
 		if src, err = cl.GetSource(ctx, id); err != nil {
 			return err
@@ -71,9 +66,9 @@ func (s *Server) schemasTab(c echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, vm, fmt.Errorf("list schemas of %s: %w", id, err)
 	}
-	vm.Source = sourceHead(src)
+	vm.Source = sourceSummary(src)
 	for _, sc := range schemas {
 		vm.Schemas = append(vm.Schemas, templates.SchemaRowVM{
 			ID: sc.ID, Name: sc.Name, NativeObjectType: sc.NativeObjectType,
@@ -84,7 +79,7 @@ func (s *Server) schemasTab(c echo.Context) error {
 	if vm.Source.Delimited {
 		vm.Files = schemaFiles(id, schemas)
 	}
-	return s.renderSourceTabBody(c, http.StatusOK, src, "schemas", templates.SchemasTab(vm))
+	return src, vm, nil
 }
 
 // schemaFiles lists the schema CSVs of a Delimited File source: the account schema and
@@ -121,7 +116,7 @@ func (s *Server) schemaCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := smallForm(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -130,7 +125,7 @@ func (s *Server) schemaCreate(c echo.Context) error {
 		NativeObjectType:  strings.TrimSpace(form.Get("nativeObjectType")),
 		IdentityAttribute: strings.TrimSpace(form.Get("identityAttribute")),
 		DisplayAttribute:  strings.TrimSpace(form.Get("displayAttribute")),
-		Errors:            map[string]string{},
+		Errors:            templates.FieldErrors{},
 	}
 	if !schemaNamePattern.MatchString(f.Name) {
 		f.Errors["name"] = "Start with a letter; letters, digits, - and _ only (at most 64)."
@@ -144,10 +139,14 @@ func (s *Server) schemaCreate(c echo.Context) error {
 		f.Errors["nativeObjectType"] = "At most 128 characters."
 	}
 	if len(f.Errors) > 0 {
-		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "New schema", Section: "sources", Body: templates.SchemaCreateForm(schemasURL(id), f)})
+		return s.formProblems(c, "schema-create", templates.SchemaCreateForm(schemasURL(id), f), "schemas", func() (*api.Source, templ.Component, error) {
+			src, vm, err := s.loadSchemasTab(c, id, "", "")
+			vm.Create = f
+			return src, templates.SchemasTab(vm), err
+		})
 	}
 	sc := &api.Schema{
-		Name: f.Name, NativeObjectType: firstNonEmpty(f.NativeObjectType, f.Name),
+		Name: f.Name, NativeObjectType: cmp.Or(f.NativeObjectType, f.Name),
 		IdentityAttribute: f.IdentityAttribute, DisplayAttribute: f.DisplayAttribute,
 		Attributes: []api.AttributeDefinition{{Name: f.IdentityAttribute, Type: api.AttributeString}},
 	}
@@ -204,7 +203,7 @@ func (s *Server) loadSchema(c echo.Context, sourceID, schemaID string) (*schemaW
 func schemaVM(sc *schemaWithContext) templates.SchemaVM {
 	srcID := sc.src.ID
 	vm := templates.SchemaVM{
-		Source: sourceHead(sc.src), ID: sc.schema.ID, Name: sc.schema.Name,
+		Source: sourceSummary(sc.src), ID: sc.schema.ID, Name: sc.schema.Name,
 		NativeObjectType: sc.schema.NativeObjectType, IdentityAttribute: sc.schema.IdentityAttribute,
 		DisplayAttribute: sc.schema.DisplayAttribute, HierarchyAttribute: sc.schema.HierarchyAttribute,
 		ListURL:    schemasURL(srcID),
@@ -241,7 +240,7 @@ func (s *Server) schemaView(c echo.Context) error {
 		return err
 	}
 	vm := schemaVM(sc)
-	return s.renderSourceTabBody(c, http.StatusOK, sc.src, "schemas", templates.SchemaView(vm))
+	return s.renderSourceTab(c, http.StatusOK, sc.src.ID, sc.src, "schemas", templates.SchemaView(vm))
 }
 
 // schemaReplace handles "PUT /sources/:id/schemas/:schemaId": the whole schema from
@@ -252,7 +251,7 @@ func (s *Server) schemaReplace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := smallForm(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -262,11 +261,11 @@ func (s *Server) schemaReplace(c echo.Context) error {
 		return err
 	}
 	fail := func(problems ...string) error {
-		ed := schemaVM(sc).JSON
-		ed.Text, ed.Errors = text, problems
-		c.Response().Header().Set("HX-Retarget", "#"+ed.ID)
-		c.Response().Header().Set("HX-Reswap", "outerHTML")
-		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "Schema " + sc.schema.Name, Section: "sources", Body: templates.JSONEditor(ed)})
+		vm := schemaVM(sc)
+		vm.JSON.Text, vm.JSON.Errors = text, problems
+		return s.formProblems(c, vm.JSON.ID, templates.JSONEditor(vm.JSON), "schemas", func() (*api.Source, templ.Component, error) {
+			return sc.src, templates.SchemaView(vm), nil
+		})
 	}
 	var next api.Schema
 	if err := decodeStrict(text, &next); err != nil {
@@ -288,7 +287,7 @@ func (s *Server) schemaReplace(c echo.Context) error {
 	sc.schema = saved
 	vm := schemaVM(sc)
 	vm.Notice = "Schema replaced."
-	return s.renderSourceTabBody(c, http.StatusOK, sc.src, "schemas", templates.SchemaView(vm))
+	return s.renderSourceTab(c, http.StatusOK, sc.src.ID, sc.src, "schemas", templates.SchemaView(vm))
 }
 
 // attributeNameProblem says what is wrong with an attribute name, or "".
@@ -313,7 +312,7 @@ func (s *Server) schemaPatchPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := smallForm(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -327,10 +326,14 @@ func (s *Server) schemaPatchPreview(c echo.Context) error {
 	}
 	if formVM != nil {
 		vm := schemaVM(sc)
-		h := c.Response().Header()
-		h.Set("HX-Retarget", "#"+attributeFormTarget(*formVM))
-		h.Set("HX-Reswap", "outerHTML")
-		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "Edit attribute", Section: "sources", Body: templates.AttributeForm(vm.PreviewURL, *formVM, vm.GroupSchemas)})
+		return s.formProblems(c, formVM.ID(), templates.AttributeForm(vm.PreviewURL, *formVM, vm.GroupSchemas), "schemas", func() (*api.Source, templ.Component, error) {
+			if formVM.Action == "edit" {
+				vm.Edit = *formVM
+			} else {
+				vm.Add = *formVM
+			}
+			return sc.src, templates.SchemaView(vm), nil
+		})
 	}
 	b, err := json.MarshalIndent(ops, "", "  ")
 	if err != nil {
@@ -341,13 +344,6 @@ func (s *Server) schemaPatchPreview(c echo.Context) error {
 		ApplyURL:  schemaURL(id, schemaID) + "/patch",
 		CancelURL: schemaURL(id, schemaID),
 	})})
-}
-
-func attributeFormTarget(f templates.AttributeFormVM) string {
-	if f.Action == "edit" {
-		return "attr-form-" + strconv.Itoa(f.Index)
-	}
-	return "attr-form-add"
 }
 
 // buildSchemaPatch maps an edit form to JSON Patch operations. A non-nil form view
@@ -369,7 +365,7 @@ func buildSchemaPatch(sc *schemaWithContext, form url.Values) ([]api.JSONPatchOp
 			Action: action, Original: form.Get("original"),
 			Name: strings.TrimSpace(form.Get("name")), Type: form.Get("type"),
 			Multi: form.Get("multi") == "true", Entitlement: form.Get("entitlement") == "true", Group: form.Get("group") == "true",
-			Description: strings.TrimSpace(form.Get("description")), Errors: map[string]string{},
+			Description: strings.TrimSpace(form.Get("description")), Errors: templates.FieldErrors{},
 		}
 		var base api.AttributeDefinition
 		idx := -1
@@ -488,7 +484,7 @@ func (s *Server) schemaPatchApply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := smallForm(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -520,30 +516,19 @@ func (s *Server) schemaPatchApply(c echo.Context) error {
 	sc.schema = updated
 	vm := schemaVM(sc)
 	vm.Notice = "Schema updated."
-	return s.renderSourceTabBody(c, http.StatusOK, sc.src, "schemas", templates.SchemaView(vm))
+	return s.renderSourceTab(c, http.StatusOK, sc.src.ID, sc.src, "schemas", templates.SchemaView(vm))
 }
 
 // checkSchemaPatch applies ops to the current schema locally and checks the result.
 func checkSchemaPatch(sc *schemaWithContext, ops []api.JSONPatchOperation) error {
-	doc, err := json.Marshal(sc.schema)
-	if err != nil {
-		return err
-	}
-	pb, err := json.Marshal(ops)
-	if err != nil {
-		return err
-	}
-	patch, err := jsonpatch.DecodePatch(pb)
-	if err != nil {
-		return userErrorf(http.StatusUnprocessableEntity, "The change is not a valid JSON Patch.")
-	}
-	out, err := patch.Apply(doc)
-	if err != nil {
-		return &UserError{Status: http.StatusConflict, Message: "The change no longer fits the schema (it changed since the preview). Reload and try again.", Err: err}
-	}
 	var result api.Schema
-	if err := json.Unmarshal(out, &result); err != nil {
+	switch err := patchJSON(sc.schema, ops, &result); {
+	case errors.Is(err, errPatchInvalid):
+		return userErrorf(http.StatusUnprocessableEntity, "The change is not a valid JSON Patch.")
+	case errors.Is(err, errPatchResult):
 		return userErrorf(http.StatusUnprocessableEntity, "The change leaves the schema malformed.")
+	case err != nil:
+		return &UserError{Status: http.StatusConflict, Message: "The change no longer fits the schema (it changed since the preview). Reload and try again.", Err: err}
 	}
 	// Attributes the patch leaves as they were are not judged: ISC may hold data that
 	// predates a rule.

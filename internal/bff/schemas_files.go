@@ -1,6 +1,7 @@
 package bff
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -101,7 +102,7 @@ func (s *Server) schemaFileDownload(c echo.Context) error {
 	}
 	defer rc.Close()
 
-	name := "source-" + safeFilePart(id) + "-" + firstNonEmpty(safeFilePart(schemaName), map[string]string{"accounts": "account", "entitlements": "group"}[kind]) + "-schema"
+	name := "source-" + safeFilePart(id) + "-" + cmp.Or(safeFilePart(schemaName), map[string]string{"accounts": "account", "entitlements": "group"}[kind]) + "-schema"
 	if format == "spreadsheet" {
 		name += "-spreadsheet"
 	}
@@ -189,7 +190,7 @@ func (t *schemaFileTarget) name() string {
 	if t.kind == "accounts" {
 		return "account"
 	}
-	return firstNonEmpty(t.schemaName, "group")
+	return cmp.Or(t.schemaName, "group")
 }
 
 // uploadURL is where the file is uploaded, with acceptWarnings when the user has seen them.
@@ -374,6 +375,6 @@ func (s *Server) schemaFileUpload(c echo.Context) error {
 	return s.render(c, http.StatusOK, Page{Title: "Schema uploaded", Section: "sources", Body: templates.Alert(templates.AlertVM{
 		Kind: "success", Title: "Schema uploaded",
 		Message: fmt.Sprintf("The %s schema now has %d attributes: %d added, %d removed, %d kept.",
-			firstNonEmpty(sc.Name, t.name()), len(sc.Attributes), len(d.Added), len(d.Removed), len(d.Kept)),
+			cmp.Or(sc.Name, t.name()), len(sc.Attributes), len(d.Added), len(d.Removed), len(d.Kept)),
 	})})
 }

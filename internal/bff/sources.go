@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
@@ -304,9 +302,9 @@ func (s *Server) sourcesBulkAggregate(c echo.Context) error {
 // others; an expired sign-in stops the whole action.
 func (s *Server) sourcesBulk(c echo.Context, action string, once bool,
 	run func(ctx context.Context, cl *api.Client, id string) (templates.BulkResultVM, error)) error {
-	form, err := c.FormParams()
+	form, err := readForm(c)
 	if err != nil {
-		return userErrorf(http.StatusBadRequest, "The form could not be read.")
+		return err
 	}
 	ids := slices.Compact(slices.Sorted(slices.Values(form["id"])))
 	if len(ids) == 0 {
@@ -316,7 +314,7 @@ func (s *Server) sourcesBulk(c echo.Context, action string, once bool,
 		return userErrorf(http.StatusUnprocessableEntity, "Select at most %d sources for one bulk action.", maxBulkSources)
 	}
 	for _, id := range ids {
-		if !validSourceID(id) {
+		if !validID(id) {
 			return userErrorf(http.StatusBadRequest, "The selection holds an invalid source id.")
 		}
 	}
@@ -366,26 +364,6 @@ func (s *Server) sourcesBulk(c echo.Context, action string, once bool,
 	return s.renderFragment(c, http.StatusOK, templates.SourcesBulkResults(templates.BulkResultsVM{Action: action, Results: results}))
 }
 
-// upstreamMessage is what the user is told about one failed call inside a page that
-// otherwise worked (bulk rows, tool results): the same words as the error handler.
-func upstreamMessage(err error) string {
-	return classify(err).message
-}
-
-// sourceIDRE is the shape of ISC object ids the console accepts in its own URLs.
-var sourceIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-func validSourceID(id string) bool { return sourceIDRE.MatchString(id) }
-
-// sourceIDParam is the :id of the route, checked.
-func sourceIDParam(c echo.Context) (string, error) {
-	id := c.Param("id")
-	if !validSourceID(id) {
-		return "", userErrorf(http.StatusNotFound, "There is no source with that id.")
-	}
-	return id, nil
-}
-
 // canWrite reports whether the signed-in user's level may change sources. It only
 // hides controls; ISC decides, and its 403 reaches the user in plain words.
 func canWrite(c echo.Context) bool { return accessOf(c).Write }
@@ -427,18 +405,6 @@ func sourceRow(src *api.Source) templates.SourceRowVM {
 	}
 	r.Modified, r.ModifiedISO = readableTime(src.Modified)
 	return r
-}
-
-// readableTime formats an ISC date-time for people, and for <time datetime>.
-func readableTime(d api.DateTime) (readable, iso string) {
-	if d == "" {
-		return "", ""
-	}
-	t, err := d.Time()
-	if err != nil {
-		return string(d), ""
-	}
-	return t.UTC().Format("2 Jan 2006 15:04 UTC"), t.UTC().Format(time.RFC3339)
 }
 
 // sourceState maps ISC's source status onto the badge: a state, a label and the

@@ -2,9 +2,9 @@ package bff
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -15,9 +15,9 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/sync/errgroup"
 
 	"sourcedesk/internal/api"
+	"sourcedesk/internal/upload"
 	"sourcedesk/web/templates"
 )
 
@@ -37,13 +37,13 @@ func configForm(src *api.Source, form *api.SourceForm) templates.SourceConfigFor
 		BaseModified: string(src.Modified),
 	}
 	if r := src.Owner; r != nil {
-		f.Owner, f.OwnerID, f.OwnerWas = cmpOr(r.Name, r.ID), r.ID, cmpOr(r.Name, r.ID)
+		f.Owner, f.OwnerID, f.OwnerWas = cmp.Or(r.Name, r.ID), r.ID, cmp.Or(r.Name, r.ID)
 	}
 	if r := src.Cluster; r != nil {
-		f.Cluster, f.ClusterID, f.ClusterWas = cmpOr(r.Name, r.ID), r.ID, cmpOr(r.Name, r.ID)
+		f.Cluster, f.ClusterID, f.ClusterWas = cmp.Or(r.Name, r.ID), r.ID, cmp.Or(r.Name, r.ID)
 	}
 	if r := src.ManagementWorkgroup; r != nil {
-		f.Workgroup, f.WorkgroupID, f.WorkgroupWas = cmpOr(r.Name, r.ID), r.ID, cmpOr(r.Name, r.ID)
+		f.Workgroup, f.WorkgroupID, f.WorkgroupWas = cmp.Or(r.Name, r.ID), r.ID, cmp.Or(r.Name, r.ID)
 	}
 	if src.DeleteThreshold != nil {
 		f.DeleteThreshold = strconv.Itoa(*src.DeleteThreshold)
@@ -59,9 +59,9 @@ func configForm(src *api.Source, form *api.SourceForm) templates.SourceConfigFor
 
 // bindConfigForm reads the edit form as typed.
 func bindConfigForm(c echo.Context) (templates.SourceConfigForm, error) {
-	form, err := c.FormParams()
+	form, err := readForm(c)
 	if err != nil {
-		return templates.SourceConfigForm{}, userErrorf(http.StatusBadRequest, "The form could not be read.")
+		return templates.SourceConfigForm{}, err
 	}
 	f := templates.SourceConfigForm{
 		Name:                form.Get("name"),
@@ -105,23 +105,11 @@ type configEdit struct {
 // ISC; the messages are for the fields they are keyed by. The pickers and the
 // connection settings are checked by sourceConfigSubmit.
 func checkConfigForm(f templates.SourceConfigForm) (configEdit, templates.FieldErrors) {
-	errs := templates.FieldErrors{}
 	e := configEdit{
 		name:        strings.TrimSpace(f.Name),
 		description: f.Description,
 	}
-	switch {
-	case e.name == "":
-		errs["name"] = "Enter a name."
-	case len(e.name) > 128:
-		errs["name"] = "The name is limited to 128 characters."
-	}
-	if len(e.description) > 2000 {
-		errs["description"] = "The description is limited to 2000 characters."
-	}
-	if strings.TrimSpace(f.Owner) == "" {
-		errs["owner"] = "Choose the owner: type a name and pick one of the suggestions."
-	}
+	errs := checkSourceBasics(e.name, e.description, f.Owner)
 	if f.DeleteThreshold != "" {
 		n, err := strconv.Atoi(f.DeleteThreshold)
 		if err != nil || n < 0 || n > 100 {
@@ -138,46 +126,6 @@ func checkConfigForm(f templates.SourceConfigForm) (configEdit, templates.FieldE
 	}
 	e.features = slices.Compact(slices.Sorted(slices.Values(f.Features)))
 	return e, errs
-}
-
-// parseJSONObject parses a JSON object typed into a textarea, with a message that says
-// where it is wrong.
-func parseJSONObject(text string) (map[string]json.RawMessage, string) {
-	if strings.TrimSpace(text) == "" {
-		return map[string]json.RawMessage{}, ""
-	}
-	dec := json.NewDecoder(strings.NewReader(text))
-	var obj map[string]json.RawMessage
-	if err := dec.Decode(&obj); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			line, col := lineCol(text, se.Offset)
-			return nil, fmt.Sprintf("This is not valid JSON (line %d, column %d): %s.", line, col, se.Error())
-		case errors.As(err, &te):
-			return nil, "Enter a JSON object: { \"name\": value, … }."
-		default:
-			return nil, "This is not valid JSON: it ends too early."
-		}
-	}
-	if obj == nil {
-		return nil, "Enter a JSON object: { \"name\": value, … }, not null."
-	}
-	if dec.More() {
-		return nil, "Enter one JSON object only; there is more text after it."
-	}
-	return obj, ""
-}
-
-func lineCol(text string, offset int64) (int, int) {
-	if offset > int64(len(text)) {
-		offset = int64(len(text))
-	}
-	before := text[:offset]
-	line := strings.Count(before, "\n") + 1
-	col := int(offset) - strings.LastIndex(before, "\n")
-	return line, col
 }
 
 // sourcePatch computes the JSON Patch that turns src into the edited form: one
@@ -293,22 +241,14 @@ func (s *Server) loadConfig(c echo.Context, id string) (*configData, error) {
 	d := &configData{}
 	var detail *api.ConnectorDetail
 	var dErr error
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() error {
-			var err error
-			d.src, err = cl.GetSource(gctx, id)
-			return err
-		})
-		g.Go(func() error {
-			detail, dErr = cl.GetSourceConfig(gctx, id, "")
-			return signInLost(dErr)
-		})
-		return g.Wait()
+	src, err := s.getSource(c, id, func(ctx context.Context, cl *api.Client) error {
+		detail, dErr = cl.GetSourceConfig(ctx, id, "")
+		return signInLost(dErr)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("get source %s: %w", id, err)
+		return nil, err
 	}
+	d.src = src
 	s.nameRefs(c, d.src)
 	switch {
 	case api.IsForbidden(dErr):
@@ -358,7 +298,7 @@ func (s *Server) configVM(c echo.Context, d *configData, form templates.SourceCo
 		ReadOnly: []templates.KV{
 			{Label: "ID", Value: src.ID, Mono: true},
 			{Label: "Type", Value: orNone(src.Type)},
-			{Label: "Connector", Value: orNone(cmpOr(src.ConnectorName, src.Connector))},
+			{Label: "Connector", Value: orNone(cmp.Or(src.ConnectorName, src.Connector))},
 			{Label: "Connector class", Value: orNone(src.ConnectorClass), Mono: true},
 			{Label: "Connection type", Value: orNone(src.ConnectionType)},
 			{Label: "Authoritative", Value: yesNo(src.Authoritative)},
@@ -367,7 +307,7 @@ func (s *Server) configVM(c echo.Context, d *configData, form templates.SourceCo
 			{Label: "Modified", Value: orNone(modified)},
 		},
 		Replace:         prettyJSON(withoutSecrets(src, d.form)),
-		Connection:      connectionVM(d.form, d.formNote, src.ConnectorAttributes, values, errs, accessOf(c).ConnectorFile, byteSize(s.cfg.UploadLimit)),
+		Connection:      connectionVM(d.form, d.formNote, src.ConnectorAttributes, values, errs, accessOf(c).ConnectorFile, upload.FormatSize(s.cfg.UploadLimit)),
 		OwnerPicker:     pickerVM(pickOwner, "config-form", "owner", form.Owner, form.OwnerID, form.OwnerWas, true, errs),
 		ClusterPicker:   pickerVM(pickCluster, "config-form", "cluster", form.Cluster, form.ClusterID, form.ClusterWas, false, errs),
 		WorkgroupPicker: wg,
@@ -390,7 +330,7 @@ func withoutSecrets(src *api.Source, form *api.SourceForm) *api.Source {
 
 // sourceConfig handles "GET /sources/:id/configuration".
 func (s *Server) sourceConfig(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -398,7 +338,7 @@ func (s *Server) sourceConfig(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTabFor(c, http.StatusOK, d.src, "configuration", templates.SourceConfig(s.configVM(c, d, configForm(d.src, d.form), nil)))
+	return s.renderSourceTab(c, http.StatusOK, d.src.ID, d.src, "configuration", templates.SourceConfig(s.configVM(c, d, configForm(d.src, d.form), nil)))
 }
 
 // sourceConfigReview handles "POST /sources/:id/configuration/review": it checks the
@@ -420,7 +360,7 @@ func (s *Server) sourceConfigApply(c echo.Context) error {
 const configReviewTarget = "config-review"
 
 func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -474,7 +414,7 @@ func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
 			c.Response().Header().Set("HX-Reswap", "innerHTML")
 			c.Request().Header.Set("HX-Target", templates.SourceTabPanelID)
 		}
-		return s.renderSourceTabFor(c, status, src, "configuration", templates.SourceConfig(vm))
+		return s.renderSourceTab(c, status, src.ID, src, "configuration", templates.SourceConfig(vm))
 	}
 	vm := s.configVM(c, d, form, errs)
 	if len(errs) > 0 {
@@ -528,18 +468,22 @@ func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
 	d.src = updated
 	vm = s.configVM(c, d, configForm(updated, d.form), nil)
 	vm.Saved = fmt.Sprintf("Saved: %d change(s) applied.", len(ops))
-	return s.renderSourceTabFor(c, http.StatusOK, updated, "configuration", templates.SourceConfig(vm))
+	return s.renderSourceTab(c, http.StatusOK, updated.ID, updated, "configuration", templates.SourceConfig(vm))
 }
 
 // sourceReplace handles "POST /sources/:id/replace": a full replace (PUT) from the
 // JSON textarea. Immutable fields are taken from the current source, whatever the
 // text says.
 func (s *Server) sourceReplace(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	text := c.FormValue("source_json")
+	form, err := readForm(c)
+	if err != nil {
+		return err
+	}
+	text := form.Get("source_json")
 	d, err := s.loadConfig(c, id)
 	if err != nil {
 		return err
@@ -549,14 +493,14 @@ func (s *Server) sourceReplace(c echo.Context) error {
 	vm.Replace = text
 	fail := func(msg string) error {
 		vm.ReplaceError = msg
-		return s.renderSourceTabFor(c, http.StatusUnprocessableEntity, src, "configuration", templates.SourceConfig(vm))
+		return s.renderSourceTab(c, http.StatusUnprocessableEntity, src.ID, src, "configuration", templates.SourceConfig(vm))
 	}
 	if _, msg := parseJSONObject(text); msg != "" {
 		return fail(msg)
 	}
 	var next api.Source
 	if err := json.Unmarshal([]byte(text), &next); err != nil {
-		return fail("The JSON does not have the shape of a source: " + jsonTypeProblem(err))
+		return fail("The JSON does not have the shape of a source: " + jsonProblem(text, err))
 	}
 	if strings.TrimSpace(next.Name) == "" {
 		return fail("The source needs a non-empty \"name\".")
@@ -584,32 +528,8 @@ func (s *Server) sourceReplace(c echo.Context) error {
 	d.src = updated
 	vm = s.configVM(c, d, configForm(updated, d.form), nil)
 	vm.Saved = "Saved: the source was replaced."
-	return s.renderSourceTabFor(c, http.StatusOK, updated, "configuration", templates.SourceConfig(vm))
+	return s.renderSourceTab(c, http.StatusOK, updated.ID, updated, "configuration", templates.SourceConfig(vm))
 }
-
-func jsonTypeProblem(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Sprintf("%q must be a %s, not a %s.", te.Field, te.Type.Kind(), te.Value)
-	}
-	return "a field has the wrong type."
-}
-
-// iscRejection reports whether err is ISC refusing the input (400), with its messages.
-func iscRejection(err error) ([]string, bool) {
-	var ae *api.Error
-	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
-		return nil, false
-	}
-	msgs := ae.Messages
-	if len(msgs) == 0 {
-		msgs = []string{"ISC refused the request without saying why."}
-	}
-	return msgs, true
-}
-
-// fieldWord maps a word in ISC's messages to the form field it is about.
-type fieldWord struct{ word, field string }
 
 // configFieldWords are checked in order: the more specific words first, since "name"
 // is part of many messages.
@@ -623,33 +543,4 @@ var configFieldWords = []fieldWord{
 	{"features", "features"},
 	{"description", "description"},
 	{"name", "name"},
-}
-
-// fieldsFromISC puts ISC's messages next to the fields they name; the rest go on top
-// of the form.
-func fieldsFromISC(msgs []string, words []fieldWord) (templates.FieldErrors, string) {
-	errs := templates.FieldErrors{}
-	var rest []string
-	for _, m := range msgs {
-		lower := strings.ToLower(m)
-		placed := false
-		for _, w := range words {
-			if strings.Contains(lower, w.word) {
-				if prev, ok := errs[w.field]; ok {
-					m = prev + " " + m
-				}
-				errs[w.field] = "ISC says: " + strings.TrimPrefix(m, "ISC says: ")
-				placed = true
-				break
-			}
-		}
-		if !placed {
-			rest = append(rest, m)
-		}
-	}
-	top := "ISC refused the change; see the messages next to the fields."
-	if len(rest) > 0 {
-		top = "ISC refused the change: " + strings.Join(rest, " ")
-	}
-	return errs, top
 }

@@ -1,6 +1,7 @@
 package bff
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -182,7 +183,7 @@ func connectionVM(form *api.SourceForm, note string, attrs map[string]json.RawMe
 			for _, e := range b.Extensions {
 				accept += "." + e + ","
 			}
-			vm.File = &templates.ConnFileVM{Label: cmpOr(b.Label, "Connector file"), Accept: strings.TrimSuffix(accept, ","),
+			vm.File = &templates.ConnFileVM{Label: cmp.Or(b.Label, "Connector file"), Accept: strings.TrimSuffix(accept, ","),
 				MaxSizeMB: b.MaxSizeMB, UploadSize: uploadSize}
 		}
 	}

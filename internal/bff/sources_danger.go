@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/sync/errgroup"
 
 	"sourcedesk/internal/api"
 	"sourcedesk/web/templates"
@@ -16,32 +15,22 @@ import (
 // sourceDangerData reads what the danger zone shows: the source and what uses it.
 func (s *Server) sourceDangerData(c echo.Context, id string) (*api.Source, templates.ConnectionsVM, error) {
 	var (
-		src   *api.Source
 		conns *api.SourceConnections
 		cErr  error
 	)
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() error {
-			var err error
-			src, err = cl.GetSource(gctx, id)
-			return err
-		})
-		g.Go(func() error {
-			conns, cErr = cl.GetSourceConnections(gctx, id)
-			return signInLost(cErr)
-		})
-		return g.Wait()
+	src, err := s.getSource(c, id, func(ctx context.Context, cl *api.Client) error {
+		conns, cErr = cl.GetSourceConnections(ctx, id)
+		return signInLost(cErr)
 	})
 	if err != nil {
-		return nil, templates.ConnectionsVM{}, fmt.Errorf("danger zone of %s: %w", id, err)
+		return nil, templates.ConnectionsVM{}, err
 	}
 	return src, connectionsVM(conns, cErr), nil
 }
 
 // sourceDanger handles "GET /sources/:id/danger".
 func (s *Server) sourceDanger(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -50,13 +39,13 @@ func (s *Server) sourceDanger(c echo.Context) error {
 		return err
 	}
 	vm := templates.SourceDangerVM{Source: sourceSummary(src), Connections: conns, Errors: templates.FieldErrors{}}
-	return s.renderSourceTabFor(c, http.StatusOK, src, "danger", templates.SourceDanger(vm))
+	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "danger", templates.SourceDanger(vm))
 }
 
 // sourceRemoveAccounts handles "POST /sources/:id/remove-accounts": it starts the
 // task and sends the user to follow it.
 func (s *Server) sourceRemoveAccounts(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -77,11 +66,15 @@ func (s *Server) sourceRemoveAccounts(c echo.Context) error {
 // refusing (the source is still used) comes back the same way, with its reasons.
 // On success the user follows the delete task.
 func (s *Server) sourceDelete(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	typed := c.FormValue("confirm_name")
+	form, err := readForm(c)
+	if err != nil {
+		return err
+	}
+	typed := form.Get("confirm_name")
 	src, conns, err := s.sourceDangerData(c, id)
 	if err != nil {
 		return err
@@ -89,7 +82,7 @@ func (s *Server) sourceDelete(c echo.Context) error {
 	vm := templates.SourceDangerVM{Source: sourceSummary(src), Connections: conns, ConfirmName: typed, Errors: templates.FieldErrors{}}
 	if strings.TrimSpace(typed) != strings.TrimSpace(src.Name) || typed == "" {
 		vm.Errors["confirm_name"] = "The name does not match. Type the source's name exactly as shown to delete it."
-		return s.renderSourceTabFor(c, http.StatusUnprocessableEntity, src, "danger", templates.SourceDanger(vm))
+		return s.renderSourceTab(c, http.StatusUnprocessableEntity, src.ID, src, "danger", templates.SourceDanger(vm))
 	}
 	// The log keeps the name: once the source is gone, ISC no longer tells it.
 	recordDetail(c, "sourceName", src.Name)
@@ -100,8 +93,8 @@ func (s *Server) sourceDelete(c echo.Context) error {
 		return err
 	})
 	if msgs, ok := iscRejection(err); ok {
-		vm.Errors["form"] = "ISC did not delete the source: " + strings.Join(msgs, " ")
-		return s.renderSourceTabFor(c, http.StatusUnprocessableEntity, src, "danger", templates.SourceDanger(vm))
+		vm.FormError = "ISC did not delete the source: " + strings.Join(msgs, " ")
+		return s.renderSourceTab(c, http.StatusUnprocessableEntity, src.ID, src, "danger", templates.SourceDanger(vm))
 	}
 	if err != nil {
 		return fmt.Errorf("delete source %s: %w", id, err)

@@ -62,25 +62,32 @@ func (s *Server) sourceNew(c echo.Context) error {
 		Body: templates.SourceCreate(s.createVM(c, templates.SourceCreateForm{}, nil))})
 }
 
+// checkSourceBasics checks what the create and edit forms of a source share: the
+// name, the description and the owner (name is trimmed already).
+func checkSourceBasics(name, description, owner string) templates.FieldErrors {
+	errs := templates.FieldErrors{}
+	switch {
+	case name == "":
+		errs["name"] = "Enter a name."
+	case len(name) > 128:
+		errs["name"] = "The name is limited to 128 characters."
+	}
+	if len(description) > 2000 {
+		errs["description"] = "The description is limited to 2000 characters."
+	}
+	if strings.TrimSpace(owner) == "" {
+		errs["owner"] = "Choose the owner: type a name and pick one of the suggestions."
+	}
+	return errs
+}
+
 // checkCreateForm validates the create form's own fields before anything is
 // sent to ISC; the pickers are resolved by sourceCreate.
 func checkCreateForm(f templates.SourceCreateForm) templates.FieldErrors {
-	errs := templates.FieldErrors{}
-	switch {
-	case f.Name == "":
-		errs["name"] = "Enter a name."
-	case len(f.Name) > 128:
-		errs["name"] = "The name is limited to 128 characters."
-	}
-	if len(f.Description) > 2000 {
-		errs["description"] = "The description is limited to 2000 characters."
-	}
-	if strings.TrimSpace(f.Owner) == "" {
-		errs["owner"] = "Choose the owner: type a name and pick one of the suggestions."
-	}
+	errs := checkSourceBasics(f.Name, f.Description, f.Owner)
 	if f.Connector == "" {
 		errs["connector"] = "Choose a connector."
-	} else if !validSourceID(f.Connector) {
+	} else if !validID(f.Connector) {
 		errs["connector"] = "A connector's script name has only letters, digits, - and _, e.g. active-directory."
 	}
 	return errs
@@ -91,9 +98,9 @@ func checkCreateForm(f templates.SourceCreateForm) templates.FieldErrors {
 // typed. A script may send owner_id (an identity id) instead of the owner's name,
 // and provision_as_csv=true instead of the delimited-file connector.
 func (s *Server) sourceCreate(c echo.Context) error {
-	form, err := c.FormParams()
+	form, err := readForm(c)
 	if err != nil {
-		return userErrorf(http.StatusBadRequest, "The form could not be read.")
+		return err
 	}
 	f := templates.SourceCreateForm{
 		Name:          strings.TrimSpace(form.Get("name")),

@@ -1,6 +1,7 @@
 package bff
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -16,28 +17,8 @@ import (
 	"sourcedesk/web/templates"
 )
 
-// maxFormRows caps the rows of the repeating forms (correlation, approvals, policies).
-const maxFormRows = 50
-
 // propertyRE is an attribute or property name as the settings forms accept it.
 var propertyRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
-
-// formRows reads the row count a repeating form sends, bounded.
-func formRows(form url.Values, key string) int {
-	n, err := strconv.Atoi(form.Get(key))
-	if err != nil || n < 0 {
-		return 0
-	}
-	return min(n, maxFormRows)
-}
-
-func formParams(c echo.Context) (url.Values, error) {
-	form, err := c.FormParams()
-	if err != nil {
-		return nil, userErrorf(http.StatusBadRequest, "The form could not be read.")
-	}
-	return form, nil
-}
 
 // --- correlation ---
 
@@ -65,7 +46,7 @@ func (s *Server) getCorrelation(c echo.Context, id string) (*api.CorrelationConf
 
 // sourceCorrelation handles "GET /sources/:id/correlation".
 func (s *Server) sourceCorrelation(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -73,17 +54,17 @@ func (s *Server) sourceCorrelation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTab(c, id, "correlation", templates.SourceCorrelation(correlationVM(id, cfg)))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "correlation", templates.SourceCorrelation(correlationVM(id, cfg)))
 }
 
 // sourceCorrelationSave handles "POST /sources/:id/correlation": the assignments as
 // edited replace the old ones (PUT); members the form does not show are kept.
 func (s *Server) sourceCorrelationSave(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	form, err := formParams(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -129,21 +110,21 @@ func (s *Server) sourceCorrelationSave(c echo.Context) error {
 	}
 	if len(vm.Errors) > 0 {
 		vm.FormError = "Some rows need attention; nothing was saved."
-		return s.renderSourceTabStatus(c, http.StatusUnprocessableEntity, id, "correlation", templates.SourceCorrelation(vm))
+		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "correlation", templates.SourceCorrelation(vm))
 	}
 	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.CorrelationConfig, error) {
 		return cl.PutCorrelationConfig(ctx, id, &next)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		vm.FormError = "ISC refused the correlation: " + strings.Join(msgs, " ")
-		return s.renderSourceTabStatus(c, http.StatusUnprocessableEntity, id, "correlation", templates.SourceCorrelation(vm))
+		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "correlation", templates.SourceCorrelation(vm))
 	}
 	if err != nil {
 		return fmt.Errorf("save correlation config of %s: %w", id, err)
 	}
 	vm = correlationVM(id, saved)
 	vm.Saved = fmt.Sprintf("Saved: %d assignment(s).", len(saved.AttributeAssignments))
-	return s.renderSourceTab(c, id, "correlation", templates.SourceCorrelation(vm))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "correlation", templates.SourceCorrelation(vm))
 }
 
 // --- attribute sync ---
@@ -172,7 +153,7 @@ func (s *Server) getAttrSync(c echo.Context, id string) (*api.AttrSyncSourceConf
 
 // sourceAttrSync handles "GET /sources/:id/attribute-sync".
 func (s *Server) sourceAttrSync(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -180,17 +161,17 @@ func (s *Server) sourceAttrSync(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTab(c, id, "attribute-sync", templates.SourceAttrSync(attrSyncVM(id, cfg)))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "attribute-sync", templates.SourceAttrSync(attrSyncVM(id, cfg)))
 }
 
 // sourceAttrSyncSave handles "POST /sources/:id/attribute-sync": it turns sync on for
 // the ticked attributes and off for the others; ISC lets nothing else change.
 func (s *Server) sourceAttrSyncSave(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	form, err := formParams(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -215,13 +196,13 @@ func (s *Server) sourceAttrSyncSave(c echo.Context) error {
 	}
 	vm := attrSyncVM(id, saved)
 	vm.Saved = fmt.Sprintf("Saved: %d attribute(s) changed.", changed)
-	return s.renderSourceTab(c, id, "attribute-sync", templates.SourceAttrSync(vm))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "attribute-sync", templates.SourceAttrSync(vm))
 }
 
 // sourceAttrSyncRun handles "POST /sources/:id/attribute-sync/run": it starts the
 // synchronization and sends the user to follow it.
 func (s *Server) sourceAttrSyncRun(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -254,7 +235,7 @@ func changeDetectionVM(id string, cfg *api.NativeChangeDetectionConfig) template
 // sourceChangeDetection handles "GET /sources/:id/change-detection". A source that
 // was never configured shows the empty (disabled) form.
 func (s *Server) sourceChangeDetection(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -273,16 +254,16 @@ func (s *Server) sourceChangeDetection(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("get change detection config of %s: %w", id, err)
 	}
-	return s.renderSourceTab(c, id, "change-detection", templates.SourceChangeDetection(changeDetectionVM(id, cfg)))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "change-detection", templates.SourceChangeDetection(changeDetectionVM(id, cfg)))
 }
 
 // sourceChangeDetectionSave handles "POST /sources/:id/change-detection".
 func (s *Server) sourceChangeDetectionSave(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	form, err := formParams(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -307,12 +288,12 @@ func (s *Server) sourceChangeDetectionSave(c echo.Context) error {
 	}
 	vm := changeDetectionVM(id, saved)
 	vm.Saved = "Saved."
-	return s.renderSourceTab(c, id, "change-detection", templates.SourceChangeDetection(vm))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "change-detection", templates.SourceChangeDetection(vm))
 }
 
 // sourceChangeDetectionDelete handles "POST /sources/:id/change-detection/delete".
 func (s *Server) sourceChangeDetectionDelete(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -324,18 +305,7 @@ func (s *Server) sourceChangeDetectionDelete(c echo.Context) error {
 	}
 	vm := changeDetectionVM(id, &api.NativeChangeDetectionConfig{})
 	vm.Saved = "Deleted: native change detection is off for this source."
-	return s.renderSourceTab(c, id, "change-detection", templates.SourceChangeDetection(vm))
-}
-
-// lines splits a textarea into its non-empty, trimmed lines.
-func lines(text string) []string {
-	var out []string
-	for _, l := range strings.Split(text, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "change-detection", templates.SourceChangeDetection(vm))
 }
 
 // --- entitlement request config ---
@@ -377,7 +347,7 @@ func (s *Server) getEntReq(c echo.Context, id string) (*api.SourceEntitlementReq
 
 // sourceEntitlementRequests handles "GET /sources/:id/entitlement-requests".
 func (s *Server) sourceEntitlementRequests(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -385,7 +355,7 @@ func (s *Server) sourceEntitlementRequests(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTab(c, id, "entitlement-requests", templates.SourceEntitlementRequests(entReqVM(id, cfg)))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "entitlement-requests", templates.SourceEntitlementRequests(entReqVM(id, cfg)))
 }
 
 // approvalSchemes reads one list of approval steps from the form; rows without an
@@ -408,7 +378,7 @@ func approvalSchemes(form url.Values, prefix string, errs templates.FieldErrors)
 		switch {
 		case needsID && r.ApproverID == "":
 			errs[prefix+"_id_"+k] = "A governance group or workflow approver needs its id."
-		case r.ApproverID != "" && !validSourceID(r.ApproverID):
+		case r.ApproverID != "" && !validID(r.ApproverID):
 			errs[prefix+"_id_"+k] = "An id has only letters, digits, - and _."
 		}
 		out = append(out, api.ApprovalScheme{ApproverType: r.ApproverType, ApproverID: r.ApproverID})
@@ -418,11 +388,11 @@ func approvalSchemes(form url.Values, prefix string, errs templates.FieldErrors)
 
 // sourceEntitlementRequestsSave handles "POST /sources/:id/entitlement-requests".
 func (s *Server) sourceEntitlementRequestsSave(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	form, err := formParams(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -456,8 +426,8 @@ func (s *Server) sourceEntitlementRequestsSave(c echo.Context) error {
 		}
 	}
 	if len(vm.Errors) > 0 {
-		vm.Errors["form"] = "Some fields need attention; nothing was saved."
-		return s.renderSourceTabStatus(c, http.StatusUnprocessableEntity, id, "entitlement-requests", templates.SourceEntitlementRequests(vm))
+		vm.FormError = "Some fields need attention; nothing was saved."
+		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "entitlement-requests", templates.SourceEntitlementRequests(vm))
 	}
 	// Start from what ISC has, so members this form does not show are kept.
 	next := *cfg
@@ -479,15 +449,15 @@ func (s *Server) sourceEntitlementRequestsSave(c echo.Context) error {
 		return cl.UpdateSourceEntitlementRequestConfig(ctx, id, &next)
 	})
 	if msgs, ok := iscRejection(err); ok {
-		vm.Errors["form"] = "ISC refused the configuration: " + strings.Join(msgs, " ")
-		return s.renderSourceTabStatus(c, http.StatusUnprocessableEntity, id, "entitlement-requests", templates.SourceEntitlementRequests(vm))
+		vm.FormError = "ISC refused the configuration: " + strings.Join(msgs, " ")
+		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "entitlement-requests", templates.SourceEntitlementRequests(vm))
 	}
 	if err != nil {
 		return fmt.Errorf("save entitlement request config of %s: %w", id, err)
 	}
 	out := entReqVM(id, saved)
 	out.Saved = "Saved."
-	return s.renderSourceTab(c, id, "entitlement-requests", templates.SourceEntitlementRequests(out))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "entitlement-requests", templates.SourceEntitlementRequests(out))
 }
 
 // --- password policies ---
@@ -495,7 +465,7 @@ func (s *Server) sourceEntitlementRequestsSave(c echo.Context) error {
 func passwordPoliciesVM(id string, holders []api.PasswordPolicyHolder) templates.PasswordPoliciesVM {
 	vm := templates.PasswordPoliciesVM{Source: templates.SourceSummaryVM{ID: id}, Errors: templates.FieldErrors{}}
 	for i, h := range holders {
-		name := cmpOr(h.PolicyName, h.PolicyID)
+		name := cmp.Or(h.PolicyName, h.PolicyID)
 		p := templates.PasswordPolicyVM{PolicyID: h.PolicyID, PolicyName: h.PolicyName,
 			Picker: pickerVM(pickPolicy, "pwd", "policy_"+strconv.Itoa(i), name, h.PolicyID, name, false, vm.Errors)}
 		if h.Selectors != nil {
@@ -537,7 +507,7 @@ func (s *Server) getPasswordPolicies(c echo.Context, id string) ([]api.PasswordP
 
 // sourcePasswordPolicies handles "GET /sources/:id/password-policies".
 func (s *Server) sourcePasswordPolicies(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -545,17 +515,17 @@ func (s *Server) sourcePasswordPolicies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTab(c, id, "password-policies", templates.SourcePasswordPolicies(passwordPoliciesVM(id, holders)))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "password-policies", templates.SourcePasswordPolicies(passwordPoliciesVM(id, holders)))
 }
 
 // sourcePasswordPoliciesSave handles "POST /sources/:id/password-policies": the
 // holders as edited replace the old list.
 func (s *Server) sourcePasswordPoliciesSave(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	form, err := formParams(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -602,8 +572,8 @@ func (s *Server) sourcePasswordPoliciesSave(c echo.Context) error {
 		holders = append(holders, h)
 	}
 	if len(vm.Errors) > 0 {
-		vm.Errors["form"] = "Some fields need attention; nothing was saved."
-		return s.renderSourceTabStatus(c, http.StatusUnprocessableEntity, id, "password-policies", templates.SourcePasswordPolicies(vm))
+		vm.FormError = "Some fields need attention; nothing was saved."
+		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "password-policies", templates.SourcePasswordPolicies(vm))
 	}
 	if holders == nil {
 		holders = []api.PasswordPolicyHolder{}
@@ -612,20 +582,13 @@ func (s *Server) sourcePasswordPoliciesSave(c echo.Context) error {
 		return cl.UpdatePasswordPolicyHolders(ctx, id, holders)
 	})
 	if msgs, ok := iscRejection(err); ok {
-		vm.Errors["form"] = "ISC refused the password policies: " + strings.Join(msgs, " ")
-		return s.renderSourceTabStatus(c, http.StatusUnprocessableEntity, id, "password-policies", templates.SourcePasswordPolicies(vm))
+		vm.FormError = "ISC refused the password policies: " + strings.Join(msgs, " ")
+		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "password-policies", templates.SourcePasswordPolicies(vm))
 	}
 	if err != nil {
 		return fmt.Errorf("save password policies of %s: %w", id, err)
 	}
 	out := passwordPoliciesVM(id, saved)
 	out.Saved = fmt.Sprintf("Saved: %d password polic%s.", len(saved), plural(len(saved), "y", "ies"))
-	return s.renderSourceTab(c, id, "password-policies", templates.SourcePasswordPolicies(out))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "password-policies", templates.SourcePasswordPolicies(out))
 }

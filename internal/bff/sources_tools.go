@@ -2,7 +2,6 @@ package bff
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -26,18 +25,18 @@ const (
 
 // sourceTools handles "GET /sources/:id/tools".
 func (s *Server) sourceTools(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	return s.renderSourceTab(c, id, "tools", templates.SourceTools(s.toolsVM(id)))
+	return s.renderSourceTab(c, http.StatusOK, id, nil, "tools", templates.SourceTools(s.toolsVM(id)))
 }
 
 func (s *Server) toolsVM(id string) templates.SourceToolsVM {
 	return templates.SourceToolsVM{
 		Source:      templates.SourceSummaryVM{ID: id},
 		Peek:        templates.PeekVM{ObjectType: "account", MaxCount: strconv.Itoa(peekDefaultCount)},
-		UploadLimit: byteSize(s.cfg.UploadLimit),
+		UploadLimit: upload.FormatSize(s.cfg.UploadLimit),
 	}
 }
 
@@ -45,7 +44,7 @@ func (s *Server) toolsVM(id string) templates.SourceToolsVM {
 // /sources/:id/tools/test-connection". Checks change nothing, so a 401 may repeat them.
 func (s *Server) sourceTool(label string, call func(cl *api.Client, ctx context.Context, id string) (*api.StatusResponse, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := sourceIDParam(c)
+		id, err := pathID(c, "id")
 		if err != nil {
 			return err
 		}
@@ -77,28 +76,23 @@ func toolResultVM(label string, res *api.StatusResponse) templates.ToolResultVM 
 	return vm
 }
 
-// jsonText shows a JSON value as text: strings without their quotes, the rest as JSON.
-func jsonText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return string(raw)
-}
-
 // objectTypeRE is what the peek tool accepts as an object type ("account", "group").
 var objectTypeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
 
 // sourcePeek handles "POST /sources/:id/tools/peek": a sample of the objects the
 // connector reads, in a table.
 func (s *Server) sourcePeek(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
 	p := templates.PeekVM{
-		ObjectType: strings.TrimSpace(c.FormValue("object_type")),
-		MaxCount:   strings.TrimSpace(c.FormValue("max_count")),
+		ObjectType: strings.TrimSpace(form.Get("object_type")),
+		MaxCount:   strings.TrimSpace(form.Get("max_count")),
 		Errors:     templates.FieldErrors{},
 	}
 	req := api.ResourceObjectsRequest{ObjectType: p.ObjectType, MaxCount: peekDefaultCount}
@@ -174,7 +168,7 @@ func peekTable(objs []api.ResourceObject) ([]string, [][]string) {
 // of file (a jar, a zip), so it is not sniffed as the CSV uploads are. Uploads are
 // never repeated (callAPIOnce).
 func (s *Server) sourceConnectorFile(c echo.Context) error {
-	id, err := sourceIDParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -206,18 +200,5 @@ func (s *Server) sourceConnectorFile(c echo.Context) error {
 		return fmt.Errorf("upload connector file to %s: %w", id, err)
 	}
 	return s.renderFragment(c, http.StatusOK, templates.UploadResult(
-		fmt.Sprintf("Uploaded %s (%s) to %s.", f.Name, byteSize(sp.Size()), updated.Name)))
-}
-
-// byteSize writes a size for people: 512 MiB, 2 KiB.
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return strconv.FormatInt(n>>30, 10) + " GiB"
-	case n >= 1<<20:
-		return strconv.FormatInt(n>>20, 10) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatInt(n>>10, 10) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
+		fmt.Sprintf("Uploaded %s (%s) to %s.", f.Name, upload.FormatSize(sp.Size()), updated.Name)))
 }

@@ -1,11 +1,10 @@
 package bff
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -22,20 +21,6 @@ const (
 	pollMax   = 10
 )
 
-// iscIDPattern is what an ISC object id (source, schema, task) may look like. Ids come
-// from the URL and end up in hx-get attributes and upstream paths, so anything else is
-// refused before it goes anywhere.
-var iscIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
-
-// pathID returns the named path parameter when it is a plausible ISC id, or a 404.
-func pathID(c echo.Context, name string) (string, error) {
-	id := c.Param(name)
-	if !iscIDPattern.MatchString(id) {
-		return "", userErrorf(http.StatusNotFound, "There is nothing at this address.")
-	}
-	return id, nil
-}
-
 // taskPage handles "GET /tasks/:id": the task panel, following GET /task-status/{id}.
 // The full page is the task's permanent address (a reload keeps following it); htmx
 // polls the same URL for the panel alone, with ?wait= carrying the back-off.
@@ -46,7 +31,7 @@ func (s *Server) taskPage(c echo.Context) error {
 		return err
 	}
 	sourceID := c.QueryParam("source")
-	if sourceID != "" && !iscIDPattern.MatchString(sourceID) {
+	if sourceID != "" && !validID(sourceID) {
 		sourceID = ""
 	}
 	ts, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.TaskStatus, error) {
@@ -110,16 +95,16 @@ func taskURL(taskID, sourceID string) string {
 func taskVM(ts *api.TaskStatus, sourceID string, wait int) templates.TaskVM {
 	vm := templates.TaskVM{
 		ID:          ts.ID,
-		Name:        firstNonEmpty(ts.UniqueName, "Task"),
+		Name:        cmp.Or(ts.UniqueName, "Task"),
 		Description: ts.Description,
 		Launcher:    ts.Launcher,
 		Created:     string(ts.Created),
 		Completed:   string(ts.Completed),
-		Progress:    firstNonEmpty(ts.Progress, "Waiting for ISC"),
+		Progress:    cmp.Or(ts.Progress, "Waiting for ISC"),
 		Percent:     min(max(ts.PercentComplete, 0), 100),
 		Done:        ts.Done(),
 	}
-	if sourceID == "" && ts.Target != nil && strings.EqualFold(ts.Target.Type, "APPLICATION") && iscIDPattern.MatchString(ts.Target.ID) {
+	if sourceID == "" && ts.Target != nil && strings.EqualFold(ts.Target.Type, "APPLICATION") && validID(ts.Target.ID) {
 		sourceID = ts.Target.ID
 	}
 	if ts.Target != nil {
@@ -154,7 +139,7 @@ func taskVM(ts *api.TaskStatus, sourceID string, wait int) templates.TaskVM {
 			continue
 		}
 		vm.Counts = append(vm.Counts, templates.TaskCountVM{
-			Name: r.AttributeName, Label: countLabel(r.Name, r.AttributeName), Value: rawScalar(raw),
+			Name: r.AttributeName, Label: countLabel(r.Name, r.AttributeName), Value: jsonText(raw),
 		})
 	}
 	return vm
@@ -183,22 +168,4 @@ func countLabel(name, attr string) string {
 		return name
 	}
 	return attr
-}
-
-// rawScalar shows a JSON scalar as text: numbers and strings as they are.
-func rawScalar(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return strings.TrimSpace(string(raw))
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -54,7 +54,7 @@ func findUploadKind(slug string) (uploadKind, bool) {
 // sourceForUpload is what the upload handlers need to know before reading a file.
 type sourceForUpload struct {
 	src    *api.Source
-	head   templates.SourceHeadVM
+	head   templates.SourceSummaryVM
 	delim  rune
 	schema *api.Schema // nil when the source has none for this upload
 }
@@ -67,7 +67,7 @@ func (s *Server) loadSourceForUpload(c echo.Context, id string, groupSchema bool
 		if err != nil {
 			return err
 		}
-		out.src, out.head = src, sourceHead(src)
+		out.src, out.head = src, sourceSummary(src)
 		out.delim = sourceDelimiter(src)
 		f := api.SchemaFilter{IncludeNames: "account"}
 		if groupSchema {
@@ -87,21 +87,6 @@ func (s *Server) loadSourceForUpload(c echo.Context, id string, groupSchema bool
 		return nil
 	})
 	return &out, err
-}
-
-// sourceHead maps a source into the little the tabs show.
-func sourceHead(src *api.Source) templates.SourceHeadVM {
-	return templates.SourceHeadVM{
-		ID: src.ID, Name: src.Name, Type: firstNonEmpty(src.Type, src.ConnectorName, src.Connector),
-		Delimited: isDelimited(src),
-	}
-}
-
-// isDelimited reports whether the source is a Delimited File source, whose
-// aggregations and schema files take CSV.
-func isDelimited(src *api.Source) bool {
-	return strings.EqualFold(src.Type, "DelimitedFile") || strings.EqualFold(src.Connector, "delimited-file") ||
-		strings.EqualFold(src.ConnectionType, "file") && strings.Contains(strings.ToLower(src.ConnectorName), "delimited")
 }
 
 // sourceDelimiter is the source's configured delimiter, or 0 to detect it.
@@ -164,7 +149,7 @@ func (s *Server) importTab(c echo.Context) error {
 		}
 		vm.Forms = append(vm.Forms, f)
 	}
-	return s.renderSourceTabBody(c, http.StatusOK, info.src, "import", templates.ImportTab(vm))
+	return s.renderSourceTab(c, http.StatusOK, info.src.ID, info.src, "import", templates.ImportTab(vm))
 }
 
 // importRequest is what both import routes read before they differ.
@@ -436,10 +421,14 @@ func (s *Server) importAggregate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Only a small urlencoded form is read here: parsing a multipart body would buffer it.
+	// Only a small urlencoded form is read here; any other body is left unread.
 	disableOpt := false
-	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt == echo.MIMEApplicationForm {
-		disableOpt = c.FormValue("disableOptimization") == "true"
+	if isURLEncoded(c.Request()) {
+		form, err := readForm(c)
+		if err != nil {
+			return err
+		}
+		disableOpt = form.Get("disableOptimization") == "true"
 	}
 	var taskID string
 	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
@@ -480,7 +469,7 @@ func (s *Server) openUpload(c echo.Context) (*upload.Stream, error) {
 // toTask sends the browser to the task panel (goTo), once ISC's answer has given a
 // task id that can go into the URL.
 func (s *Server) toTask(c echo.Context, taskID, sourceID string) error {
-	if !iscIDPattern.MatchString(taskID) {
+	if !validID(taskID) {
 		return fmt.Errorf("ISC answered without a usable task id (%q)", taskID)
 	}
 	return s.goTo(c, taskURL(taskID, sourceID))

@@ -115,3 +115,18 @@ func fetchAPI[T any](s *Server, c echo.Context, call func(ctx context.Context, c
 	})
 	return out, err
 }
+
+// upstreamMessage is what the user is told about one failed call inside a page that
+// otherwise worked (bulk rows, tool results): the same words as the error handler.
+func upstreamMessage(err error) string {
+	return classify(err).message
+}
+
+// signInLost is what an optional part of a page (health, connections) returns to its
+// errgroup: only a lost sign-in stops the page; any other failure is shown in place.
+func signInLost(err error) error {
+	if api.IsUnauthorized(err) {
+		return err
+	}
+	return nil
+}

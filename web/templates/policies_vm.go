@@ -10,7 +10,7 @@ var UsageTypes = []string{"CREATE", "UPDATE", "ENABLE", "DISABLE", "DELETE", "AS
 
 // PoliciesVM is the "Provisioning" tab: the source's provisioning policies by usage type.
 type PoliciesVM struct {
-	Source   SourceHeadVM
+	Source   SourceSummaryVM
 	Policies []PolicyRowVM
 	Create   PolicyCreateVM
 	Bulk     JSONEditorVM
@@ -39,7 +39,7 @@ type PolicyCreateVM struct {
 
 // PolicyVM is one provisioning policy: its fields and the editors that change it.
 type PolicyVM struct {
-	Source      SourceHeadVM
+	Source      SourceSummaryVM
 	UsageType   string
 	Name        string
 	Description string
@@ -84,7 +84,9 @@ type PolicyEditorVM struct {
 	EditURL string // POST: add, remove, move a row, or review (changes nothing)
 	SaveURL string // POST: save the policy (PUT)
 	Rows    []PolicyEditRowVM
-	Errors  FieldErrors // per field ("name_3"), and "form"
+	Errors  FieldErrors // per field ("name_3")
+	// FormError is about the whole table, at its top.
+	FormError string
 	// Review is the policy JSON Save would send, after "Review".
 	Review         string
 	FieldTypes     []string

@@ -8,7 +8,7 @@ import (
 // SchemasVM is the "Schemas" tab: the source's schemas and, for Delimited File
 // sources, the schema CSV files.
 type SchemasVM struct {
-	Source       SourceHeadVM
+	Source       SourceSummaryVM
 	IncludeTypes string // the filter in use: "", "user" or "group"
 	IncludeNames string
 	Schemas      []SchemaRowVM
@@ -34,7 +34,7 @@ type SchemaCreateVM struct {
 	NativeObjectType  string
 	IdentityAttribute string
 	DisplayAttribute  string
-	Errors            map[string]string
+	Errors            FieldErrors
 }
 
 // SchemaFileVM is one schema CSV a Delimited File source offers: download and upload.
@@ -53,7 +53,7 @@ func (f SchemaFileVM) ReportID() string { return "schema-diff-" + f.Kind }
 
 // SchemaVM is one schema: its attributes and the forms that edit it.
 type SchemaVM struct {
-	Source             SourceHeadVM
+	Source             SourceSummaryVM
 	ID                 string
 	Name               string
 	NativeObjectType   string
@@ -66,7 +66,10 @@ type SchemaVM struct {
 	PreviewURL         string // POST: build the JSON Patch of an edit and show it
 	DeleteURL          string
 	Add                AttributeFormVM
-	Notice             string // e.g. "Schema updated."
+	// Edit, when its Action is "edit", is the edit form of the attribute at its Index
+	// as the user left it (with its problems), shown open in place of the blank one.
+	Edit   AttributeFormVM
+	Notice string // e.g. "Schema updated."
 	// JSON edits the whole schema (advanced: a full replace).
 	JSON JSONEditorVM
 }
@@ -94,7 +97,7 @@ type AttributeFormVM struct {
 	Entitlement bool
 	Group       bool
 	Description string
-	Errors      map[string]string
+	Errors      FieldErrors
 }
 
 // AttributeTypes are the attribute types ISC knows.
@@ -162,7 +165,8 @@ func flagWord(b bool) string {
 	return "no"
 }
 
-func attributeFormID(f AttributeFormVM) string {
+// ID is the form's element id, which a 422 answer retargets to.
+func (f AttributeFormVM) ID() string {
 	if f.Action == "edit" {
 		return "attr-form-" + strconv.Itoa(f.Index)
 	}

@@ -184,7 +184,8 @@ func (b BulkResultsVM) Succeeded() int {
 	return n
 }
 
-// SourceSummaryVM is what the source detail shell shows in its header.
+// SourceSummaryVM is what the source detail shell shows in its header, and what its
+// tabs need to know about the source.
 type SourceSummaryVM struct {
 	ID          string
 	Name        string
@@ -192,6 +193,7 @@ type SourceSummaryVM struct {
 	Connector   string
 	Description string
 	Status      SourceStateVM
+	Delimited   bool // a Delimited File source: aggregations and schema files take CSV
 }
 
 // SourceTab is one tab of the source detail shell.
@@ -319,7 +321,8 @@ type SourceOverviewVM struct {
 	NextRuns templ.Component
 }
 
-// FieldError is a message for one form field.
+// FieldErrors maps a form field to the message shown next to it. A message about the
+// whole form goes in its view model's FormError instead.
 type FieldErrors map[string]string
 
 // Has reports whether field has a message.
@@ -507,6 +510,7 @@ type SourceDangerVM struct {
 	Connections ConnectionsVM
 	ConfirmName string // what the user typed
 	Errors      FieldErrors
+	FormError   string // about the whole form, at its top
 }
 
 // CorrelationRowVM is one attribute assignment of the correlation config, as typed.
@@ -586,6 +590,7 @@ type EntitlementRequestVM struct {
 	MaxDurationValue        string
 	MaxDurationUnit         string
 	Errors                  FieldErrors
+	FormError               string // about the whole form, at its top
 	Saved                   string
 }
 
@@ -606,10 +611,11 @@ type PasswordPolicyVM struct {
 
 // PasswordPoliciesVM is the password policies tab.
 type PasswordPoliciesVM struct {
-	Source   SourceSummaryVM
-	Policies []PasswordPolicyVM
-	Errors   FieldErrors
-	Saved    string
+	Source    SourceSummaryVM
+	Policies  []PasswordPolicyVM
+	Errors    FieldErrors
+	FormError string // about the whole form, at its top
+	Saved     string
 }
 
 // yesNo is a boolean in words.

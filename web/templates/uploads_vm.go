@@ -1,16 +1,8 @@
 package templates
 
-// SourceHeadVM is the little a source tab needs to know about its source.
-type SourceHeadVM struct {
-	ID        string
-	Name      string
-	Type      string
-	Delimited bool // a Delimited File source: aggregations take a CSV file
-}
-
 // ImportVM is the "Import data" tab of a source.
 type ImportVM struct {
-	Source      SourceHeadVM
+	Source      SourceSummaryVM
 	UploadLimit string // e.g. "512 MiB"
 	Forms       []UploadFormVM
 	// AggregateURL starts an account aggregation without a file (non-file sources).
