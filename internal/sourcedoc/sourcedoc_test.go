@@ -222,6 +222,7 @@ func TestPromoteMakesTheTargetSourceIdentical(t *testing.T) {
 	assert.Equal(t, plan.Fingerprint(), replan.Fingerprint(), "planned again unchanged, the same calls")
 
 	var seen []string
+	prod.sb.ResetCalls()
 	res := sourcedoc.Apply(ctx, prod.Tenant, plan, func(p sourcedoc.Progress) {
 		if p.Done {
 			seen = append(seen, p.Step.Operation)
@@ -230,6 +231,11 @@ func TestPromoteMakesTheTargetSourceIdentical(t *testing.T) {
 	require.True(t, res.OK(), "apply: %v", res.Err)
 	assert.Equal(t, operations(plan.Steps), seen, "progress reports every step, in order")
 	assert.Len(t, res.Done, len(plan.Steps))
+	sent := map[string]int{}
+	for _, op := range operations(plan.Steps) {
+		sent[op]++
+	}
+	assert.Equal(t, sent, prod.sb.CallCounts(), "applying sends exactly the planned calls, nothing more")
 
 	after := prod.export(t, "HR Contractors CSV")
 	assert.True(t, sourcedoc.Compare(after, want).Identical(), "identical after promoting: %+v", sourcedoc.Compare(after, want).Sections)
