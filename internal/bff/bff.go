@@ -29,6 +29,11 @@
 //   - render.go: render (page or fragment), renderFragment, goTo after an action.
 //   - errors.go: UserError and userErrorf for problems the user can fix; classify,
 //     the one status table; httpErrorHandler, the one error writer.
+//   - pickers.go: choosing an identity, cluster, governance group, password policy or
+//     connector by name: pickerVM for a form, resolvePick (a typed name to exactly one
+//     id, or a message for the field), nameRefs (names for the ids a source references).
+//   - sources.go: accessOf, what the user's level lets the pages offer (templates read it
+//     from the context: CanWrite, AccessOf); canWrite for handlers.
 //   - format.go: values in words (orNone, yesNo, plural, readableTime, refText); byte
 //     sizes are upload.FormatSize, and the first non-empty string is cmp.Or.
 //   - middleware.go, csrf.go, formfields.go: what every request goes through first.
