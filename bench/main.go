@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,6 +53,7 @@ var figures = []figure{
 	{2, "Sign-in and session cost per store", figSessions},
 	{4, "Uploads: 1 GiB CSV through the console", figUpload},
 	{7, "Faults: tenant down, Redis down, upstream hang", figFaults},
+	{9, "Upcoming tile with schedules that fire every second", figUpcoming},
 	{6, "Soak: two replicas on one Redis, 50 users, injected faults", figSoak},
 }
 
@@ -109,6 +111,16 @@ func runFigure(ctx context.Context, f figure, h *harness, r *report, s settings)
 	return f.run(ctx, h, r, s)
 }
 
+// figureNumbers lists the figures' numbers, e.g. "1, 2, 3".
+func figureNumbers() string {
+	var ns []int
+	for _, f := range figures {
+		ns = append(ns, f.n)
+	}
+	slices.Sort(ns)
+	return strings.Trim(fmt.Sprint(ns), "[]")
+}
+
 func readSettings(getenv func(string) string) (settings, error) {
 	s := settings{soak: 10 * time.Minute, loadDuration: 10 * time.Second, uploadBytes: 1 << 30, csvBytes: getenv("CSVCHECK_BENCH_BYTES")}
 	var err error
@@ -131,8 +143,8 @@ func readSettings(getenv func(string) string) (settings, error) {
 		s.only = map[int]bool{}
 		for _, f := range strings.Split(v, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 1 || n > 7 {
-				return s, fmt.Errorf("BENCH_FIGURES=%q: want figure numbers 1 to 7, comma-separated", v)
+			if err != nil || !slices.ContainsFunc(figures, func(f figure) bool { return f.n == n }) {
+				return s, fmt.Errorf("BENCH_FIGURES=%q: want figure numbers of the report (%s), comma-separated", v, figureNumbers())
 			}
 			s.only[n] = true
 		}

@@ -45,6 +45,7 @@ type dashboard struct {
 	mu        sync.Mutex
 	sources   map[string]sourcesEntry  // by user key
 	schedules map[string]scheduleEntry // by source id, shared by users
+	runs      runsCache                // each source's upcoming starts, shared by users
 }
 
 type sourcesEntry struct {

@@ -274,28 +274,47 @@ func TestUpcomingTileOverlap(t *testing.T) {
 		"b": {{Type: api.ScheduleAccountAggregation, CronExpression: "0 0/10 * * * ?"}},
 		"c": {{Type: api.ScheduleAccountAggregation, CronExpression: "not cron"}},
 	}
-	vm := upcomingTile(list, sched, now, 24*time.Hour, time.UTC)
+	vm := upcomingTile(list, sched, now, 24*time.Hour, time.UTC, nil)
 	assert.Equal(t, 3, vm.Checked)
 	assert.Equal(t, 1, vm.Unreadable)
-	var aWarn, bRuns, bWarn int
-	for _, r := range vm.Runs {
-		switch r.SourceID {
-		case "a":
-			if r.Warning != "" {
-				aWarn++
-			}
-		case "b":
-			bRuns++
-			if r.Warning != "" {
-				bWarn++
-			}
-		}
-	}
-	assert.Zero(t, aWarn, "20 minutes apart is fine")
-	assert.Equal(t, 143, bRuns, "00:10 to 23:50: the next midnight is outside [now, now+24h)")
-	assert.Equal(t, 143, bWarn, "every 10 minutes overlaps itself")
+	assert.Equal(t, 1, vm.Capped, "every 10 minutes is more than the starts counted per schedule")
+	assert.Equal(t, upcomingPerSchedule, vm.Overlaps, "every 10 minutes overlaps itself; 20 minutes apart does not")
+	assert.Len(t, vm.Runs, upcomingShown)
+	assert.Equal(t, upcomingPerSchedule+2-upcomingShown, vm.More)
 	for i := 1; i < len(vm.Runs); i++ {
 		assert.LessOrEqual(t, vm.Runs[i-1].Fire.ISO, vm.Runs[i].Fire.ISO, "in time order")
+	}
+	assert.Equal(t, "2026-11-30T00:10:00Z", vm.Runs[0].Fire.ISO, "the first start after now")
+	assert.Contains(t, vm.Runs[0].Warning, "00:20:00, 10m0s apart")
+
+	a := expandRuns(sched["a"], now, now.Add(24*time.Hour))
+	require.Len(t, a.runs, 2)
+	assert.Equal(t, -1, a.runs[0].near, "20 minutes apart is fine")
+	assert.Equal(t, -1, a.runs[1].near)
+	b := expandRuns(sched["b"], now.Add(23*time.Hour), now.Add(24*time.Hour))
+	assert.Len(t, b.runs, 5, "23:10 to 23:50: the next midnight is outside the window")
+	assert.Zero(t, b.capped)
+}
+
+// TestUpcomingOverlapSweepFindsTheNearestStart: the sweep over sorted starts finds,
+// for every start, the nearest other start of the same source within the overlap
+// window, as comparing every pair would.
+func TestUpcomingOverlapSweepFindsTheNearestStart(t *testing.T) {
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	scheds := []api.Schedule{
+		{Type: api.ScheduleAccountAggregation, CronExpression: "0 0 1,3,5 * * ?"},
+		{Type: api.ScheduleGroupAggregation, CronExpression: "0 10,50 1 * * ?"},
+		{Type: api.ScheduleAccountAggregation, CronExpression: "0 7 5 * * ?"},
+	}
+	sr := expandRuns(scheds, now, now.Add(24*time.Hour))
+	for j, r := range sr.runs {
+		want, best := -1, overlapWindow
+		for k, o := range sr.runs {
+			if d := o.at.Sub(r.at).Abs(); k != j && d < best {
+				want, best = k, d
+			}
+		}
+		assert.Equal(t, want, r.near, "start %s", r.at.Format("15:04"))
 	}
 }
 

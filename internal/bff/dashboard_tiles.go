@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -167,10 +168,7 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 			return fail(err)
 		}
 	}
-	vm := upcomingTile(list, have, s.cfg.Now().In(s.cfg.ScheduleZone), 24*time.Hour, loc)
-	if len(vm.Runs) > upcomingShown {
-		vm.More, vm.Runs = len(vm.Runs)-upcomingShown, vm.Runs[:upcomingShown]
-	}
+	vm := upcomingTile(list, have, s.cfg.Now().In(s.cfg.ScheduleZone), 24*time.Hour, loc, &s.dash.runs)
 	vm.Zone = zone
 	vm.ContinueIn = int(scheduleBatchDelay / time.Second)
 	return s.renderFragment(c, http.StatusOK, templates.UpcomingTile(vm))
@@ -180,17 +178,124 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 // and ISC refuses the second while the first runs.
 const overlapWindow = 15 * time.Minute
 
-// upcomingTile lists the fire times in [now, now+horizon) of the schedules read so
-// far and flags starts of one source within overlapWindow of each other. Fire
-// times are computed in now's zone (the zone ISC evaluates schedules in) and
-// shown in show. Pure.
-func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now time.Time, horizon time.Duration, show *time.Location) templates.UpcomingTileVM {
-	vm := templates.UpcomingTileVM{Sources: len(list)}
-	type run struct {
-		vm templates.UpcomingRunVM
-		at time.Time
+// upcomingPerSchedule caps the starts expanded per schedule in the tile's window:
+// a schedule that fires every second would otherwise mean 86,400 starts per
+// source and day. 100 covers a schedule every 15 minutes with room to spare;
+// one that fires more often is shown with its first starts and counted as capped.
+const upcomingPerSchedule = 100
+
+// upcomingRun is one start of one source's schedule.
+type upcomingRun struct {
+	at          time.Time
+	label, cron string
+	near        int // index in the source's runs of the nearest other start within overlapWindow; -1 for none
+}
+
+// sourceRuns is one source's starts in a window, in time order, with overlaps found.
+type sourceRuns struct {
+	runs       []upcomingRun
+	unreadable int // schedules whose expression cannot be read
+	capped     int // schedules with more than upcomingPerSchedule starts in the window
+}
+
+// expandRuns computes a source's starts in [from, end): at most upcomingPerSchedule
+// per schedule, sorted, and each start's nearest neighbour within overlapWindow.
+// The nearest other start is always a neighbour in time order, so one sweep over
+// the sorted starts finds every overlap: linear in the starts, not quadratic.
+func expandRuns(scheds []api.Schedule, from, end time.Time) sourceRuns {
+	var sr sourceRuns
+	for _, sc := range scheds {
+		e, err := cron.ParseAt(sc.CronExpression, from)
+		if err != nil {
+			sr.unreadable++
+			continue
+		}
+		label := scheduleLabel(string(sc.Type))
+		if label == "" {
+			label = string(sc.Type)
+		}
+		n := 0
+		for at := e.Next(from); !at.IsZero() && at.Before(end); at = e.Next(at) {
+			if n == upcomingPerSchedule {
+				sr.capped++
+				break
+			}
+			sr.runs = append(sr.runs, upcomingRun{at: at, label: label, cron: sc.CronExpression, near: -1})
+			n++
+		}
 	}
-	var runs []run
+	slices.SortStableFunc(sr.runs, func(a, b upcomingRun) int { return a.at.Compare(b.at) })
+	for j := range sr.runs {
+		best := overlapWindow
+		for _, k := range []int{j - 1, j + 1} {
+			if k < 0 || k >= len(sr.runs) {
+				continue
+			}
+			if d := sr.runs[k].at.Sub(sr.runs[j].at).Abs(); d < best {
+				best, sr.runs[j].near = d, k
+			}
+		}
+	}
+	return sr
+}
+
+// runsCache keeps each source's expanded starts for the minute they were computed
+// in, shared by every user who sees the source: the tile reloads itself, and every
+// home page shows it. An entry is recomputed when the minute or the source's
+// schedules change, so the map holds at most one entry per source.
+type runsCache struct {
+	mu      sync.Mutex
+	entries map[string]runsEntry // by source id
+}
+
+type runsEntry struct {
+	minute int64  // Unix minute the window starts in
+	key    string // the schedules it was computed from
+	runs   sourceRuns
+}
+
+// get returns src's starts in [minute start, minute start + horizon + 1 minute).
+func (rc *runsCache) get(id string, scheds []api.Schedule, now time.Time, horizon time.Duration) sourceRuns {
+	from := now.Truncate(time.Minute)
+	end := from.Add(horizon + time.Minute)
+	if rc == nil {
+		return expandRuns(scheds, from, end)
+	}
+	var key strings.Builder
+	for _, sc := range scheds {
+		key.WriteString(string(sc.Type) + "\x00" + sc.CronExpression + "\x00")
+	}
+	minute := from.Unix() / 60
+	rc.mu.Lock()
+	if e, ok := rc.entries[id]; ok && e.minute == minute && e.key == key.String() {
+		rc.mu.Unlock()
+		return e.runs
+	}
+	rc.mu.Unlock()
+	sr := expandRuns(scheds, from, end)
+	rc.mu.Lock()
+	if rc.entries == nil {
+		rc.entries = map[string]runsEntry{}
+	}
+	rc.entries[id] = runsEntry{minute: minute, key: key.String(), runs: sr}
+	rc.mu.Unlock()
+	return sr
+}
+
+// upcomingTile lists the starts in [now, now+horizon) of the schedules read so
+// far, first upcomingShown of them in time order, and flags starts of one source
+// within overlapWindow of each other. Starts are computed in now's zone (the zone
+// ISC evaluates schedules in) and shown in show. Its work is bounded by the number
+// of schedules (upcomingPerSchedule starts each) and shared through cache (nil:
+// no cache); only the listed starts are formatted.
+func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now time.Time, horizon time.Duration, show *time.Location, cache *runsCache) templates.UpcomingTileVM {
+	vm := templates.UpcomingTileVM{Sources: len(list)}
+	type ref struct {
+		src  *api.Source
+		runs []upcomingRun
+		i    int
+	}
+	var all []ref
 	end := now.Add(horizon)
 	for i := range list {
 		src := &list[i]
@@ -199,47 +304,33 @@ func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now ti
 			continue
 		}
 		vm.Checked++
-		var mine []run
-		for _, sc := range scheds {
-			e, err := cron.ParseAt(sc.CronExpression, now)
-			if err != nil {
-				vm.Unreadable++
+		sr := cache.get(src.ID, scheds, now, horizon)
+		vm.Unreadable += sr.unreadable
+		vm.Capped += sr.capped
+		for j, r := range sr.runs {
+			if r.at.Before(now) || !r.at.Before(end) {
 				continue
 			}
-			for at := e.Next(now); !at.IsZero() && at.Before(end); at = e.Next(at) {
-				label := scheduleLabel(string(sc.Type))
-				if label == "" {
-					label = string(sc.Type)
-				}
-				mine = append(mine, run{at: at, vm: templates.UpcomingRunVM{SourceID: src.ID, SourceName: src.Name,
-					Label: label, Cron: sc.CronExpression, Fire: fireVM(at, show)}})
-			}
-		}
-		slices.SortFunc(mine, func(a, b run) int { return a.at.Compare(b.at) })
-		for j := range mine {
-			for k := range mine {
-				if j == k {
-					continue
-				}
-				if d := mine[k].at.Sub(mine[j].at).Abs(); d < overlapWindow {
-					mine[j].vm.Warning = fmt.Sprintf("%s also starts at %s, %s apart: the two overlap and ISC refuses one of them.",
-						mine[k].vm.Label, mine[k].at.In(show).Format("15:04"), d.Round(time.Second))
-					break
-				}
-			}
-		}
-		for _, r := range mine {
-			if r.vm.Warning != "" {
+			all = append(all, ref{src, sr.runs, j})
+			if r.near >= 0 {
 				vm.Overlaps++
 			}
 		}
-		runs = append(runs, mine...)
 	}
-	slices.SortStableFunc(runs, func(a, b run) int {
-		return cmp.Or(a.at.Compare(b.at), strings.Compare(a.vm.SourceName, b.vm.SourceName))
+	slices.SortStableFunc(all, func(a, b ref) int {
+		return cmp.Or(a.runs[a.i].at.Compare(b.runs[b.i].at), strings.Compare(a.src.Name, b.src.Name))
 	})
-	for _, r := range runs {
-		vm.Runs = append(vm.Runs, r.vm)
+	shown := all[:min(len(all), upcomingShown)]
+	vm.More = len(all) - len(shown)
+	for _, x := range shown {
+		r := x.runs[x.i]
+		run := templates.UpcomingRunVM{SourceID: x.src.ID, SourceName: x.src.Name, Label: r.label, Cron: r.cron, Fire: fireVM(r.at, show)}
+		if r.near >= 0 {
+			o := x.runs[r.near]
+			run.Warning = fmt.Sprintf("%s also starts at %s, %s apart: the two overlap and ISC refuses one of them.",
+				o.label, o.at.In(show).Format("15:04:05"), o.at.Sub(r.at).Abs().Round(time.Second))
+		}
+		vm.Runs = append(vm.Runs, run)
 	}
 	return vm
 }

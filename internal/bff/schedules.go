@@ -2,6 +2,7 @@ package bff
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -172,6 +173,22 @@ func (s *Server) saveSchedule(c echo.Context) error {
 	if msg != "" {
 		return invalid(field, msg)
 	}
+	gap := scheduleGap(expr, s.cfg.Now().In(s.cfg.ScheduleZone))
+	if gap > 0 && gap < time.Minute {
+		// Every second or every few seconds: ISC would start aggregation after
+		// aggregation, and every page listing the source's next runs pays for it.
+		msg := fmt.Sprintf("This schedule fires more often than once a minute (every %s at times), so it was not saved.", gap)
+		switch {
+		case !isOrgAdmin(c):
+			return invalid("cronExpression", msg+" Only an ORG_ADMIN can save such a schedule; choose one that fires at most once a minute, ideally every 15 minutes or less often.")
+		case c.FormValue("confirmFrequent") != "yes":
+			card := templates.ScheduleCardVM{SourceID: id, Type: typ, Label: scheduleLabel(typ), Zone: zone,
+				ISCZone: s.cfg.ScheduleZone.String(), CanWrite: true, Exists: !creating, Input: freq.Cron, Freq: freq,
+				FieldErrors: templates.FieldErrors{"cronExpression": msg}, AskConfirmFrequent: true,
+				Error: msg + " Tick the confirmation below to save it anyway."}
+			return s.renderFragment(c, http.StatusUnprocessableEntity, templates.ScheduleCard(card))
+		}
+	}
 	if expr == "" {
 		if creating {
 			card := s.scheduleCard(c, id, typ, nil, zone, loc)
@@ -201,7 +218,26 @@ func (s *Server) saveSchedule(c echo.Context) error {
 	}
 	card := s.scheduleCard(c, id, typ, saved, zone, loc)
 	card.Notice = "Saved."
+	if gap > 0 && gap < cronTooOften {
+		card.Warning = fmt.Sprintf("This schedule fires every %s at times. Aggregations that start more often than every 15 minutes overlap, and ISC refuses one while another runs.", gap)
+	}
 	return s.renderFragment(c, http.StatusOK, templates.ScheduleCard(card))
+}
+
+// scheduleGap is the shortest time between consecutive fires of expr from now
+// (0 when it fires less than twice, or does not parse).
+func scheduleGap(expr string, now time.Time) time.Duration {
+	e, err := cron.ParseAt(expr, now)
+	if err != nil {
+		return 0
+	}
+	return minInterval(e, now, cronMaxCount)
+}
+
+// isOrgAdmin reports whether the signed-in user is an ORG_ADMIN.
+func isOrgAdmin(c echo.Context) bool {
+	u := currentUserVM(c)
+	return u != nil && strings.EqualFold(u.UserLevel, "ORG_ADMIN")
 }
 
 // schedulePreview handles "GET /sources/:id/schedules/:type/preview": the

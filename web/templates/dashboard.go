@@ -84,6 +84,9 @@ type UpcomingTileVM struct {
 	Unreadable int
 	// More counts the runs not listed; Overlaps the runs (listed or not) with a warning.
 	More, Overlaps int
+	// Capped counts the schedules that fire too often to count every start: the
+	// tile lists their first starts, and More is then a lower bound.
+	Capped int
 }
 
 // UpcomingRunVM is one aggregation start.

@@ -12,19 +12,24 @@ type SchedulesTabVM struct {
 
 // ScheduleCardVM is one aggregation type's schedule, or the form to create it.
 type ScheduleCardVM struct {
-	SourceID    string
-	Type        string // ACCOUNT_AGGREGATION or GROUP_AGGREGATION
-	Label       string // "Account aggregation"
-	Exists      bool
-	Cron        string // the saved expression ("" when none)
-	Input       string // what the form shows (the saved expression, or what the user typed)
-	Error       string // a validation or ISC error shown next to the field
-	Notice      string // "Saved." after a change
-	Description string
-	Zone        string // the zone times are shown in
-	ISCZone     string // the zone ISC evaluates the expression in
-	Next        []CronFireVM
-	CanWrite    bool
+	SourceID string
+	Type     string // ACCOUNT_AGGREGATION or GROUP_AGGREGATION
+	Label    string // "Account aggregation"
+	Exists   bool
+	Cron     string // the saved expression ("" when none)
+	Input    string // what the form shows (the saved expression, or what the user typed)
+	Error    string // a validation or ISC error shown next to the field
+	Notice   string // "Saved." after a change
+	// Warning: saved, but it fires more often than every 15 minutes.
+	Warning string
+	// AskConfirmFrequent: the expression fires more often than once a minute and
+	// the user is an ORG_ADMIN, who may save it after ticking a confirmation.
+	AskConfirmFrequent bool
+	Description        string
+	Zone               string // the zone times are shown in
+	ISCZone            string // the zone ISC evaluates the expression in
+	Next               []CronFireVM
+	CanWrite           bool
 	// Freq is the frequency picker as shown or typed; FieldErrors holds a
 	// message per picker field (freq, every_hours, minute, times, days, month_day).
 	Freq        ScheduleFreqVM
