@@ -20,9 +20,11 @@
 //     templates.FieldErrors; a message about the whole form is the view model's FormError.
 //   - jsontext.go: JSON typed into textareas: decodeStrict, jsonProblem (in words, with
 //     the line and column), parseJSONObject, patchJSON; prettyJSON and jsonText to show JSON.
-//   - upstream.go: callAPI and callAPIOnce (never repeated) run calls to ISC as the
-//     signed-in user; fetchAPI returns a value; classifyUpstream and upstreamMessage
-//     say what went wrong in words.
+//   - upstream.go: every call to ISC, as the signed-in user: callAPI, or fetchAPI for
+//     one call that returns a value, and their Once forms for calls never repeated
+//     (uploads, aggregations). Each names what it does ("get source 2c91…") and wraps
+//     a failure with it, once, so handlers return errors as they come;
+//     classifyUpstream and upstreamMessage say what went wrong in words.
 //   - sourceshell.go: renderSourceTab renders every tab of a source, alone or in the
 //     shell; formProblems answers 422 with a form re-rendered into the right place,
 //     with and without htmx; sourceSummary is the one view of a source the tabs share.

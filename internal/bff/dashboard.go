@@ -125,7 +125,7 @@ func (s *Server) visibleSources(c echo.Context) ([]api.Source, error) {
 	sub := isSubadmin(c)
 	v, err, _ := d.group.Do("sources\x00"+key, func() (any, error) {
 		var list []api.Source
-		err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+		err := s.callAPI(c, "list sources", func(ctx context.Context, cl *api.Client) error {
 			list = list[:0]
 			p := api.ListSourcesParams{Limit: api.MaxLimit, Sorters: []string{"name", "id"}}
 			if sub {

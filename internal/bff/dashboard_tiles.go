@@ -142,7 +142,7 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 	batch := missing[:min(len(missing), scheduleBatch)]
 	if len(batch) > 0 {
 		fetched := make([][]api.Schedule, len(batch))
-		err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+		err = s.callAPI(c, "read schedules", func(ctx context.Context, cl *api.Client) error {
 			g, gctx := errgroup.WithContext(ctx)
 			g.SetLimit(dashConcurrency)
 			for i, id := range batch {
@@ -391,7 +391,7 @@ func (s *Server) dashTasks(c echo.Context) error {
 	}
 	if len(poll) > 0 {
 		statuses := make([]*api.TaskStatus, len(poll))
-		err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+		err = s.callAPI(c, "read task statuses", func(ctx context.Context, cl *api.Client) error {
 			g, gctx := errgroup.WithContext(ctx)
 			g.SetLimit(dashConcurrency)
 			for j, i := range poll {

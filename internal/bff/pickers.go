@@ -122,7 +122,7 @@ func (s *Server) fetchPickList(c echo.Context, kind string) ([]pickItem, bool, e
 		return items, true, err
 	}
 	var items []pickItem
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err := s.callAPI(c, "list "+kind, func(ctx context.Context, cl *api.Client) error {
 		items = items[:0]
 		switch kind {
 		case pickCluster:
@@ -238,7 +238,7 @@ func (s *Server) searchIdentities(c echo.Context, q string, limit int) ([]pickIt
 		all[0] = filter.Or(all[0], filter.Eq("id", words[0]))
 	}
 	p.Filters = filter.And(all...)
-	page, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (api.Page[api.PublicIdentity], error) {
+	page, err := fetchAPI(s, c, "find identities", func(ctx context.Context, cl *api.Client) (api.Page[api.PublicIdentity], error) {
 		return cl.GetPublicIdentities(ctx, p)
 	})
 	if err != nil {
@@ -256,7 +256,7 @@ func (s *Server) searchIdentities(c echo.Context, q string, limit int) ([]pickIt
 
 // identityByID reads one identity (for resolving a typed id or a kept one).
 func (s *Server) identitiesWhere(c echo.Context, f filter.Expr) ([]api.PublicIdentity, error) {
-	page, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (api.Page[api.PublicIdentity], error) {
+	page, err := fetchAPI(s, c, "find identities", func(ctx context.Context, cl *api.Client) (api.Page[api.PublicIdentity], error) {
 		return cl.GetPublicIdentities(ctx, api.PublicIdentitiesParams{ListParams: api.ListParams{Limit: 10, Filters: f}})
 	})
 	return page.Items, err

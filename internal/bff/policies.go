@@ -55,7 +55,7 @@ func (s *Server) policiesTab(c echo.Context) error {
 func (s *Server) loadPolicies(c echo.Context, id string) (*api.Source, []api.ProvisioningPolicy, error) {
 	var src *api.Source
 	var policies []api.ProvisioningPolicy
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err := s.callAPI(c, "list policies of "+id, func(ctx context.Context, cl *api.Client) error {
 		var err error
 		if src, err = cl.GetSource(ctx, id); err != nil {
 			return err
@@ -134,7 +134,7 @@ func (s *Server) loadPolicy(c echo.Context, id, usage string) (*api.Source, *api
 		return err
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("policy %s of %s: %w", usage, id, err)
+		return nil, nil, err
 	}
 	return src, p, nil
 }
@@ -237,12 +237,12 @@ func (s *Server) policyCreate(c echo.Context) error {
 			return src, templates.PoliciesTab(vm), nil
 		})
 	}
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPIOnce(c, "create policy on "+id, func(ctx context.Context, cl *api.Client) error {
 		_, err := cl.CreateProvisioningPolicy(ctx, id, p)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("create policy: %w", err)
+		return err
 	}
 	return s.goTo(c, policyURL(id, f.UsageType))
 }
@@ -329,19 +329,19 @@ func (s *Server) policyWrite(c echo.Context, field string,
 	text := form.Get(field)
 	var problems []string
 	var updated *api.ProvisioningPolicy
-	src, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+	src, err := fetchAPI(s, c, "get source "+id, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
 		return cl.GetSource(ctx, id)
 	})
 	if err != nil {
 		return err
 	}
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPIOnce(c, "write policy "+usage+" of "+id, func(ctx context.Context, cl *api.Client) error {
 		var err error
 		problems, updated, err = write(ctx, cl, id, usage, text)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("write policy: %w", err)
+		return err
 	}
 	if len(problems) > 0 {
 		// The editor comes back as typed, with its problems; a full page shows it in
@@ -357,11 +357,11 @@ func (s *Server) policyWrite(c echo.Context, field string,
 		blank := policyVM(src, &api.ProvisioningPolicy{}, usage)
 		ed := withProblems(&blank)
 		return s.formProblems(c, ed.ID, templates.JSONEditor(ed), "provisioning", func() (*api.Source, templ.Component, error) {
-			p, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.ProvisioningPolicy, error) {
+			p, err := fetchAPI(s, c, "get policy "+usage+" of "+id, func(ctx context.Context, cl *api.Client) (*api.ProvisioningPolicy, error) {
 				return cl.GetProvisioningPolicy(ctx, id, api.UsageType(usage))
 			})
 			if err != nil {
-				return nil, nil, fmt.Errorf("get policy %s of %s: %w", usage, id, err)
+				return nil, nil, err
 			}
 			vm := policyVM(src, p, usage)
 			withProblems(&vm)
@@ -379,11 +379,11 @@ func (s *Server) policyDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPIOnce(c, "delete policy "+usage+" of "+id, func(ctx context.Context, cl *api.Client) error {
 		return cl.DeleteProvisioningPolicy(ctx, id, api.UsageType(usage))
 	})
 	if err != nil {
-		return fmt.Errorf("delete policy: %w", err)
+		return err
 	}
 	return s.goTo(c, policiesURL(id))
 }
@@ -427,12 +427,12 @@ func (s *Server) policiesBulk(c echo.Context) error {
 			return src, templates.PoliciesTab(vm), nil
 		})
 	}
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPIOnce(c, "update all policies of "+id, func(ctx context.Context, cl *api.Client) error {
 		_, err := cl.UpdateProvisioningPoliciesInBulk(ctx, id, policies)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("bulk update policies: %w", err)
+		return err
 	}
 	src, current, err := s.loadPolicies(c, id)
 	if err != nil {

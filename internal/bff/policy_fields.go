@@ -204,7 +204,7 @@ func (s *Server) policyFieldsEdit(c echo.Context) error {
 		fields, errs := policyFields(rows)
 		e.Errors = errs
 		if len(errs) == 0 {
-			cur, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.ProvisioningPolicy, error) {
+			cur, err := fetchAPI(s, c, "get policy "+usage+" of "+id, func(ctx context.Context, cl *api.Client) (*api.ProvisioningPolicy, error) {
 				return cl.GetProvisioningPolicy(ctx, id, api.UsageType(usage))
 			})
 			if err != nil {
@@ -253,7 +253,7 @@ func (s *Server) policyFieldsSave(c echo.Context) error {
 	}
 	var src *api.Source
 	var saved *api.ProvisioningPolicy
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPIOnce(c, "save policy "+usage+" of "+id, func(ctx context.Context, cl *api.Client) error {
 		var err error
 		if src, err = cl.GetSource(ctx, id); err != nil {
 			return err

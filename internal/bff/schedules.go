@@ -84,11 +84,10 @@ func (s *Server) sourceSchedules(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var list []api.Schedule
-	if err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		list, err = cl.GetSourceSchedules(ctx, id)
-		return err
-	}); err != nil {
+	list, err := fetchAPI(s, c, "list schedules of "+id, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
+		return cl.GetSourceSchedules(ctx, id)
+	})
+	if err != nil {
 		return err
 	}
 	zone, loc := scheduleZone(c)
@@ -198,15 +197,12 @@ func (s *Server) saveSchedule(c echo.Context) error {
 		recordDetail(c, "cron", "(not scheduled)")
 		return s.removeSchedule(c, id, typ)
 	}
-	var saved *api.Schedule
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+	saved, err := fetchAPIOnce(s, c, "save schedule "+typ+" of "+id, func(ctx context.Context, cl *api.Client) (*api.Schedule, error) {
 		if creating {
-			saved, err = cl.CreateSourceSchedule(ctx, id, &api.Schedule{Type: api.ScheduleType(typ), CronExpression: expr})
-		} else {
-			saved, err = cl.UpdateSourceSchedule(ctx, id, api.ScheduleType(typ),
-				[]api.JSONPatchOperation{api.PatchReplace("/cronExpression", expr)})
+			return cl.CreateSourceSchedule(ctx, id, &api.Schedule{Type: api.ScheduleType(typ), CronExpression: expr})
 		}
-		return err
+		return cl.UpdateSourceSchedule(ctx, id, api.ScheduleType(typ),
+			[]api.JSONPatchOperation{api.PatchReplace("/cronExpression", expr)})
 	})
 	recordDetail(c, "cron", expr)
 	if st := api.StatusOf(err); st == http.StatusBadRequest {
@@ -277,7 +273,7 @@ func (s *Server) sourceSchedule(c echo.Context) error {
 	if scheduleLabel(typ) == "" {
 		return userErrorf(http.StatusNotFound, "There is no schedule of type %q: use ACCOUNT_AGGREGATION or GROUP_AGGREGATION.", typ)
 	}
-	sched, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Schedule, error) {
+	sched, err := fetchAPI(s, c, "get schedule "+typ+" of "+id, func(ctx context.Context, cl *api.Client) (*api.Schedule, error) {
 		return cl.GetSourceSchedule(ctx, id, api.ScheduleType(typ))
 	})
 	if api.IsNotFound(err) {
@@ -310,7 +306,7 @@ func (s *Server) deleteSchedule(c echo.Context) error {
 
 // removeSchedule deletes a schedule and answers with its card, now empty.
 func (s *Server) removeSchedule(c echo.Context, id, typ string) error {
-	if err := s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+	if err := s.callAPIOnce(c, "delete schedule "+typ+" of "+id, func(ctx context.Context, cl *api.Client) error {
 		return cl.DeleteSourceSchedule(ctx, id, api.ScheduleType(typ))
 	}); err != nil {
 		return err
@@ -331,10 +327,8 @@ func (s *Server) sourceNextRuns(c echo.Context) error {
 	}
 	zone, loc := scheduleZone(c)
 	vm := templates.NextRunsVM{SourceID: id, Zone: zone}
-	var list []api.Schedule
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		list, err = cl.GetSourceSchedules(ctx, id)
-		return err
+	list, err := fetchAPI(s, c, "list schedules of "+id, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
+		return cl.GetSourceSchedules(ctx, id)
 	})
 	switch {
 	case err != nil && api.StatusOf(err) != 0 && api.StatusOf(err) != http.StatusUnauthorized:

@@ -57,7 +57,7 @@ func (s *Server) loadSchemasTab(c echo.Context, id, includeTypes, includeNames s
 	}
 	var src *api.Source
 	var schemas []api.Schema
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err := s.callAPI(c, "list schemas of "+id, func(ctx context.Context, cl *api.Client) error {
 		var err error
 		if src, err = cl.GetSource(ctx, id); err != nil {
 			return err
@@ -66,7 +66,7 @@ func (s *Server) loadSchemasTab(c echo.Context, id, includeTypes, includeNames s
 		return err
 	})
 	if err != nil {
-		return nil, vm, fmt.Errorf("list schemas of %s: %w", id, err)
+		return nil, vm, err
 	}
 	vm.Source = sourceSummary(src)
 	for _, sc := range schemas {
@@ -153,13 +153,11 @@ func (s *Server) schemaCreate(c echo.Context) error {
 	if f.DisplayAttribute != f.IdentityAttribute {
 		sc.Attributes = append(sc.Attributes, api.AttributeDefinition{Name: f.DisplayAttribute, Type: api.AttributeString})
 	}
-	var created *api.Schema
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		created, err = cl.CreateSourceSchema(ctx, id, sc)
-		return err
+	created, err := fetchAPIOnce(s, c, "create schema on "+id, func(ctx context.Context, cl *api.Client) (*api.Schema, error) {
+		return cl.CreateSourceSchema(ctx, id, sc)
 	})
 	if err != nil {
-		return fmt.Errorf("create schema: %w", err)
+		return err
 	}
 	return s.goTo(c, schemaURL(id, created.ID))
 }
@@ -185,7 +183,7 @@ type schemaWithContext struct {
 
 func (s *Server) loadSchema(c echo.Context, sourceID, schemaID string) (*schemaWithContext, error) {
 	var out schemaWithContext
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err := s.callAPI(c, "get schema "+schemaID+" of "+sourceID, func(ctx context.Context, cl *api.Client) error {
 		var err error
 		if out.src, err = cl.GetSource(ctx, sourceID); err != nil {
 			return err
@@ -272,17 +270,14 @@ func (s *Server) schemaReplace(c echo.Context) error {
 		return fail(jsonProblem(text, err))
 	}
 	next.ID, next.Name, next.Created, next.Modified = sc.schema.ID, sc.schema.Name, sc.schema.Created, sc.schema.Modified
-	var saved *api.Schema
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		saved, err = cl.PutSourceSchema(ctx, id, schemaID, &next)
-		return err
+	saved, err := fetchAPIOnce(s, c, "replace schema "+schemaID+" of "+id, func(ctx context.Context, cl *api.Client) (*api.Schema, error) {
+		return cl.PutSourceSchema(ctx, id, schemaID, &next)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		return fail(append([]string{"ISC refused the schema:"}, msgs...)...)
 	}
 	if err != nil {
-		return fmt.Errorf("replace schema %s: %w", schemaID, err)
+		return err
 	}
 	sc.schema = saved
 	vm := schemaVM(sc)
@@ -505,13 +500,11 @@ func (s *Server) schemaPatchApply(c echo.Context) error {
 	if err := checkSchemaPatch(sc, ops); err != nil {
 		return err
 	}
-	var updated *api.Schema
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		updated, err = cl.UpdateSourceSchema(ctx, id, schemaID, ops)
-		return err
+	updated, err := fetchAPIOnce(s, c, "patch schema "+schemaID+" of "+id, func(ctx context.Context, cl *api.Client) (*api.Schema, error) {
+		return cl.UpdateSourceSchema(ctx, id, schemaID, ops)
 	})
 	if err != nil {
-		return fmt.Errorf("patch schema: %w", err)
+		return err
 	}
 	sc.schema = updated
 	vm := schemaVM(sc)
@@ -564,11 +557,11 @@ func (s *Server) schemaDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPIOnce(c, "delete schema "+schemaID+" of "+id, func(ctx context.Context, cl *api.Client) error {
 		return cl.DeleteSourceSchema(ctx, id, schemaID)
 	})
 	if err != nil {
-		return fmt.Errorf("delete schema: %w", err)
+		return err
 	}
 	return s.goTo(c, schemasURL(id))
 }

@@ -87,18 +87,14 @@ func (s *Server) schemaFileDownload(c echo.Context) error {
 	if format != "spreadsheet" {
 		format = "raw"
 	}
-	var rc io.ReadCloser
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
+	rc, err := fetchAPI(s, c, "download "+kind+" schema file of "+id, func(ctx context.Context, cl *api.Client) (io.ReadCloser, error) {
 		if kind == "accounts" {
-			rc, err = cl.GetAccountsSchema(ctx, id)
-		} else {
-			rc, err = cl.GetEntitlementsSchema(ctx, id, schemaName)
+			return cl.GetAccountsSchema(ctx, id)
 		}
-		return err
+		return cl.GetEntitlementsSchema(ctx, id, schemaName)
 	})
 	if err != nil {
-		return fmt.Errorf("download schema file: %w", err)
+		return err
 	}
 	defer rc.Close()
 
@@ -165,7 +161,7 @@ func (s *Server) loadSchemaFileTarget(c echo.Context) (*schemaFileTarget, error)
 		return nil, err
 	}
 	t := &schemaFileTarget{id: id, kind: kind, schemaName: schemaName}
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPI(c, "get "+kind+" schema of "+id, func(ctx context.Context, cl *api.Client) error {
 		src, err := cl.GetSource(ctx, id)
 		if err != nil {
 			return err
@@ -359,18 +355,14 @@ func (s *Server) schemaFileUpload(c echo.Context) error {
 	if d.Refused != "" {
 		return s.render(c, http.StatusUnprocessableEntity, Page{Title: "Schema file not sent", Section: "sources", Body: templates.SchemaDiff(d)})
 	}
-	var sc *api.Schema
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
+	sc, err := fetchAPIOnce(s, c, "upload "+t.kind+" schema file to "+t.id, func(ctx context.Context, cl *api.Client) (*api.Schema, error) {
 		if t.kind == "accounts" {
-			sc, err = cl.ImportAccountsSchema(ctx, t.id, sp.File(f.Name))
-		} else {
-			sc, err = cl.ImportEntitlementsSchema(ctx, t.id, t.schemaName, sp.File(f.Name))
+			return cl.ImportAccountsSchema(ctx, t.id, sp.File(f.Name))
 		}
-		return err
+		return cl.ImportEntitlementsSchema(ctx, t.id, t.schemaName, sp.File(f.Name))
 	})
 	if err != nil {
-		return fmt.Errorf("upload schema file: %w", err)
+		return err
 	}
 	return s.render(c, http.StatusOK, Page{Title: "Schema uploaded", Section: "sources", Body: templates.Alert(templates.AlertVM{
 		Kind: "success", Title: "Schema uploaded",

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -184,11 +183,11 @@ func (s *Server) sourcesList(c echo.Context) error {
 		Sorters:     sourceSorters(q),
 		ForSubadmin: subadminScope(c),
 	}
-	page, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (api.Page[api.Source], error) {
+	page, err := fetchAPI(s, c, "list sources", func(ctx context.Context, cl *api.Client) (api.Page[api.Source], error) {
 		return cl.ListSources(ctx, params)
 	})
 	if err != nil {
-		return fmt.Errorf("list sources: %w", err)
+		return err
 	}
 	vm := templates.SourceListVM{
 		Query:    q,
@@ -236,7 +235,7 @@ func (s *Server) sourcesExport(c echo.Context) error {
 	var buf bytes.Buffer
 	// Written into a buffer first: a failure half-way must become an error page,
 	// not a truncated file that looks complete.
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPI(c, "export sources", func(ctx context.Context, cl *api.Client) error {
 		buf.Reset()
 		buf.WriteString(csvcheck.BOM)
 		w := csvcheck.NewSafeWriter(&buf)
@@ -261,7 +260,7 @@ func (s *Server) sourcesExport(c echo.Context) error {
 		return w.Flush()
 	})
 	if err != nil {
-		return fmt.Errorf("export sources: %w", err)
+		return err
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="sources.csv"`)
@@ -323,7 +322,7 @@ func (s *Server) sourcesBulk(c echo.Context, action string, once bool,
 	if once {
 		call = s.callAPIOnce
 	}
-	err = call(c, func(ctx context.Context, cl *api.Client) error {
+	err = call(c, strings.ToLower(action)+" on the selected sources", func(ctx context.Context, cl *api.Client) error {
 		// One list call names the selected sources for the results.
 		names := map[string]string{}
 		vals := make([]any, len(ids))
@@ -359,7 +358,7 @@ func (s *Server) sourcesBulk(c echo.Context, action string, once bool,
 		return g.Wait()
 	})
 	if err != nil {
-		return fmt.Errorf("bulk %s: %w", action, err)
+		return err
 	}
 	return s.renderFragment(c, http.StatusOK, templates.SourcesBulkResults(templates.BulkResultsVM{Action: action, Results: results}))
 }

@@ -454,7 +454,7 @@ func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
 	if len(replaced) > 0 {
 		recordDetail(c, "secrets", strings.Join(slices.Sorted(maps.Keys(replaced)), ","))
 	}
-	updated, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+	updated, err := fetchAPI(s, c, "update source "+id, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
 		return cl.UpdateSource(ctx, id, ops)
 	})
 	if msgs, ok := iscRejection(err); ok {
@@ -463,7 +463,7 @@ func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
 		return tab(http.StatusUnprocessableEntity, vm)
 	}
 	if err != nil {
-		return fmt.Errorf("update source %s: %w", id, err)
+		return err
 	}
 	d.src = updated
 	vm = s.configVM(c, d, configForm(updated, d.form), nil)
@@ -516,14 +516,14 @@ func (s *Server) sourceReplace(c echo.Context) error {
 			next.ConnectorAttributes[k] = v
 		}
 	}
-	updated, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+	updated, err := fetchAPI(s, c, "replace source "+id, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
 		return cl.PutSource(ctx, id, &next)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		return fail("ISC refused the source: " + strings.Join(msgs, " "))
 	}
 	if err != nil {
-		return fmt.Errorf("replace source %s: %w", id, err)
+		return err
 	}
 	d.src = updated
 	vm = s.configVM(c, d, configForm(updated, d.form), nil)

@@ -2,7 +2,6 @@ package bff
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -49,14 +48,11 @@ func (s *Server) sourceRemoveAccounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var task *api.TaskResult
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		task, err = cl.DeleteAccountsAsync(ctx, id)
-		return err
+	task, err := fetchAPIOnce(s, c, "remove accounts of "+id, func(ctx context.Context, cl *api.Client) (*api.TaskResult, error) {
+		return cl.DeleteAccountsAsync(ctx, id)
 	})
 	if err != nil {
-		return fmt.Errorf("remove accounts of %s: %w", id, err)
+		return err
 	}
 	return s.goTo(c, taskURL(task.ID, id))
 }
@@ -86,18 +82,15 @@ func (s *Server) sourceDelete(c echo.Context) error {
 	}
 	// The log keeps the name: once the source is gone, ISC no longer tells it.
 	recordDetail(c, "sourceName", src.Name)
-	var task *api.TaskResult
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		task, err = cl.DeleteSource(ctx, id)
-		return err
+	task, err := fetchAPIOnce(s, c, "delete source "+id, func(ctx context.Context, cl *api.Client) (*api.TaskResult, error) {
+		return cl.DeleteSource(ctx, id)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		vm.FormError = "ISC did not delete the source: " + strings.Join(msgs, " ")
 		return s.renderSourceTab(c, http.StatusUnprocessableEntity, src.ID, src, "danger", templates.SourceDanger(vm))
 	}
 	if err != nil {
-		return fmt.Errorf("delete source %s: %w", id, err)
+		return err
 	}
 	return s.goTo(c, taskURL(task.ID, id))
 }

@@ -2,7 +2,6 @@ package bff
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -167,11 +166,8 @@ func (s *Server) sourceCreate(c echo.Context) error {
 	}
 	// ISC makes Delimited File sources with provisionAsCsv (and sets the type itself).
 	asCSV := f.Connector == delimitedConnector
-	var created *api.Source
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		created, err = cl.CreateSource(ctx, src, asCSV)
-		return err
+	created, err := fetchAPIOnce(s, c, "create source", func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+		return cl.CreateSource(ctx, src, asCSV)
 	})
 	if msgs, ok := iscRejection(err); ok {
 		vm := s.createVM(c, f, nil)
@@ -179,7 +175,7 @@ func (s *Server) sourceCreate(c echo.Context) error {
 		return page(http.StatusUnprocessableEntity, vm)
 	}
 	if err != nil {
-		return fmt.Errorf("create source: %w", err)
+		return err
 	}
 	return s.goTo(c, templates.SourceTabURL(created.ID, ""))
 }

@@ -35,11 +35,11 @@ func correlationVM(id string, cfg *api.CorrelationConfig) templates.CorrelationV
 }
 
 func (s *Server) getCorrelation(c echo.Context, id string) (*api.CorrelationConfig, error) {
-	cfg, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.CorrelationConfig, error) {
+	cfg, err := fetchAPI(s, c, "get correlation config of "+id, func(ctx context.Context, cl *api.Client) (*api.CorrelationConfig, error) {
 		return cl.GetCorrelationConfig(ctx, id)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("get correlation config of %s: %w", id, err)
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -112,7 +112,7 @@ func (s *Server) sourceCorrelationSave(c echo.Context) error {
 		vm.FormError = "Some rows need attention; nothing was saved."
 		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "correlation", templates.SourceCorrelation(vm))
 	}
-	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.CorrelationConfig, error) {
+	saved, err := fetchAPI(s, c, "save correlation config of "+id, func(ctx context.Context, cl *api.Client) (*api.CorrelationConfig, error) {
 		return cl.PutCorrelationConfig(ctx, id, &next)
 	})
 	if msgs, ok := iscRejection(err); ok {
@@ -120,7 +120,7 @@ func (s *Server) sourceCorrelationSave(c echo.Context) error {
 		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "correlation", templates.SourceCorrelation(vm))
 	}
 	if err != nil {
-		return fmt.Errorf("save correlation config of %s: %w", id, err)
+		return err
 	}
 	vm = correlationVM(id, saved)
 	vm.Saved = fmt.Sprintf("Saved: %d assignment(s).", len(saved.AttributeAssignments))
@@ -142,11 +142,11 @@ func attrSyncVM(id string, cfg *api.AttrSyncSourceConfig) templates.AttrSyncVM {
 }
 
 func (s *Server) getAttrSync(c echo.Context, id string) (*api.AttrSyncSourceConfig, error) {
-	cfg, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.AttrSyncSourceConfig, error) {
+	cfg, err := fetchAPI(s, c, "get attribute sync config of "+id, func(ctx context.Context, cl *api.Client) (*api.AttrSyncSourceConfig, error) {
 		return cl.GetSourceAttrSyncConfig(ctx, id)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("get attribute sync config of %s: %w", id, err)
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -188,11 +188,11 @@ func (s *Server) sourceAttrSyncSave(c echo.Context) error {
 		}
 		cfg.Attributes[i].Enabled = on
 	}
-	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.AttrSyncSourceConfig, error) {
+	saved, err := fetchAPI(s, c, "save attribute sync config of "+id, func(ctx context.Context, cl *api.Client) (*api.AttrSyncSourceConfig, error) {
 		return cl.PutSourceAttrSyncConfig(ctx, id, cfg)
 	})
 	if err != nil {
-		return fmt.Errorf("save attribute sync config of %s: %w", id, err)
+		return err
 	}
 	vm := attrSyncVM(id, saved)
 	vm.Saved = fmt.Sprintf("Saved: %d attribute(s) changed.", changed)
@@ -206,14 +206,11 @@ func (s *Server) sourceAttrSyncRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var job *api.SourceSyncJob
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		job, err = cl.SyncAttributesForSource(ctx, id)
-		return err
+	job, err := fetchAPIOnce(s, c, "synchronize attributes of "+id, func(ctx context.Context, cl *api.Client) (*api.SourceSyncJob, error) {
+		return cl.SyncAttributesForSource(ctx, id)
 	})
 	if err != nil {
-		return fmt.Errorf("synchronize attributes of %s: %w", id, err)
+		return err
 	}
 	return s.goTo(c, taskURL(job.ID, id))
 }
@@ -240,7 +237,7 @@ func (s *Server) sourceChangeDetection(c echo.Context) error {
 		return err
 	}
 	var cfg *api.NativeChangeDetectionConfig
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPI(c, "get change detection config of "+id, func(ctx context.Context, cl *api.Client) error {
 		var err error
 		cfg, err = cl.GetNativeChangeDetectionConfig(ctx, id)
 		if api.IsNotFound(err) {
@@ -252,7 +249,7 @@ func (s *Server) sourceChangeDetection(c echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("get change detection config of %s: %w", id, err)
+		return err
 	}
 	return s.renderSourceTab(c, http.StatusOK, id, nil, "change-detection", templates.SourceChangeDetection(changeDetectionVM(id, cfg)))
 }
@@ -280,11 +277,11 @@ func (s *Server) sourceChangeDetectionSave(c echo.Context) error {
 		}
 		cfg.Operations = append(cfg.Operations, op)
 	}
-	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.NativeChangeDetectionConfig, error) {
+	saved, err := fetchAPI(s, c, "save change detection config of "+id, func(ctx context.Context, cl *api.Client) (*api.NativeChangeDetectionConfig, error) {
 		return cl.PutNativeChangeDetectionConfig(ctx, id, cfg)
 	})
 	if err != nil {
-		return fmt.Errorf("save change detection config of %s: %w", id, err)
+		return err
 	}
 	vm := changeDetectionVM(id, saved)
 	vm.Saved = "Saved."
@@ -297,11 +294,11 @@ func (s *Server) sourceChangeDetectionDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPI(c, "delete change detection config of "+id, func(ctx context.Context, cl *api.Client) error {
 		return cl.DeleteNativeChangeDetectionConfig(ctx, id)
 	})
 	if err != nil {
-		return fmt.Errorf("delete change detection config of %s: %w", id, err)
+		return err
 	}
 	vm := changeDetectionVM(id, &api.NativeChangeDetectionConfig{})
 	vm.Saved = "Deleted: native change detection is off for this source."
@@ -336,11 +333,11 @@ func entReqVM(id string, cfg *api.SourceEntitlementRequestConfig) templates.Enti
 }
 
 func (s *Server) getEntReq(c echo.Context, id string) (*api.SourceEntitlementRequestConfig, error) {
-	cfg, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.SourceEntitlementRequestConfig, error) {
+	cfg, err := fetchAPI(s, c, "get entitlement request config of "+id, func(ctx context.Context, cl *api.Client) (*api.SourceEntitlementRequestConfig, error) {
 		return cl.GetSourceEntitlementRequestConfig(ctx, id)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("get entitlement request config of %s: %w", id, err)
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -445,7 +442,7 @@ func (s *Server) sourceEntitlementRequestsSave(c echo.Context) error {
 	}
 	rr.ApprovalSchemes = revoke
 	next.RevocationRequestConfig = &rr
-	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.SourceEntitlementRequestConfig, error) {
+	saved, err := fetchAPI(s, c, "save entitlement request config of "+id, func(ctx context.Context, cl *api.Client) (*api.SourceEntitlementRequestConfig, error) {
 		return cl.UpdateSourceEntitlementRequestConfig(ctx, id, &next)
 	})
 	if msgs, ok := iscRejection(err); ok {
@@ -453,7 +450,7 @@ func (s *Server) sourceEntitlementRequestsSave(c echo.Context) error {
 		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "entitlement-requests", templates.SourceEntitlementRequests(vm))
 	}
 	if err != nil {
-		return fmt.Errorf("save entitlement request config of %s: %w", id, err)
+		return err
 	}
 	out := entReqVM(id, saved)
 	out.Saved = "Saved."
@@ -485,7 +482,7 @@ func passwordPoliciesVM(id string, holders []api.PasswordPolicyHolder) templates
 
 func (s *Server) getPasswordPolicies(c echo.Context, id string) ([]api.PasswordPolicyHolder, error) {
 	var holders []api.PasswordPolicyHolder
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err := s.callAPI(c, "list password policies of "+id, func(ctx context.Context, cl *api.Client) error {
 		holders = nil
 		// A source holds a handful of policies; page anyway, as the API does.
 		for offset := 0; ; offset += api.MaxLimit {
@@ -500,7 +497,7 @@ func (s *Server) getPasswordPolicies(c echo.Context, id string) ([]api.PasswordP
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list password policies of %s: %w", id, err)
+		return nil, err
 	}
 	return holders, nil
 }
@@ -578,7 +575,7 @@ func (s *Server) sourcePasswordPoliciesSave(c echo.Context) error {
 	if holders == nil {
 		holders = []api.PasswordPolicyHolder{}
 	}
-	saved, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) ([]api.PasswordPolicyHolder, error) {
+	saved, err := fetchAPI(s, c, "save password policies of "+id, func(ctx context.Context, cl *api.Client) ([]api.PasswordPolicyHolder, error) {
 		return cl.UpdatePasswordPolicyHolders(ctx, id, holders)
 	})
 	if msgs, ok := iscRejection(err); ok {
@@ -586,7 +583,7 @@ func (s *Server) sourcePasswordPoliciesSave(c echo.Context) error {
 		return s.renderSourceTab(c, http.StatusUnprocessableEntity, id, nil, "password-policies", templates.SourcePasswordPolicies(vm))
 	}
 	if err != nil {
-		return fmt.Errorf("save password policies of %s: %w", id, err)
+		return err
 	}
 	out := passwordPoliciesVM(id, saved)
 	out.Saved = fmt.Sprintf("Saved: %d password polic%s.", len(saved), plural(len(saved), "y", "ies"))

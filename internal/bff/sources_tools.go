@@ -48,11 +48,11 @@ func (s *Server) sourceTool(label string, call func(cl *api.Client, ctx context.
 		if err != nil {
 			return err
 		}
-		res, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.StatusResponse, error) {
+		res, err := fetchAPI(s, c, label+" on "+id, func(ctx context.Context, cl *api.Client) (*api.StatusResponse, error) {
 			return call(cl, ctx, id)
 		})
 		if err != nil {
-			return fmt.Errorf("%s on %s: %w", label, id, err)
+			return err
 		}
 		return s.renderFragment(c, http.StatusOK, templates.ToolResult(toolResultVM(label, res)))
 	}
@@ -111,11 +111,11 @@ func (s *Server) sourcePeek(c echo.Context) error {
 	if len(p.Errors) > 0 {
 		return s.renderFragment(c, http.StatusUnprocessableEntity, templates.PeekForm(id, p))
 	}
-	res, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.ResourceObjectsResponse, error) {
+	res, err := fetchAPI(s, c, "peek objects on "+id, func(ctx context.Context, cl *api.Client) (*api.ResourceObjectsResponse, error) {
 		return cl.SearchResourceObjects(ctx, id, req)
 	})
 	if err != nil {
-		return fmt.Errorf("peek resource objects on %s: %w", id, err)
+		return err
 	}
 	p.Ran = true
 	p.Count = res.ObjectCount
@@ -190,14 +190,11 @@ func (s *Server) sourceConnectorFile(c echo.Context) error {
 		return err
 	}
 	defer sp.Close()
-	var updated *api.Source
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		updated, err = cl.ImportConnectorFile(ctx, id, sp.File(f.Name))
-		return err
+	updated, err := fetchAPIOnce(s, c, "upload connector file to "+id, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+		return cl.ImportConnectorFile(ctx, id, sp.File(f.Name))
 	})
 	if err != nil {
-		return fmt.Errorf("upload connector file to %s: %w", id, err)
+		return err
 	}
 	return s.renderFragment(c, http.StatusOK, templates.UploadResult(
 		fmt.Sprintf("Uploaded %s (%s) to %s.", f.Name, upload.FormatSize(sp.Size()), updated.Name)))

@@ -6,7 +6,6 @@ package bff
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -99,7 +98,7 @@ func isDelimited(src *api.Source) bool {
 // signInLost(err), so only a lost sign-in stops the page.
 func (s *Server) getSource(c echo.Context, id string, extras ...func(ctx context.Context, cl *api.Client) error) (*api.Source, error) {
 	var src *api.Source
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err := s.callAPI(c, "get source "+id, func(ctx context.Context, cl *api.Client) error {
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() error {
 			var err error
@@ -112,7 +111,7 @@ func (s *Server) getSource(c echo.Context, id string, extras ...func(ctx context
 		return g.Wait()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("get source %s: %w", id, err)
+		return nil, err
 	}
 	return src, nil
 }

@@ -34,7 +34,7 @@ func (s *Server) taskPage(c echo.Context) error {
 	if sourceID != "" && !validID(sourceID) {
 		sourceID = ""
 	}
-	ts, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.TaskStatus, error) {
+	ts, err := fetchAPI(s, c, "get task "+id, func(ctx context.Context, cl *api.Client) (*api.TaskStatus, error) {
 		return cl.GetTaskStatus(ctx, id)
 	})
 	if err != nil {
@@ -62,7 +62,7 @@ func (s *Server) checkSourceGone(c echo.Context, vm *templates.TaskVM, sourceID 
 	if sourceID == "" {
 		sourceID = strings.TrimPrefix(vm.SourceURL, "/sources/")
 	}
-	_, err := fetchAPI(s, c, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+	_, err := fetchAPI(s, c, "get source "+sourceID, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
 		return cl.GetSource(ctx, sourceID)
 	})
 	if api.IsNotFound(err) {

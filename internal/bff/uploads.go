@@ -62,7 +62,7 @@ type sourceForUpload struct {
 // loadSourceForUpload reads the source and the schema the file is checked against.
 func (s *Server) loadSourceForUpload(c echo.Context, id string, groupSchema bool) (*sourceForUpload, error) {
 	var out sourceForUpload
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
+	err := s.callAPI(c, "get source and schema of "+id, func(ctx context.Context, cl *api.Client) error {
 		src, err := cl.GetSource(ctx, id)
 		if err != nil {
 			return err
@@ -350,7 +350,7 @@ func (s *Server) importUpload(c echo.Context) error {
 	}
 
 	var taskID string
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
+	err = s.callAPIOnce(c, "upload "+kind.slug+" to "+id, func(ctx context.Context, cl *api.Client) error {
 		switch kind.slug {
 		case "accounts":
 			t, err := cl.ImportAccounts(ctx, id, file, disableOpt)
@@ -373,7 +373,7 @@ func (s *Server) importUpload(c echo.Context) error {
 		}
 	})
 	if err != nil {
-		return outcomeUnknown(fmt.Errorf("upload %s: %w", kind.slug, err))
+		return outcomeUnknown(err)
 	}
 	return s.toTask(c, taskID, id)
 }
@@ -430,18 +430,13 @@ func (s *Server) importAggregate(c echo.Context) error {
 		}
 		disableOpt = form.Get("disableOptimization") == "true"
 	}
-	var taskID string
-	err = s.callAPIOnce(c, func(ctx context.Context, cl *api.Client) error {
-		t, err := cl.ImportAccounts(ctx, id, nil, disableOpt)
-		if err == nil {
-			taskID = t.Task.ID
-		}
-		return err
+	t, err := fetchAPIOnce(s, c, "aggregate accounts of "+id, func(ctx context.Context, cl *api.Client) (*api.LoadAccountsTask, error) {
+		return cl.ImportAccounts(ctx, id, nil, disableOpt)
 	})
 	if err != nil {
-		return outcomeUnknown(fmt.Errorf("aggregate: %w", err))
+		return outcomeUnknown(err)
 	}
-	return s.toTask(c, taskID, id)
+	return s.toTask(c, t.Task.ID, id)
 }
 
 // outcomeUnknown rewords a failed aggregation start when ISC may have started it all

@@ -14,22 +14,59 @@ import (
 	"sourcedesk/internal/api"
 )
 
+// Every call to ISC goes through callAPI or callAPIOnce, or their value-returning
+// forms fetchAPI and fetchAPIOnce. what says what the console was doing ("get source
+// 2c91…", "save schedule ACCOUNT_AGGREGATION of 2c91…"); a failure comes back wrapped
+// as "what: cause", once, here, so handlers return it as it is and every error in the
+// log says what was being done.
+
 // callAPI runs fn with an API client that speaks for the signed-in user. If ISC
 // answers 401 (the access token was revoked or expired early), the sign-in is renewed
 // once and fn runs once more, so a token revoked early costs the user nothing; a
-// second 401 means signing in again.
+// second 401 means signing in again. fn may make several calls (and keep their
+// results); for one call that returns a value, use fetchAPI.
 // Use callAPIOnce for calls that must never be repeated (uploads, aggregations).
-func (s *Server) callAPI(c echo.Context, fn func(ctx context.Context, cl *api.Client) error) error {
-	return s.callUpstream(c, true, fn)
+func (s *Server) callAPI(c echo.Context, what string, fn func(ctx context.Context, cl *api.Client) error) error {
+	return s.callUpstream(c, what, true, fn)
 }
 
 // callAPIOnce is callAPI without the repeat after a 401: for uploads, whose body
 // cannot be replayed, and for non-idempotent calls such as starting an aggregation.
-func (s *Server) callAPIOnce(c echo.Context, fn func(ctx context.Context, cl *api.Client) error) error {
-	return s.callUpstream(c, false, fn)
+func (s *Server) callAPIOnce(c echo.Context, what string, fn func(ctx context.Context, cl *api.Client) error) error {
+	return s.callUpstream(c, what, false, fn)
 }
 
-func (s *Server) callUpstream(c echo.Context, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
+// fetchAPI is callAPI for one call that returns a value: it runs call (again after a
+// 401, as callAPI does) and returns what the last run returned.
+func fetchAPI[T any](s *Server, c echo.Context, what string, call func(ctx context.Context, cl *api.Client) (T, error)) (T, error) {
+	var out T
+	err := s.callAPI(c, what, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		out, err = call(ctx, cl)
+		return err
+	})
+	return out, err
+}
+
+// fetchAPIOnce is fetchAPI without the repeat after a 401 (callAPIOnce).
+func fetchAPIOnce[T any](s *Server, c echo.Context, what string, call func(ctx context.Context, cl *api.Client) (T, error)) (T, error) {
+	var out T
+	err := s.callAPIOnce(c, what, func(ctx context.Context, cl *api.Client) error {
+		var err error
+		out, err = call(ctx, cl)
+		return err
+	})
+	return out, err
+}
+
+func (s *Server) callUpstream(c echo.Context, what string, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
+	if err := s.runUpstream(c, retry, fn); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+func (s *Server) runUpstream(c echo.Context, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
 	if s.cfg.API == nil {
 		return errors.New("bff: no API client configured")
 	}
@@ -102,18 +139,6 @@ func iscSays(ae *api.Error, fallback string) string {
 		return fallback
 	}
 	return "ISC says: " + strings.Join(ae.Messages, " ")
-}
-
-// fetchAPI is callAPI for a call that returns a value: it runs call (again after a
-// 401, as callAPI does) and returns what the last run returned.
-func fetchAPI[T any](s *Server, c echo.Context, call func(ctx context.Context, cl *api.Client) (T, error)) (T, error) {
-	var out T
-	err := s.callAPI(c, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		out, err = call(ctx, cl)
-		return err
-	})
-	return out, err
 }
 
 // upstreamMessage is what the user is told about one failed call inside a page that

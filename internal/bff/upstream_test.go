@@ -348,3 +348,35 @@ func TestUpstream403KeepsTheUserSignedIn(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Contains(t, parse(t, rec.Body).Find(`[data-testid="nav-user"]`).Text(), "helpdesk", "still signed in")
 }
+
+// TestUpstreamFailuresSayWhatWasBeingDone: a failed call to ISC reaches the log
+// wrapped once with what the console was doing and on which object, whichever page
+// made it, and the user is told plain words, not that text.
+func TestUpstreamFailuresSayWhatWasBeingDone(t *testing.T) {
+	e, _, logs := tappedEnv(t)
+	require.Equal(t, http.StatusOK, e.signIn("admin", "/").Code)
+	id := sandbox.SeedDelimitedSourceID
+	for _, tc := range []struct{ op, path, what string }{
+		{"listSources", "/sources", `"error":"list sources: `},
+		{"getSource", "/sources/" + id, `"error":"get source ` + id + `: `},
+		{"getCorrelationConfig", "/sources/" + id + "/correlation", `"error":"get correlation config of ` + id + `: `},
+		{"getSourceSchedules", "/sources/" + id + "/schedules", `"error":"list schedules of ` + id + `: `},
+	} {
+		t.Run(tc.op, func(t *testing.T) {
+			e.sandbox.SetFault(tc.op, sandbox.Fault{Status: http.StatusForbidden})
+			defer e.sandbox.ClearFaults()
+			rec := e.do(http.MethodGet, tc.path, nil, htmxHeaders)
+			require.Equal(t, http.StatusForbidden, rec.Code)
+			assert.NotContains(t, rec.Body.String(), strings.TrimPrefix(tc.what, `"error":"`), "the user sees plain words")
+			var line string
+			for _, l := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(l, `"msg":"request failed"`) && strings.Contains(l, `"path":"`+tc.path+`"`) {
+					line = l
+				}
+			}
+			require.NotEmpty(t, line, "the failure is logged")
+			assert.Contains(t, line, tc.what)
+			assert.Equal(t, 1, strings.Count(line, strings.TrimPrefix(tc.what, `"error":"`)), "wrapped once")
+		})
+	}
+}
