@@ -346,6 +346,19 @@ func (c *Config) derive() []string {
 	return p
 }
 
+// TenantKey names the configured tenant in the console (store keys, the
+// activity log): the sandbox's name in demo mode, the lower-cased ISC_TENANT,
+// else "default".
+func (c *Config) TenantKey() string {
+	switch t := strings.ToLower(c.Tenant); {
+	case c.DemoMode():
+		return "sandbox"
+	case t != "" && len(t) <= 32:
+		return t
+	}
+	return "default"
+}
+
 // Secure reports whether the console is served over HTTPS (cookies get Secure and
 // the __Host- prefix, responses HSTS).
 func (c *Config) Secure() bool { return c.PublicURL != nil && c.PublicURL.Scheme == "https" }

@@ -164,7 +164,7 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		HTTPClient: &http.Client{Transport: apiTransport},
 		Observe:    metrics.ObserveUpstream,
 		// The budget lives in the session store: shared by every replica on Redis/Postgres.
-		Limiter: sessions.Limiter(),
+		Limiter: sessions.Limiter(cfg.TenantKey()),
 	})
 	if err != nil {
 		return fmt.Errorf("API client: %w", err)

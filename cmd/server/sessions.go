@@ -36,7 +36,7 @@ func newSessions(ctx context.Context, cfg *Config, store *session.StoreConn, log
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
 		Secure:      cfg.Secure(),
-		OAuth2: &oauth2.Config{
+		Tenants: []session.Tenant{{Key: cfg.TenantKey(), OAuth2: &oauth2.Config{
 			ClientID:     cfg.ClientID,
 			ClientSecret: cfg.ClientSecret,
 			Endpoint: oauth2.Endpoint{
@@ -47,7 +47,7 @@ func newSessions(ctx context.Context, cfg *Config, store *session.StoreConn, log
 				AuthStyle: oauth2.AuthStyleInParams,
 			},
 			RedirectURL: strings.TrimSuffix(cfg.PublicURL.String(), "/") + "/auth/callback",
-		},
+		}}},
 		HTTPClient: &http.Client{Timeout: 10 * time.Second},
 		RateLimit:  cfg.RateLimit, // negative: no client-side budget
 

@@ -20,7 +20,7 @@ import (
 type sessionManager interface {
 	LoadAndSave(next http.Handler) http.Handler
 	StartLogin(w http.ResponseWriter, r *http.Request, next string) (string, error)
-	FinishLogin(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, error)
+	FinishLogin(ctx context.Context, w http.ResponseWriter, r *http.Request) (tenant, next string, err error)
 	LoginWithPAT(ctx context.Context, clientID, secret, addr string) error
 	Logout(ctx context.Context) error
 	Current(ctx context.Context) (session.User, bool)
@@ -118,7 +118,7 @@ func (s *Server) authCallback(c echo.Context) error {
 	if s.cfg.Sessions == nil {
 		return userErrorf(http.StatusServiceUnavailable, "Sign-in is not configured.")
 	}
-	next, err := s.cfg.Sessions.FinishLogin(c.Request().Context(), c.Response(), c.Request())
+	_, next, err := s.cfg.Sessions.FinishLogin(c.Request().Context(), c.Response(), c.Request())
 	if err != nil {
 		return s.signInProblem(c, err)
 	}

@@ -58,11 +58,11 @@ func newBenchConsole(b *testing.B, n int) *benchConsole {
 		}
 	}
 	mgr, err := session.New(ctx, session.Config{Store: "memory", HTTPClient: hs.Client(),
-		OAuth2: &oauth2.Config{ClientID: "unused", Endpoint: oauth2.Endpoint{AuthURL: hs.URL + "/oauth/authorize",
-			TokenURL: hs.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}, RedirectURL: "http://console.test/auth/callback"}})
+		Tenants: []session.Tenant{{Key: "sandbox", OAuth2: &oauth2.Config{ClientID: "unused", Endpoint: oauth2.Endpoint{AuthURL: hs.URL + "/oauth/authorize",
+			TokenURL: hs.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}, RedirectURL: "http://console.test/auth/callback"}}}})
 	must(b, err)
 	b.Cleanup(func() { mgr.Close() })
-	cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(), Limiter: mgr.Limiter()})
+	cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(), Limiter: mgr.Limiter("sandbox")})
 	must(b, err)
 	srv, err := New(Config{Logger: slog.New(slog.DiscardHandler), API: cl, Sessions: mgr})
 	must(b, err)

@@ -104,7 +104,7 @@ func newTestEnvObserved(t *testing.T, reg *prometheus.Registry, metrics *Metrics
 	e := newConsole(t, sb, hs, "memory", func(c *Config) {
 		c.Registry, c.Metrics = reg, metrics
 		cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(),
-			Limiter: c.Sessions.(*session.Manager).Limiter(), Observe: metrics.ObserveUpstream})
+			Limiter: c.Sessions.(*session.Manager).Limiter("sandbox"), Observe: metrics.ObserveUpstream})
 		require.NoError(t, err)
 		c.API = cl
 	})

@@ -108,14 +108,14 @@ func tappedEnv(t *testing.T) (*testEnv, *tokenTap, *lockedBuffer) {
 	mgr, err := session.New(context.Background(), session.Config{
 		Store: "memory",
 		Keys:  [][]byte{testSessionKey},
-		OAuth2: &oauth2.Config{
+		Tenants: []session.Tenant{{Key: "sandbox", OAuth2: &oauth2.Config{
 			ClientID: testClientID, ClientSecret: testClientSecret,
 			Endpoint: oauth2.Endpoint{
 				AuthURL: hs.URL + "/oauth/authorize", TokenURL: hs.URL + "/oauth/token",
 				AuthStyle: oauth2.AuthStyleInHeader,
 			},
 			RedirectURL: testRedirectURI,
-		},
+		}}},
 		HTTPClient: hs.Client(),
 		Logger:     logger.With(slog.String("component", "session")),
 	})

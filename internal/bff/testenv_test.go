@@ -98,19 +98,19 @@ func newConsole(t *testing.T, sb *sandbox.Sandbox, hs *httptest.Server, store st
 	mgr, err := session.New(context.Background(), session.Config{
 		Store: store,
 		Keys:  [][]byte{testSessionKey},
-		OAuth2: &oauth2.Config{
+		Tenants: []session.Tenant{{Key: "sandbox", OAuth2: &oauth2.Config{
 			ClientID:     testClientID,
 			ClientSecret: testClientSecret,
 			Endpoint: oauth2.Endpoint{
 				AuthURL: hs.URL + "/oauth/authorize", TokenURL: hs.URL + "/oauth/token",
 			},
 			RedirectURL: testRedirectURI,
-		},
+		}}},
 		HTTPClient: hs.Client(),
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { mgr.Close() })
-	cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(), Limiter: mgr.Limiter()})
+	cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(), Limiter: mgr.Limiter("sandbox")})
 	require.NoError(t, err)
 	srv := newTestServer(t, func(c *Config) {
 		c.API = cl

@@ -40,9 +40,9 @@ func BenchmarkSignedInRequest(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			m, err := New(context.Background(), Config{
 				Store: stores[name](b), Keys: [][]byte{newKey()},
-				OAuth2: &oauth2.Config{ClientID: "x", Endpoint: oauth2.Endpoint{
+				Tenants: []Tenant{{Key: testTenant, OAuth2: &oauth2.Config{ClientID: "x", Endpoint: oauth2.Endpoint{
 					AuthURL: hs.URL + "/oauth/authorize", TokenURL: hs.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader},
-					RedirectURL: "https://console.example/auth/callback"},
+					RedirectURL: "https://console.example/auth/callback"}}},
 				HTTPClient: &http.Client{Timeout: 5 * time.Second},
 			})
 			if err != nil {

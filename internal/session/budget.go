@@ -15,11 +15,12 @@ import (
 // sustained rate (limit per 1.1 windows).
 const rateBuckets = 10
 
-// RateBudget is the API rate budget of one OAuth client (ISC: 100 requests per
+// RateBudget is the API rate budget of one tenant's OAuth client (ISC: 100 requests per
 // 10 s per client id), kept in the session backend so all replicas share it on
 // Redis or Postgres. Its Wait satisfies api.Limiter.
 type RateBudget struct {
 	m      *Manager
+	tenant string
 	limit  int
 	window time.Duration
 	// turn lets one waiter per replica at a time contend for the shared budget.
@@ -35,11 +36,11 @@ func (rb *RateBudget) Wait(ctx context.Context) error {
 	if rb.limit < 0 {
 		return nil
 	}
-	client := rb.m.cfg.OAuth2.ClientID
-	if rec := rb.m.state(ctx).rec; rec != nil && rec.ClientID != "" {
+	client := rb.m.tenants[rb.tenant].OAuth2.ClientID
+	if rec := rb.m.state(ctx).rec(rb.tenant); rec != nil && rec.ClientID != "" {
 		client = rec.ClientID
 	}
-	prefix := "rate:" + hashToken("client\x00" + client)[:22] + ":"
+	prefix := "rate:" + hashToken("client\x00" + rb.tenant + "\x00" + client)[:22] + ":"
 	bucket := rb.window / rateBuckets
 	select {
 	case rb.turn <- struct{}{}:

@@ -16,7 +16,7 @@ import (
 func newBudgetManager(t *testing.T, store string, clock *fakeClock) *Manager {
 	t.Helper()
 	m, err := New(context.Background(), Config{
-		Store: store, Keys: [][]byte{testBudgetKey}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient,
+		Store: store, Keys: [][]byte{testBudgetKey}, Tenants: testTenants(), HTTPClient: http.DefaultClient,
 		RateLimit: 5, RateWindow: time.Second, Now: clock.Now,
 	})
 	require.NoError(t, err)
@@ -53,21 +53,21 @@ func TestRateBudgetSharedAcrossReplicas(t *testing.T) {
 			}
 			ctx := context.Background()
 			for i := range 5 {
-				rb := a.Limiter()
+				rb := a.Limiter(testTenant)
 				if i%2 == 1 {
-					rb = b.Limiter()
+					rb = b.Limiter(testTenant)
 				}
 				require.NoError(t, rb.Wait(ctx), "request %d within budget", i)
 			}
-			assert.True(t, waitBlocks(t, a.Limiter()), "6th on replica A waits")
-			assert.True(t, waitBlocks(t, b.Limiter()), "6th on replica B waits")
+			assert.True(t, waitBlocks(t, a.Limiter(testTenant)), "6th on replica A waits")
+			assert.True(t, waitBlocks(t, b.Limiter(testTenant)), "6th on replica B waits")
 
 			// Half a window later the old requests still count (sliding, not fixed).
 			clock.Advance(500 * time.Millisecond)
-			assert.True(t, waitBlocks(t, a.Limiter()))
+			assert.True(t, waitBlocks(t, a.Limiter(testTenant)))
 			// A full window (plus one bucket) later they have dropped out.
 			clock.Advance(600 * time.Millisecond)
-			assert.NoError(t, a.Limiter().Wait(ctx))
+			assert.NoError(t, a.Limiter(testTenant).Wait(ctx))
 		})
 	}
 }
@@ -78,7 +78,7 @@ func TestRateBudgetNeverExceedsLimitInAnyWindow(t *testing.T) {
 	var admitted []time.Time
 	for range 400 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-		if m.Limiter().Wait(ctx) == nil {
+		if m.Limiter(testTenant).Wait(ctx) == nil {
 			admitted = append(admitted, clock.Now())
 		}
 		cancel()
@@ -99,7 +99,7 @@ func TestRateBudgetNeverExceedsLimitInAnyWindow(t *testing.T) {
 func TestStoreDownFailsClosed(t *testing.T) {
 	conn, err := OpenStore(context.Background(), testservers.Redis(t))
 	require.NoError(t, err)
-	m, err := New(context.Background(), Config{Conn: conn, Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+	m, err := New(context.Background(), Config{Conn: conn, Keys: [][]byte{newKey()}, Tenants: testTenants(), HTTPClient: http.DefaultClient})
 	require.NoError(t, err)
 	require.NoError(t, conn.Close()) // the connection is gone
 	assert.Error(t, m.Ready(context.Background()))

@@ -53,10 +53,13 @@ const (
 // env is one sandbox tenant plus one or more console replicas (each a Manager
 // behind its own TLS test server) sharing one store.
 type env struct {
-	t        *testing.T
-	clock    *fakeClock
-	sb       *sandbox.Sandbox
-	sbSrv    *httptest.Server
+	t     *testing.T
+	clock *fakeClock
+	sb    *sandbox.Sandbox
+	sbSrv *httptest.Server
+	// prod and prodSrv are a second tenant, "production", when envOpts.production is set.
+	prod     *sandbox.Sandbox
+	prodSrv  *httptest.Server
 	replicas []*replica
 	logs     *syncBuffer
 	redirect string
@@ -78,6 +81,9 @@ type envOpts struct {
 	idle     time.Duration
 	lifetime time.Duration
 	keys     [][]byte
+	// production adds a second tenant, "production" (a sandbox seeded as
+	// production), which requests name with ?tenant=production.
+	production bool
 }
 
 func newKey() []byte {
@@ -140,6 +146,15 @@ func newEnv(t *testing.T, o envOpts) *env {
 	})
 	e.sbSrv = httptest.NewServer(e.sb.Handler())
 	t.Cleanup(e.sbSrv.Close)
+	if o.production {
+		e.prod = sandbox.New(sandbox.Config{
+			Seed:    sandbox.SeedProduction,
+			Clients: []sandbox.Client{{ID: testClientID, Secret: testClientSecret, RedirectURIs: []string{e.redirect}}},
+			Now:     e.clock.Now,
+		})
+		e.prodSrv = httptest.NewServer(e.prod.Handler())
+		t.Cleanup(e.prodSrv.Close)
+	}
 	for i, rep := range e.replicas {
 		rep.m = e.newManager(o.keys)
 		app := rep.m.testApp(e)
@@ -163,23 +178,35 @@ func (e *env) newManager(keys [][]byte) *Manager {
 		IdleTimeout: e.opts.idle,
 		Lifetime:    e.opts.lifetime,
 		Secure:      e.opts.secure == nil || *e.opts.secure,
-		OAuth2: &oauth2.Config{
+		Tenants:     e.tenants(),
+		HTTPClient:  &http.Client{Timeout: 5 * time.Second},
+		Now:         e.clock.Now,
+		Logger:      slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	require.NoError(e.t, err)
+	return m
+}
+
+// tenants are the env's tenants: the sandbox, and production if asked for.
+func (e *env) tenants() []Tenant {
+	client := func(base string) *oauth2.Config {
+		return &oauth2.Config{
 			ClientID:     testClientID,
 			ClientSecret: testClientSecret,
 			Endpoint: oauth2.Endpoint{
-				AuthURL:   e.sbSrv.URL + "/oauth/authorize",
-				TokenURL:  e.sbSrv.URL + "/oauth/token",
+				AuthURL:   base + "/oauth/authorize",
+				TokenURL:  base + "/oauth/token",
 				AuthStyle: oauth2.AuthStyleInHeader,
 			},
 			RedirectURL: e.redirect,
 			Scopes:      []string{"sp:scopes:all"},
-		},
-		HTTPClient: &http.Client{Timeout: 5 * time.Second},
-		Now:        e.clock.Now,
-		Logger:     slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
-	require.NoError(e.t, err)
-	return m
+		}
+	}
+	ts := []Tenant{{Key: testTenant, OAuth2: client(e.sbSrv.URL)}}
+	if e.prodSrv != nil {
+		ts = append(ts, Tenant{Key: "production", OAuth2: client(e.prodSrv.URL)})
+	}
+	return ts
 }
 
 // restart replaces replica i's Manager with a new one on the same store, as a
@@ -207,7 +234,7 @@ func (m *Manager) testApp(e *env) http.Handler {
 		http.Redirect(w, r, u, http.StatusFound)
 	})
 	mux.HandleFunc("GET /auth/callback", func(w http.ResponseWriter, r *http.Request) {
-		next, err := m.FinishLogin(r.Context(), w, r)
+		_, next, err := m.FinishLogin(r.Context(), w, r)
 		switch {
 		case errors.Is(err, ErrInvalidState):
 			http.Error(w, "sign-in expired or already used", http.StatusForbidden)
@@ -237,6 +264,9 @@ func (m *Manager) testApp(e *env) http.Handler {
 		<-e.slow
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("GET /tenants", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(m.SignedIn(r.Context()))
+	})
 	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
 		u, ok := m.Current(r.Context())
 		if !ok {
@@ -249,7 +279,11 @@ func (m *Manager) testApp(e *env) http.Handler {
 	// retrying once on a 401, as internal/api will.
 	mux.HandleFunc("GET /api", func(w http.ResponseWriter, r *http.Request) {
 		ts := m.tokenSource(r.Context())
-		status, err := callSandbox(r.Context(), e.sbSrv.URL, ts)
+		base := e.sbSrv.URL
+		if m.tenantOf(r.Context()) == "production" {
+			base = e.prodSrv.URL
+		}
+		status, err := callSandbox(r.Context(), base, ts)
 		switch {
 		case errors.Is(err, ErrSessionEnded), errors.Is(err, ErrNotSignedIn):
 			http.Error(w, "sign in again", http.StatusUnauthorized)
@@ -261,7 +295,14 @@ func (m *Manager) testApp(e *env) http.Handler {
 			w.WriteHeader(status)
 		}
 	})
-	return m.LoadAndSave(mux)
+	// ?tenant= names the tenant a request speaks of, as the console's addresses do.
+	h := m.LoadAndSave(mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if k := r.URL.Query().Get("tenant"); k != "" {
+			r = r.WithContext(WithTenant(r.Context(), k))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // callSandbox does GET /v2025/sources?limit=1 with one refresh-and-retry on 401.
@@ -353,7 +394,7 @@ func (b *browser) authorize(authURL *url.URL, user string) *url.URL {
 	form.Set("username", user)
 	form.Set("password", user)
 	form.Set("action", "login")
-	resp := b.do(http.MethodPost, b.e.sbSrv.URL+"/oauth/authorize", form)
+	resp := b.do(http.MethodPost, authURL.Scheme+"://"+authURL.Host+"/oauth/authorize", form)
 	require.Equal(b.t, http.StatusFound, resp.StatusCode, "sandbox login")
 	u, err := url.Parse(resp.Header.Get("Location"))
 	require.NoError(b.t, err)
@@ -405,6 +446,12 @@ func setCookies(resp *http.Response) map[string]*http.Cookie {
 func boolp(b bool) *bool { return &b }
 
 // testOAuthConfig is a client config for tests that never reach a token endpoint.
+// testTenant is the key of the one tenant most tests sign in to.
+const testTenant = "sandbox"
+
+// testTenants is one tenant with testOAuthConfig.
+func testTenants() []Tenant { return []Tenant{{Key: testTenant, OAuth2: testOAuthConfig()}} }
+
 func testOAuthConfig() *oauth2.Config {
 	return &oauth2.Config{
 		ClientID:     testClientID,

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -30,6 +31,7 @@ type loginState struct {
 	State    string    `json:"s"`
 	Verifier string    `json:"v"`
 	Next     string    `json:"n"`
+	Tenant   string    `json:"k"`
 	Created  time.Time `json:"t"`
 }
 
@@ -39,15 +41,21 @@ func (m *Manager) loginCookieName(state string) string {
 	return m.cookieName(cookieLogin) + hashToken("login\x00" + state)[:16]
 }
 
-// StartLogin begins an authorization-code + PKCE sign-in: it sets the attempt's
-// login cookie (SameSite=Lax so it survives the redirect back, Max-Age 10 min)
-// and returns the authorize URL to redirect to. next is passed through SafeNext.
-// The redirect_uri is Config.OAuth2.RedirectURL, never derived from the request.
+// StartLogin begins an authorization-code + PKCE sign-in to the tenant the
+// request's context speaks of: it sets the attempt's login cookie (SameSite=Lax
+// so it survives the redirect back, Max-Age 10 min) and returns the authorize URL
+// to redirect to. next is passed through SafeNext. The redirect_uri is the
+// tenant's OAuth2.RedirectURL, never derived from the request.
 func (m *Manager) StartLogin(w http.ResponseWriter, r *http.Request, next string) (string, error) {
+	t := m.tenant(r.Context())
+	if t == nil {
+		return "", ErrUnknownTenant
+	}
 	ls := loginState{
 		State:    randomString(32),
 		Verifier: oauth2.GenerateVerifier(),
 		Next:     SafeNext(next),
+		Tenant:   t.Key,
 		Created:  m.now(),
 	}
 	name := m.loginCookieName(ls.State)
@@ -61,7 +69,7 @@ func (m *Manager) StartLogin(w http.ResponseWriter, r *http.Request, next string
 	}
 	m.pruneLoginCookies(w, r)
 	http.SetCookie(w, m.loginCookie(name, base64.RawURLEncoding.EncodeToString(sealed), int(loginStateTTL/time.Second)))
-	return m.cfg.OAuth2.AuthCodeURL(ls.State, oauth2.S256ChallengeOption(ls.Verifier)), nil
+	return t.OAuth2.AuthCodeURL(ls.State, oauth2.S256ChallengeOption(ls.Verifier)), nil
 }
 
 func (m *Manager) loginCookie(name, value string, maxAge int) *http.Cookie {
@@ -125,73 +133,83 @@ func (m *Manager) openLoginState(c *http.Cookie) (*loginState, error) {
 // FinishLogin completes a sign-in at the callback (r must have passed through
 // LoadAndSave). It checks the state against the attempt's cookie before redeeming
 // anything, consumes the state (a replay gets ErrInvalidState), exchanges the code
-// with the PKCE verifier as a confidential client, renews the session token
-// (preventing fixation) and stores the tokens. It returns the validated next path.
+// with the PKCE verifier as a confidential client of the tenant the attempt was
+// for, renews the session token (preventing fixation) and stores the tokens
+// beside those of the tenants the session was signed in to already. It returns
+// that tenant's key and the validated next path.
 //
 // Errors: ErrInvalidState (403), ErrLoginCancelled (the user declined),
 // ErrLoginFailed (the server refused), ErrRefreshUnavailable (token endpoint down),
 // ErrStoreUnavailable (the session store failed).
-func (m *Manager) FinishLogin(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, error) {
+func (m *Manager) FinishLogin(ctx context.Context, w http.ResponseWriter, r *http.Request) (tenant, next string, err error) {
 	q := r.URL.Query()
 	state := q.Get("state")
 	if state == "" {
-		return "", fmt.Errorf("%w: no state parameter", ErrInvalidState)
+		return "", "", fmt.Errorf("%w: no state parameter", ErrInvalidState)
 	}
 	name := m.loginCookieName(state)
 	c, err := r.Cookie(name)
 	if err != nil {
-		return "", fmt.Errorf("%w: no login cookie for this state", ErrInvalidState)
+		return "", "", fmt.Errorf("%w: no login cookie for this state", ErrInvalidState)
 	}
 	// The attempt is over whatever happens next.
 	http.SetCookie(w, m.loginCookie(name, "", -1))
 	ls, err := m.openLoginState(c)
 	if err != nil {
-		return "", fmt.Errorf("%w: unreadable login cookie", ErrInvalidState)
+		return "", "", fmt.Errorf("%w: unreadable login cookie", ErrInvalidState)
 	}
 	if subtle.ConstantTimeCompare([]byte(ls.State), []byte(state)) != 1 {
-		return "", fmt.Errorf("%w: state mismatch", ErrInvalidState)
+		return "", "", fmt.Errorf("%w: state mismatch", ErrInvalidState)
 	}
 	if m.now().Sub(ls.Created) > loginStateTTL {
-		return "", fmt.Errorf("%w: login attempt expired", ErrInvalidState)
+		return "", "", fmt.Errorf("%w: login attempt expired", ErrInvalidState)
+	}
+	t := m.tenants[cmp.Or(ls.Tenant, m.cfg.Tenants[0].Key)]
+	if t == nil {
+		return "", "", fmt.Errorf("%w: the attempt was for a tenant no longer configured", ErrInvalidState)
 	}
 	// One-time use across replicas: a browser that kept the cookie cannot replay.
 	fresh, err := m.b.SetNX(ctx, stateKey(state), []byte{1}, loginStateTTL+time.Minute)
 	if err != nil {
-		return "", fmt.Errorf("%w: mark the sign-in state used: %w", ErrStoreUnavailable, err)
+		return "", "", fmt.Errorf("%w: mark the sign-in state used: %w", ErrStoreUnavailable, err)
 	}
 	if !fresh {
-		return "", fmt.Errorf("%w: state already used", ErrInvalidState)
+		return "", "", fmt.Errorf("%w: state already used", ErrInvalidState)
 	}
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" {
-			return "", ErrLoginCancelled
+			return "", "", ErrLoginCancelled
 		}
-		return "", fmt.Errorf("%w: authorization server said %q", ErrLoginFailed, e)
+		return "", "", fmt.Errorf("%w: authorization server said %q", ErrLoginFailed, e)
 	}
 	code := q.Get("code")
 	if code == "" {
-		return "", fmt.Errorf("%w: no code", ErrLoginFailed)
+		return "", "", fmt.Errorf("%w: no code", ErrLoginFailed)
 	}
-	tok, err := m.cfg.OAuth2.Exchange(m.oauthCtx(ctx), code, oauth2.VerifierOption(ls.Verifier))
+	tok, err := t.OAuth2.Exchange(m.oauthCtx(ctx), code, oauth2.VerifierOption(ls.Verifier))
 	if err != nil {
-		return "", classifyGrantError("exchange code", err, ErrLoginFailed)
+		return "", "", classifyGrantError("exchange code", err, ErrLoginFailed)
 	}
 	rec := newRecord(tok, m.now(), nil)
 	if rec.ClientID == "" {
-		rec.ClientID = m.cfg.OAuth2.ClientID
+		rec.ClientID = t.OAuth2.ClientID
 	}
-	if err := m.signIn(ctx, rec); err != nil {
-		return "", err
+	if err := m.signIn(ctx, t.Key, rec); err != nil {
+		return "", "", err
 	}
-	return ls.Next, nil
+	return t.Key, ls.Next, nil
 }
 
-// LoginWithPAT signs the session in with a personal access token (client
-// credentials grant). The secret is kept only inside the encrypted record, to get
+// LoginWithPAT signs the session in to the tenant the context speaks of with a
+// personal access token (client credentials grant). The secret is kept only inside the encrypted record, to get
 // a new token when this one expires (a PAT has no refresh token). addr is the
 // client's address: failed attempts are limited per client id and per address
 // (throttle.go), and over the limit the tenant is not asked (*ThrottledError).
 func (m *Manager) LoginWithPAT(ctx context.Context, clientID, secret, addr string) error {
+	t := m.tenant(ctx)
+	if t == nil {
+		return ErrUnknownTenant
+	}
 	if clientID == "" || secret == "" {
 		return fmt.Errorf("%w: client id and secret are required", ErrLoginFailed)
 	}
@@ -199,7 +217,7 @@ func (m *Manager) LoginWithPAT(ctx context.Context, clientID, secret, addr strin
 	if err != nil {
 		return err
 	}
-	tok, err := m.patConfig(clientID, secret).Token(m.oauthCtx(ctx))
+	tok, err := m.patConfig(t, clientID, secret).Token(m.oauthCtx(ctx))
 	if err != nil {
 		err = classifyGrantError("personal access token", err, ErrLoginFailed)
 		if !errors.Is(err, ErrLoginFailed) {
@@ -211,15 +229,15 @@ func (m *Manager) LoginWithPAT(ctx context.Context, clientID, secret, addr strin
 	rec := newRecord(tok, m.now(), nil)
 	rec.ClientID = clientID
 	rec.PATSecret = secret
-	return m.signIn(ctx, rec)
+	return m.signIn(ctx, t.Key, rec)
 }
 
-func (m *Manager) patConfig(clientID, secret string) *clientcredentials.Config {
+func (m *Manager) patConfig(t *Tenant, clientID, secret string) *clientcredentials.Config {
 	return &clientcredentials.Config{
 		ClientID:     clientID,
 		ClientSecret: secret,
-		TokenURL:     m.cfg.OAuth2.Endpoint.TokenURL,
-		AuthStyle:    m.cfg.OAuth2.Endpoint.AuthStyle,
+		TokenURL:     t.OAuth2.Endpoint.TokenURL,
+		AuthStyle:    t.OAuth2.Endpoint.AuthStyle,
 	}
 }
 
@@ -256,26 +274,59 @@ func statusOf(re *oauth2.RetrieveError) int {
 	return re.Response.StatusCode
 }
 
-// signIn replaces whatever this browser's session held with rec, under a new
-// session token.
-func (m *Manager) signIn(ctx context.Context, rec *record) error {
+// signIn stores rec as the session's tokens for tenant, under a new session
+// token (renewed against fixation). The session's records for the other tenants
+// it is signed in to move to the new token; one it held for this tenant is
+// replaced. The session's lifetime still counts from its first sign-in.
+func (m *Manager) signIn(ctx context.Context, tenant string, rec *record) error {
 	st := m.state(ctx)
+	keep := map[string]*record{}
+	for _, key := range m.signedIn(st) {
+		if key != tenant {
+			keep[key] = st.rec(key)
+		}
+	}
+	now := m.now()
+	first := now
+	if t := m.getTime(ctx, keySignedIn); !t.IsZero() && len(keep) > 0 {
+		first = t
+	}
 	if st.hash != "" {
-		m.dropRecord(ctx, st.hash)
+		if err := m.dropRecords(ctx, st.hash); err != nil {
+			m.log.WarnContext(ctx, "delete token records", "err", err)
+		}
 	}
 	m.scs.Clear(ctx)
 	if err := m.scs.RenewToken(ctx); err != nil {
 		return fmt.Errorf("%w: renew the session token: %w", ErrStoreUnavailable, err)
 	}
-	now := m.now()
 	hash := hashToken(m.scs.Token(ctx))
 	rec.Version = 1
 	rec.SignedIn = now
-	sealed, err := m.keys.sealRecord(vaultKey(hash), rec)
+	keep[tenant] = rec
+	st.mu.Lock()
+	st.hash, st.recs = hash, map[string]*record{}
+	st.mu.Unlock()
+	for key, r := range keep {
+		if err := m.storeRecord(ctx, hash, key, r, first); err != nil {
+			return err
+		}
+		st.setRec(key, r)
+	}
+	m.putTime(ctx, keySignedIn, first)
+	m.putTime(ctx, keySeen, now)
+	m.putTime(ctx, keyTouched, now)
+	m.log.InfoContext(ctx, "signed in", "tenant", tenant, "identity_id", rec.IdentityID, "user_level", rec.UserLevel, "pat", rec.PATSecret != "")
+	return nil
+}
+
+// storeRecord writes a new record of a session and indexes it by its identity.
+func (m *Manager) storeRecord(ctx context.Context, hash, tenant string, rec *record, signedIn time.Time) error {
+	sealed, err := m.keys.sealRecord(vaultKey(hash, tenant), rec)
 	if err != nil {
 		return err
 	}
-	if err := m.b.Set(ctx, vaultKey(hash), sealed, m.recordTTL(now)); err != nil {
+	if err := m.b.Set(ctx, vaultKey(hash, tenant), sealed, m.recordTTL(signedIn)); err != nil {
 		return fmt.Errorf("%w: store the tokens: %w", ErrStoreUnavailable, err)
 	}
 	if rec.IdentityID != "" {
@@ -283,32 +334,36 @@ func (m *Manager) signIn(ctx context.Context, rec *record) error {
 			return fmt.Errorf("%w: index the session: %w", ErrStoreUnavailable, err)
 		}
 	}
-	m.putTime(ctx, keySignedIn, now)
-	m.putTime(ctx, keySeen, now)
-	m.putTime(ctx, keyTouched, now)
-	st.hash, st.rec = hash, rec
-	m.log.InfoContext(ctx, "signed in", "identity_id", rec.IdentityID, "user_level", rec.UserLevel, "pat", rec.PATSecret != "")
 	return nil
 }
 
-// dropRecord deletes a session's vault record and its index entry.
-func (m *Manager) dropRecord(ctx context.Context, hash string) {
-	if rec, err := m.loadRecord(ctx, hash); err == nil && rec.IdentityID != "" {
-		_ = m.b.SRem(ctx, userKey(rec.IdentityID), hash)
+// dropRecords deletes a session's vault records, one per tenant, and their index entries.
+func (m *Manager) dropRecords(ctx context.Context, hash string) error {
+	var errs []error
+	for _, t := range m.cfg.Tenants {
+		if rec, err := m.loadRecord(ctx, hash, t.Key); err == nil && rec.IdentityID != "" {
+			_ = m.b.SRem(ctx, userKey(rec.IdentityID), hash)
+		}
+		if err := m.b.Delete(ctx, vaultKey(hash, t.Key)); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if err := m.b.Delete(ctx, vaultKey(hash)); err != nil {
-		m.log.WarnContext(ctx, "delete token record", "err", err)
-	}
+	return errors.Join(errs...)
 }
 
 // Logout ends the session on the server (every replica sees it gone) and deletes
-// its tokens, including a PAT secret. Call it before writing the response.
+// its tokens on every tenant, including PAT secrets. Call it before writing the
+// response.
 func (m *Manager) Logout(ctx context.Context) error {
 	st := m.state(ctx)
 	if st.hash != "" {
-		m.dropRecord(ctx, st.hash)
+		if err := m.dropRecords(ctx, st.hash); err != nil {
+			m.log.WarnContext(ctx, "delete token records", "err", err)
+		}
 	}
-	st.hash, st.rec = "", nil
+	st.mu.Lock()
+	st.hash, st.recs = "", nil
+	st.mu.Unlock()
 	if err := m.scs.Destroy(ctx); err != nil {
 		return fmt.Errorf("%w: end the session: %w", ErrStoreUnavailable, err)
 	}
@@ -325,8 +380,10 @@ func (m *Manager) KillUser(ctx context.Context, identityID string) (int, error) 
 	}
 	n := 0
 	for _, h := range hashes {
-		if err := m.b.Delete(ctx, vaultKey(h)); err != nil {
-			return n, err
+		for _, t := range m.cfg.Tenants {
+			if err := m.b.Delete(ctx, vaultKey(h, t.Key)); err != nil {
+				return n, err
+			}
 		}
 		// scs names its entries by the same hash (HashTokenInStore), so the blob can
 		// be deleted without ever knowing the session token.

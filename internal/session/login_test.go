@@ -325,7 +325,7 @@ func TestLogoutEndsSessionServerSide(t *testing.T) {
 	replay := e.browser()
 	replay.c.Jar.SetCookies(mustURL(e.url(0)), []*http.Cookie{{Name: old.Name, Value: old.Value, Path: "/"}})
 	assert.Equal(t, http.StatusUnauthorized, replay.me(0))
-	_, err := e.m().b.Get(context.Background(), vaultKey(hashToken(old.Value)))
+	_, err := e.m().b.Get(context.Background(), vaultKey(hashToken(old.Value), testTenant))
 	assert.ErrorIs(t, err, errNotFound, "token record deleted")
 }
 

@@ -7,13 +7,17 @@
 // It works at the net/http level (no Echo): Manager.LoadAndSave is a plain
 // func(http.Handler) http.Handler, which internal/bff wraps with echo.WrapMiddleware.
 //
+// A session can be signed in to several tenants (Config.Tenants), each
+// separately, with a token set of its own. Which tenant a call speaks of is the
+// context's (WithTenant), the first tenant when the context names none.
+//
 // Where state lives:
 //   - the scs blob (cookie __Host-sd_session → store key sha256(token)) holds only
 //     timestamps and the CSRF token;
-//   - the vault record "tok:<sha256(token)>" holds the tokens, AES-GCM encrypted
-//     under a key ring, versioned and written with compare-and-set;
+//   - the vault record "tok:<sha256(token)>:<tenant>" holds one tenant's tokens,
+//     AES-GCM encrypted under a key ring, versioned and written with compare-and-set;
 //   - "user:<hash(identity)>" indexes a user's sessions for KillUser;
-//   - "lock:<hash>" serialises refreshes; "rate:…" counts the API budget.
+//   - "lock:<hash>:<tenant>" serialises refreshes; "rate:…" counts each tenant's API budget.
 //
 // All of them sit in one backend chosen by Config.Store (memory, SQLite file,
 // Redis, Postgres), so with Redis or Postgres every replica sees the same state.
@@ -31,6 +35,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/goredisstore"
@@ -80,12 +86,9 @@ type Config struct {
 	// Secure marks cookies Secure and gives the session cookie the __Host- prefix.
 	// Only a demo on plain-HTTP loopback sets it false; the caller should log that.
 	Secure bool
-	// OAuth2 is the confidential client: ClientID, ClientSecret, Endpoint, one
-	// constant RedirectURL, Scopes. Endpoint.AuthStyle is not used: the token
-	// endpoint always gets client_id and client_secret as form fields
-	// (client_secret_post), as SailPoint's SDKs and CLI send them; HTTP Basic is
-	// not seen in any SailPoint client, and the URL would put the secret in logs.
-	OAuth2 *oauth2.Config
+	// Tenants are the ISC tenants users sign in to, at least one; the first is
+	// the one a context that names none speaks of.
+	Tenants []Tenant
 	// HTTPClient talks to the token endpoint; give it a short timeout. Required.
 	HTTPClient *http.Client
 	// RefreshMargin refreshes access tokens this long before they expire (default 60 s).
@@ -103,6 +106,47 @@ type Config struct {
 	// (store down). Default: 503 with a short plain-text message, failing closed.
 	OnStoreError func(w http.ResponseWriter, r *http.Request, err error)
 }
+
+// Tenant is one ISC tenant users sign in to.
+type Tenant struct {
+	// Key names the tenant in the console (addresses, store keys, the activity
+	// log): lower-case letters, digits and hyphens.
+	Key string
+	// OAuth2 is the console's confidential client there: ClientID,
+	// ClientSecret, Endpoint, one constant RedirectURL, Scopes.
+	// Endpoint.AuthStyle is not used: the token endpoint always gets client_id
+	// and client_secret as form fields (client_secret_post), as SailPoint's SDKs
+	// and CLI send them; HTTP Basic is not seen in any SailPoint client, and the
+	// URL would put the secret in logs.
+	OAuth2 *oauth2.Config
+}
+
+// tenantCtxKey carries the tenant a request speaks of.
+type tenantCtxKey struct{}
+
+// WithTenant returns ctx speaking of the tenant key: Current, TokenSource,
+// Invalidate, StartLogin, LoginWithPAT and the rate budget called with it are
+// about that tenant. Without it they are about the first tenant.
+func WithTenant(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, tenantCtxKey{}, key)
+}
+
+// tenantOf is the key of the tenant ctx speaks of.
+func (m *Manager) tenantOf(ctx context.Context) string {
+	if k, ok := ctx.Value(tenantCtxKey{}).(string); ok {
+		return k
+	}
+	return m.cfg.Tenants[0].Key
+}
+
+// tenant is the configuration of the tenant ctx speaks of (nil for a key that
+// is not configured).
+func (m *Manager) tenant(ctx context.Context) *Tenant {
+	return m.tenants[m.tenantOf(ctx)]
+}
+
+// ErrUnknownTenant is returned for a context that names a tenant the console does not know.
+var ErrUnknownTenant = errors.New("session: unknown tenant")
 
 // User is who a session is signed in as.
 type User struct {
@@ -159,7 +203,8 @@ type Manager struct {
 	keys     *keyRing
 	csrfKeys [][]byte // HMAC keys of the CSRF token, newest first (csrf.go)
 	flight   singleflight.Group
-	budget   *RateBudget
+	tenants  map[string]*Tenant
+	budgets  map[string]*RateBudget // by tenant key
 	closers  []func() error
 }
 
@@ -203,14 +248,21 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	if err := validate(cfg); err != nil {
 		return nil, err
 	}
-	oc := *cfg.OAuth2 // the caller's copy stays as it was
-	oc.Endpoint.AuthStyle = oauth2.AuthStyleInParams
-	cfg.OAuth2 = &oc
 	keys, err := newKeyRing(cfg.Keys)
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{cfg: cfg, log: cfg.Logger, now: cfg.Now, keys: keys, csrfKeys: csrfKeys(cfg.Keys)}
+	m := &Manager{cfg: cfg, log: cfg.Logger, now: cfg.Now, keys: keys, csrfKeys: csrfKeys(cfg.Keys),
+		tenants: map[string]*Tenant{}, budgets: map[string]*RateBudget{}}
+	m.cfg.Tenants = slices.Clone(cfg.Tenants)
+	for i := range m.cfg.Tenants {
+		t := &m.cfg.Tenants[i]
+		oc := *t.OAuth2 // the caller's copy stays as it was
+		oc.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+		t.OAuth2 = &oc
+		m.tenants[t.Key] = t
+		m.budgets[t.Key] = &RateBudget{m: m, tenant: t.Key, limit: cfg.RateLimit, window: cfg.RateWindow, turn: make(chan struct{}, 1)}
+	}
 	conn := cfg.Conn
 	if conn == nil {
 		if conn, err = OpenStore(ctx, cfg.Store); err != nil {
@@ -245,7 +297,6 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	}
 	sm.ErrorFunc = m.storeError
 	m.scs = sm
-	m.budget = &RateBudget{m: m, limit: cfg.RateLimit, window: cfg.RateWindow, turn: make(chan struct{}, 1)}
 	return m, nil
 }
 
@@ -270,23 +321,50 @@ func validate(cfg Config) error {
 	if cfg.IdleTimeout > cfg.Lifetime {
 		errs = append(errs, fmt.Errorf("session idle timeout %s exceeds lifetime %s", cfg.IdleTimeout, cfg.Lifetime))
 	}
-	if cfg.OAuth2 == nil {
-		errs = append(errs, errors.New("session: OAuth2 config is required"))
-	} else {
-		if cfg.OAuth2.ClientID == "" {
-			errs = append(errs, errors.New("oauth client id is empty"))
+	if len(cfg.Tenants) == 0 {
+		errs = append(errs, errors.New("session: at least one tenant is required"))
+	}
+	seen := map[string]bool{}
+	for _, t := range cfg.Tenants {
+		if !validTenantKey(t.Key) {
+			errs = append(errs, fmt.Errorf("tenant key %q: lower-case letters, digits and hyphens, at most 32", t.Key))
 		}
-		if cfg.OAuth2.Endpoint.AuthURL == "" || cfg.OAuth2.Endpoint.TokenURL == "" {
-			errs = append(errs, errors.New("oauth authorize and token URLs are required"))
+		if seen[t.Key] {
+			errs = append(errs, fmt.Errorf("tenant key %q is given twice", t.Key))
 		}
-		if u, err := url.Parse(cfg.OAuth2.RedirectURL); err != nil || !u.IsAbs() {
-			errs = append(errs, fmt.Errorf("oauth redirect URL %q must be absolute", cfg.OAuth2.RedirectURL))
+		seen[t.Key] = true
+		if t.OAuth2 == nil {
+			errs = append(errs, fmt.Errorf("tenant %s: OAuth2 config is required", t.Key))
+			continue
+		}
+		if t.OAuth2.ClientID == "" {
+			errs = append(errs, fmt.Errorf("tenant %s: oauth client id is empty", t.Key))
+		}
+		if t.OAuth2.Endpoint.AuthURL == "" || t.OAuth2.Endpoint.TokenURL == "" {
+			errs = append(errs, fmt.Errorf("tenant %s: oauth authorize and token URLs are required", t.Key))
+		}
+		if u, err := url.Parse(t.OAuth2.RedirectURL); err != nil || !u.IsAbs() {
+			errs = append(errs, fmt.Errorf("tenant %s: oauth redirect URL %q must be absolute", t.Key, t.OAuth2.RedirectURL))
 		}
 	}
 	if cfg.HTTPClient == nil {
 		errs = append(errs, errors.New("session: HTTPClient for the token endpoint is required"))
 	}
 	return errors.Join(errs...)
+}
+
+// validTenantKey reports whether key can name a tenant: it appears in addresses
+// and store keys, so it is short and plain.
+func validTenantKey(key string) bool {
+	if key == "" || len(key) > 32 || key[0] == '-' {
+		return false
+	}
+	for _, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // redactDSN hides a password in a store URL before it is logged or returned.
@@ -470,11 +548,48 @@ func (g *guardWriter) Write(b []byte) (int, error) {
 func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // reqState is this request's view of its session, cached so that Current and the
-// token source do not decrypt the record more than needed.
+// token source do not decrypt the records more than needed. A request may use
+// its token sources from several goroutines (a promotion reads in parallel).
 type reqState struct {
-	hash   string  // hashToken(session token); "" for a session with no token yet
-	rec    *record // nil when not signed in
-	loaded bool    // the scs session is in the context (false when its load failed)
+	hash   string // hashToken(session token); "" for a session with no token yet
+	loaded bool   // the scs session is in the context (false when its load failed)
+
+	mu   sync.Mutex
+	recs map[string]*record // by tenant key; absent when not signed in there
+}
+
+// rec is the record of tenant key (nil when not signed in there).
+func (st *reqState) rec(key string) *record {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.recs[key]
+}
+
+// setRec sets (or with nil forgets) the record of tenant key.
+func (st *reqState) setRec(key string, rec *record) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.recs == nil {
+		st.recs = map[string]*record{}
+	}
+	if rec == nil {
+		delete(st.recs, key)
+		return
+	}
+	st.recs[key] = rec
+}
+
+// signedIn lists the tenants with a record, keys in the order of Config.Tenants.
+func (m *Manager) signedIn(st *reqState) []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []string
+	for _, t := range m.cfg.Tenants {
+		if st.recs[t.Key] != nil {
+			out = append(out, t.Key)
+		}
+	}
+	return out
 }
 
 type reqStateKey struct{}
@@ -517,7 +632,8 @@ func (m *Manager) loadAndSave(next http.Handler) http.Handler {
 // touchEvery limits how often an active session extends its vault record's TTL.
 const touchEvery = time.Minute
 
-// loadSignedIn checks timeouts and loads the record of a signed-in session.
+// loadSignedIn checks timeouts and loads the records of a signed-in session, one
+// per tenant it is signed in to.
 func (m *Manager) loadSignedIn(ctx context.Context, st *reqState) error {
 	signedIn := m.getTime(ctx, keySignedIn)
 	if signedIn.IsZero() {
@@ -533,19 +649,27 @@ func (m *Manager) loadSignedIn(ctx context.Context, st *reqState) error {
 		m.log.InfoContext(ctx, "session idle too long", "last_seen", seen)
 		return m.endSession(ctx, st)
 	}
-	rec, err := m.loadRecord(ctx, st.hash)
-	if errors.Is(err, errNotFound) || errors.Is(err, errUndecryptable) {
-		// Logged out or killed elsewhere, or its key was retired: signed out here too.
+	for _, t := range m.cfg.Tenants {
+		rec, err := m.loadRecord(ctx, st.hash, t.Key)
+		if errors.Is(err, errNotFound) || errors.Is(err, errUndecryptable) {
+			continue // not signed in there, or its key was retired
+		}
+		if err != nil {
+			return err
+		}
+		st.setRec(t.Key, rec)
+	}
+	signed := m.signedIn(st)
+	if len(signed) == 0 {
+		// Logged out or killed elsewhere, or every key was retired: signed out here too.
 		return m.endSession(ctx, st)
 	}
-	if err != nil {
-		return err
-	}
-	st.rec = rec
 	m.putTime(ctx, keySeen, now)
 	if now.Sub(m.getTime(ctx, keyTouched)) > touchEvery {
-		if err := m.b.Expire(ctx, vaultKey(st.hash), m.recordTTL(signedIn)); err != nil {
-			return err
+		for _, key := range signed {
+			if err := m.b.Expire(ctx, vaultKey(st.hash, key), m.recordTTL(signedIn)); err != nil {
+				return err
+			}
 		}
 		m.putTime(ctx, keyTouched, now)
 	}
@@ -576,36 +700,42 @@ func (m *Manager) recordTTL(signedIn time.Time) time.Duration {
 	return ttl
 }
 
-// endSession deletes the record and the scs session (server side and cookie).
+// endSession deletes the records and the scs session (server side and cookie).
 func (m *Manager) endSession(ctx context.Context, st *reqState) error {
 	if st.hash != "" {
-		if rec, err := m.loadRecord(ctx, st.hash); err == nil && rec.IdentityID != "" {
-			_ = m.b.SRem(ctx, userKey(rec.IdentityID), st.hash)
-		}
-		if err := m.b.Delete(ctx, vaultKey(st.hash)); err != nil {
+		if err := m.dropRecords(ctx, st.hash); err != nil {
 			return err
 		}
 	}
-	st.rec = nil
-	st.hash = ""
+	st.mu.Lock()
+	st.recs, st.hash = nil, ""
+	st.mu.Unlock()
 	return m.scs.Destroy(ctx)
 }
 
-func (m *Manager) loadRecord(ctx context.Context, hash string) (*record, error) {
-	sealed, err := m.b.Get(ctx, vaultKey(hash))
+func (m *Manager) loadRecord(ctx context.Context, hash, tenant string) (*record, error) {
+	key := vaultKey(hash, tenant)
+	sealed, err := m.b.Get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	return m.keys.openRecord(vaultKey(hash), sealed)
+	return m.keys.openRecord(key, sealed)
 }
 
-// Current returns the signed-in user of the request, if any.
+// Current returns the user the request's session is signed in as on the tenant
+// the context speaks of, if any.
 func (m *Manager) Current(ctx context.Context) (User, bool) {
-	st := m.state(ctx)
-	if st.rec == nil {
+	rec := m.state(ctx).rec(m.tenantOf(ctx))
+	if rec == nil {
 		return User{}, false
 	}
-	return st.rec.user(), true
+	return rec.user(), true
+}
+
+// SignedIn lists the tenants the request's session is signed in to, keys in
+// the order of Config.Tenants.
+func (m *Manager) SignedIn(ctx context.Context) []string {
+	return m.signedIn(m.state(ctx))
 }
 
 // randomString is n random bytes, base64url.
@@ -617,5 +747,7 @@ func randomString(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Limiter returns the shared API rate budget (api.Limiter structurally).
-func (m *Manager) Limiter() *RateBudget { return m.budget }
+// Limiter returns the shared API rate budget of tenant key (api.Limiter
+// structurally); nil for a key that is not configured. Each tenant's budget is
+// its own: ISC counts requests per OAuth client, and each tenant has its clients.
+func (m *Manager) Limiter(key string) *RateBudget { return m.budgets[key] }

@@ -43,12 +43,12 @@ func TestManagerSharesAnOpenStore(t *testing.T) {
 			conn, err := OpenStore(ctx, kind.dsn(t))
 			require.NoError(t, err)
 			defer conn.Close()
-			m, err := New(ctx, Config{Conn: conn, Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+			m, err := New(ctx, Config{Conn: conn, Keys: [][]byte{newKey()}, Tenants: testTenants(), HTTPClient: http.DefaultClient})
 			require.NoError(t, err)
 			require.NoError(t, m.Ready(ctx))
 			require.NoError(t, m.Close())
 			require.NoError(t, conn.ping(ctx), "the shared connection is still open")
-			m, err = New(ctx, Config{Conn: conn, Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+			m, err = New(ctx, Config{Conn: conn, Keys: [][]byte{newKey()}, Tenants: testTenants(), HTTPClient: http.DefaultClient})
 			require.NoError(t, err, "a second user of the same connection")
 			require.NoError(t, m.Ready(ctx))
 			require.NoError(t, m.Close())
@@ -72,7 +72,7 @@ func TestBackendContract(t *testing.T) {
 	for _, kind := range storeKinds() {
 		t.Run(kind.name, func(t *testing.T) {
 			ctx := context.Background()
-			m, err := New(ctx, Config{Store: kind.dsn(t), Keys: [][]byte{newKey()}, OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+			m, err := New(ctx, Config{Store: kind.dsn(t), Keys: [][]byte{newKey()}, Tenants: testTenants(), HTTPClient: http.DefaultClient})
 			require.NoError(t, err)
 			defer m.Close()
 			b := m.b
@@ -201,7 +201,7 @@ func TestFileStoreSurvivesRestartAndKeyRotation(t *testing.T) {
 	assert.Equal(t, http.StatusOK, b.me(0), "new key in front: old records still open")
 	e.clock.Advance(accessTokenTTL)
 	require.Equal(t, http.StatusOK, b.get(e.url(0)+"/api").StatusCode, "refresh re-encrypts under the new key")
-	sealed, err := e.m().b.Get(context.Background(), vaultKey(hashToken(b.sessionCookie().Value)))
+	sealed, err := e.m().b.Get(context.Background(), vaultKey(hashToken(b.sessionCookie().Value), testTenant))
 	require.NoError(t, err)
 	assert.Equal(t, e.m().keys.ids[0][:], sealed[:keyIDLen], "written with the newest key")
 
@@ -230,7 +230,7 @@ func TestRedisKeysAreHashed(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, keys)
 	assert.Contains(t, keys, "sd:scs:"+hashToken(sid), "scs blob under the hashed token")
-	assert.Contains(t, keys, "sd:tok:"+hashToken(sid), "vault record under the hashed token")
+	assert.Contains(t, keys, "sd:"+vaultKey(hashToken(sid), testTenant), "vault record under the hashed token")
 
 	var dump strings.Builder
 	for _, k := range keys {

@@ -43,7 +43,7 @@ func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 }
 
 func TestSessionIDsAreUnique256Bit(t *testing.T) {
-	m, err := New(context.Background(), Config{OAuth2: testOAuthConfig(), HTTPClient: http.DefaultClient})
+	m, err := New(context.Background(), Config{Tenants: testTenants(), HTTPClient: http.DefaultClient})
 	require.NoError(t, err)
 	defer m.Close()
 	const n = 100_000

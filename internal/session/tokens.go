@@ -16,41 +16,44 @@ const (
 	refreshWait = 20 * time.Second // bound on one shared refresh, whoever waits on it
 )
 
-// TokenSource is an oauth2.TokenSource bound to one signed-in session. It hands out
+// TokenSource is an oauth2.TokenSource bound to one signed-in session and tenant. It hands out
 // the stored access token and refreshes it shortly before expiry, serialised per
 // session across goroutines (singleflight) and replicas (a lock in the backend),
 // and saves the rotated refresh token with compare-and-set. Token errors wrap
 // ErrSessionEnded (sign in again) or ErrRefreshUnavailable (retry later).
 type TokenSource struct {
-	m    *Manager
-	ctx  context.Context
-	st   *reqState
-	hash string
+	m      *Manager
+	ctx    context.Context
+	st     *reqState
+	hash   string
+	tenant string
 }
 
-// TokenSource returns the token source of the request's session. It is meant for
-// the duration of the request (it uses ctx for store and token-endpoint calls).
+// TokenSource returns the token source of the request's session on the tenant
+// the context speaks of. It is meant for the duration of the request (it uses
+// ctx for store and token-endpoint calls), and may be used from several
+// goroutines of the request.
 func (m *Manager) TokenSource(ctx context.Context) oauth2.TokenSource {
 	return m.tokenSource(ctx)
 }
 
 func (m *Manager) tokenSource(ctx context.Context) *TokenSource {
 	st := m.state(ctx)
-	return &TokenSource{m: m, ctx: ctx, st: st, hash: st.hash}
+	return &TokenSource{m: m, ctx: ctx, st: st, hash: st.hash, tenant: m.tenantOf(ctx)}
 }
 
 // Token returns a valid access token for the session.
 func (ts *TokenSource) Token() (*oauth2.Token, error) {
-	if ts.hash == "" {
+	if ts.hash == "" || ts.m.tenants[ts.tenant] == nil {
 		return nil, ErrNotSignedIn
 	}
-	rec := ts.st.rec
+	rec := ts.st.rec(ts.tenant)
 	if rec == nil || !ts.m.fresh(rec) {
 		var err error
-		if rec, err = ts.m.validRecord(ts.ctx, ts.hash, ""); err != nil {
+		if rec, err = ts.m.validRecord(ts.ctx, ts.hash, ts.tenant, ""); err != nil {
 			return nil, ts.failed(err)
 		}
-		ts.st.rec = rec
+		ts.st.setRec(ts.tenant, rec)
 	}
 	return rec.token(), nil
 }
@@ -59,24 +62,24 @@ func (ts *TokenSource) Token() (*oauth2.Token, error) {
 // one this request used, if empty) unless another request already did, and
 // returns the new token. The caller retries its request once.
 func (ts *TokenSource) ForceRefresh(rejected string) (*oauth2.Token, error) {
-	if ts.hash == "" {
+	if ts.hash == "" || ts.m.tenants[ts.tenant] == nil {
 		return nil, ErrNotSignedIn
 	}
-	if rejected == "" && ts.st.rec != nil {
-		rejected = ts.st.rec.AccessToken
+	if cur := ts.st.rec(ts.tenant); rejected == "" && cur != nil {
+		rejected = cur.AccessToken
 	}
-	rec, err := ts.m.validRecord(ts.ctx, ts.hash, rejected)
+	rec, err := ts.m.validRecord(ts.ctx, ts.hash, ts.tenant, rejected)
 	if err != nil {
 		return nil, ts.failed(err)
 	}
-	ts.st.rec = rec
+	ts.st.setRec(ts.tenant, rec)
 	return rec.token(), nil
 }
 
-// failed forgets the cached record when the session is over.
+// failed forgets the cached record when the session is over on the tenant.
 func (ts *TokenSource) failed(err error) error {
 	if errors.Is(err, ErrSessionEnded) {
-		ts.st.rec = nil
+		ts.st.setRec(ts.tenant, nil)
 	}
 	return err
 }
@@ -93,11 +96,11 @@ func (m *Manager) fresh(rec *record) bool {
 	return rec.AccessToken != "" && m.now().Add(m.cfg.RefreshMargin).Before(rec.Expiry)
 }
 
-// validRecord returns the session's record with a usable access token, refreshing
-// it if it is about to expire or equals rejected. Concurrent callers for one
-// session on this replica share one refresh.
-func (m *Manager) validRecord(ctx context.Context, hash, rejected string) (*record, error) {
-	rec, err := m.loadRecord(ctx, hash)
+// validRecord returns the session's record of a tenant with a usable access
+// token, refreshing it if it is about to expire or equals rejected. Concurrent
+// callers for one session and tenant on this replica share one refresh.
+func (m *Manager) validRecord(ctx context.Context, hash, tenant, rejected string) (*record, error) {
+	rec, err := m.loadRecord(ctx, hash, tenant)
 	if errors.Is(err, errNotFound) || errors.Is(err, errUndecryptable) {
 		return nil, ErrSessionEnded
 	}
@@ -107,11 +110,11 @@ func (m *Manager) validRecord(ctx context.Context, hash, rejected string) (*reco
 	if m.fresh(rec) && rec.AccessToken != rejected {
 		return rec, nil
 	}
-	ch := m.flight.DoChan(hash, func() (any, error) {
+	ch := m.flight.DoChan(hash+":"+tenant, func() (any, error) {
 		// Detached from the first caller: its cancellation must not fail the others.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshWait)
 		defer cancel()
-		return m.refresh(ctx, hash, rejected)
+		return m.refresh(ctx, hash, tenant, rejected)
 	})
 	select {
 	case <-ctx.Done():
@@ -128,16 +131,16 @@ func (m *Manager) validRecord(ctx context.Context, hash, rejected string) (*reco
 // (another replica may have refreshed while we waited), and only then call the
 // token endpoint. The write is compare-and-set against the record read under the
 // lock, so nothing can slip a stale refresh token back in.
-func (m *Manager) refresh(ctx context.Context, hash, rejected string) (*record, error) {
+func (m *Manager) refresh(ctx context.Context, hash, tenant, rejected string) (*record, error) {
 	lctx, cancel := context.WithTimeout(ctx, lockWait)
-	unlock, err := lock(lctx, m.b, lockKey(hash), lockLease)
+	unlock, err := lock(lctx, m.b, lockKey(hash, tenant), lockLease)
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRefreshUnavailable, err)
 	}
 	defer unlock()
 
-	key := vaultKey(hash)
+	key := vaultKey(hash, tenant)
 	sealed, err := m.b.Get(ctx, key)
 	if errors.Is(err, errNotFound) {
 		return nil, ErrSessionEnded
@@ -153,7 +156,7 @@ func (m *Manager) refresh(ctx context.Context, hash, rejected string) (*record, 
 		return rec, nil // someone else refreshed while we waited for the lock
 	}
 
-	tok, err := m.grant(ctx, rec)
+	tok, err := m.grant(ctx, m.tenants[tenant], rec)
 	if err != nil {
 		err = classifyGrantError("refresh", err, ErrSessionEnded)
 		if errors.Is(err, ErrSessionEnded) {
@@ -178,7 +181,7 @@ func (m *Manager) refresh(ctx context.Context, hash, rejected string) (*record, 
 	}
 	if !ok {
 		// Deleted (logout, kill) or replaced while we held an expired lease.
-		cur, err := m.loadRecord(ctx, hash)
+		cur, err := m.loadRecord(ctx, hash, tenant)
 		if err != nil {
 			return nil, ErrSessionEnded
 		}
@@ -189,14 +192,14 @@ func (m *Manager) refresh(ctx context.Context, hash, rejected string) (*record, 
 
 // grant asks the token endpoint for a new token: refresh_token for a code-flow
 // session, client_credentials again for a PAT session.
-func (m *Manager) grant(ctx context.Context, rec *record) (*oauth2.Token, error) {
+func (m *Manager) grant(ctx context.Context, t *Tenant, rec *record) (*oauth2.Token, error) {
 	ctx = m.oauthCtx(ctx)
 	if rec.PATSecret != "" {
-		return m.patConfig(rec.ClientID, rec.PATSecret).Token(ctx)
+		return m.patConfig(t, rec.ClientID, rec.PATSecret).Token(ctx)
 	}
 	if rec.RefreshToken == "" {
 		return nil, &oauth2.RetrieveError{ErrorCode: "invalid_grant", ErrorDescription: "no refresh token"}
 	}
 	old := &oauth2.Token{RefreshToken: rec.RefreshToken, Expiry: time.Unix(1, 0)}
-	return m.cfg.OAuth2.TokenSource(ctx, old).Token()
+	return t.OAuth2.TokenSource(ctx, old).Token()
 }

@@ -21,7 +21,7 @@ func storedRecord(t *testing.T, m *Manager, b *browser) *record {
 	t.Helper()
 	c := b.sessionCookie()
 	require.NotNil(t, c, "session cookie")
-	rec, err := m.loadRecord(context.Background(), hashToken(c.Value))
+	rec, err := m.loadRecord(context.Background(), hashToken(c.Value), testTenant)
 	require.NoError(t, err)
 	return rec
 }
@@ -180,12 +180,12 @@ func TestCurrentUser(t *testing.T) {
 func TestStaleWriterLosesCompareAndSet(t *testing.T) {
 	ctx := context.Background()
 	m, err := New(ctx, Config{
-		OAuth2:     testOAuthConfig(),
+		Tenants:    testTenants(),
 		HTTPClient: http.DefaultClient,
 	})
 	require.NoError(t, err)
 	defer m.Close()
-	key := vaultKey("h")
+	key := vaultKey("h", testTenant)
 	v1, _ := m.keys.sealRecord(key, &record{Version: 1, RefreshToken: "rt1"})
 	v2, _ := m.keys.sealRecord(key, &record{Version: 2, RefreshToken: "rt2"})
 	stale, _ := m.keys.sealRecord(key, &record{Version: 2, RefreshToken: "rt-stale"})
@@ -196,7 +196,7 @@ func TestStaleWriterLosesCompareAndSet(t *testing.T) {
 	ok, err = m.b.CAS(ctx, key, v1, stale, time.Minute)
 	require.NoError(t, err)
 	assert.False(t, ok, "writer that read v1 cannot overwrite v2")
-	got, err := m.loadRecord(ctx, "h")
+	got, err := m.loadRecord(ctx, "h", testTenant)
 	require.NoError(t, err)
 	assert.Equal(t, "rt2", got.RefreshToken)
 }

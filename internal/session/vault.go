@@ -15,7 +15,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// record is what the vault keeps per signed-in session, outside the scs blob:
+// record is what the vault keeps per signed-in session and tenant, outside the scs blob:
 // scs rewrites its whole blob on every request, so a slow request could otherwise
 // put back a refresh token that a refresh had already rotated away.
 // It is JSON (not gob, which drops oauth2.Token's extras) and stored encrypted.
@@ -158,10 +158,10 @@ func hashToken(token string) string {
 }
 
 // Backend key names. The session hash is base64url, so it never contains ':'.
-func vaultKey(sessionHash string) string { return "tok:" + sessionHash }
-func lockKey(sessionHash string) string  { return "lock:" + sessionHash }
-func userKey(identityID string) string   { return "user:" + hashToken("identity\x00"+identityID) }
-func stateKey(state string) string       { return "state:" + hashToken("state\x00"+state) }
+func vaultKey(sessionHash, tenant string) string { return "tok:" + sessionHash + ":" + tenant }
+func lockKey(sessionHash, tenant string) string  { return "lock:" + sessionHash + ":" + tenant }
+func userKey(identityID string) string           { return "user:" + hashToken("identity\x00"+identityID) }
+func stateKey(state string) string               { return "state:" + hashToken("state\x00"+state) }
 
 // claims are the JWT claims the sandbox and ISC put in access tokens.
 type claims struct {
