@@ -217,7 +217,11 @@ func (r router) add(method, path string, h echo.HandlerFunc, opts ...routeOpt) {
 		o(&ri)
 	}
 	r.s.routeInfos[method+" "+path] = ri
-	r.g.Add(method, path, h, append(slices.Clone(r.before), ri.middleware...)...)
+	mw := slices.Clone(r.before)
+	if ri.records() {
+		mw = append(mw, r.s.requireLevel) // a change the user's level cannot make never reaches ISC
+	}
+	r.g.Add(method, path, h, append(mw, ri.middleware...)...)
 }
 
 func (r router) GET(path string, h echo.HandlerFunc, opts ...routeOpt) {

@@ -385,6 +385,34 @@ func accessOf(c echo.Context) templates.Access {
 	}
 }
 
+// levelAllows reports whether a user with access a may run the route's action:
+// creating sources and uploading connector files need their own rights, every
+// other change needs Write. ISC would refuse the rest, after a call that spends
+// the budget every user of the console shares.
+func levelAllows(a templates.Access, action string) bool {
+	switch action {
+	case "source.create":
+		return a.Create
+	case "tool.connector-file":
+		return a.ConnectorFile
+	}
+	return a.Write
+}
+
+// requireLevel refuses, before any call to ISC, a change the signed-in user's
+// level cannot make (levelAllows); the router puts it on every route that changes
+// something.
+func (s *Server) requireLevel(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a := accessOf(c)
+		if a.Level != "" && !levelAllows(a, actionName(c, s.route(c).action)) {
+			return userErrorf(http.StatusForbidden,
+				"Your user level (%s) cannot do this in ISC, so it was not sent to ISC.", a.Level)
+		}
+		return next(c)
+	}
+}
+
 // sourceRow maps a source to a row of the list.
 func sourceRow(src *api.Source) templates.SourceRowVM {
 	r := templates.SourceRowVM{

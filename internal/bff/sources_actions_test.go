@@ -274,7 +274,7 @@ func TestSourceWritesForbiddenForHelpdesk(t *testing.T) {
 	page := body(t, env.do(http.MethodGet, "/sources/"+id+"/configuration", nil, hxTo("source-tab")))
 	assert.Zero(t, page.Find(`form[data-testid="config-form"]`).Length(), "helpdesk is shown no form it cannot submit")
 	assert.Equal(t, 1, page.Find(`[data-testid="read-only-note"]`).Length())
-	// A hand-made request is still refused, by ISC.
+	// A hand-made request is still refused, by the console, before any call to ISC.
 	form := formValues(page.Find(`[data-testid="config-readonly-fields"]`))
 	form.Set("description", "helpdesk was here")
 	for _, tc := range []struct {
@@ -290,7 +290,7 @@ func TestSourceWritesForbiddenForHelpdesk(t *testing.T) {
 			rec := env.postForm(tc.path, tc.form, hxTo("source-tab"))
 			assert.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
 			assert.Equal(t, "#alerts", rec.Header().Get("HX-Retarget"), "the form stays as typed; the message goes to the alerts")
-			assert.Contains(t, body(t, rec).Find(`[data-testid="alert"]`).Text(), "Your user level cannot do this")
+			assert.Contains(t, body(t, rec).Find(`[data-testid="alert"]`).Text(), "Your user level (HELPDESK) cannot do this")
 		})
 	}
 }
