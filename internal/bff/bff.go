@@ -33,7 +33,8 @@
 //     the one status table; httpErrorHandler, the one error writer.
 //   - pickers.go: choosing an identity, cluster, governance group, password policy or
 //     connector by name: pickerVM for a form, resolvePick (a typed name to exactly one
-//     id, or a message for the field), nameRefs (names for the ids a source references).
+//     id, or a message), pickField (the same into a form's FieldErrors), nameRefs
+//     (names for the ids a source references).
 //   - sources.go: accessOf, what the user's level lets the pages offer (templates read it
 //     from the context: CanWrite, AccessOf); canWrite for handlers.
 //   - format.go: values in words (orNone, yesNo, plural, readableTime, refText); byte

@@ -320,6 +320,20 @@ func pickOptionsVM(items []pickItem) []templates.PickerOptionVM {
 	return out
 }
 
+// pickField resolves what the user typed into the picker field of a form: the object
+// it names, or a message next to field in errs when it names none, several, or ISC
+// could not be asked (then the item is empty).
+func (s *Server) pickField(c echo.Context, errs templates.FieldErrors, kind, field, typed, keepID, keepText string) pickItem {
+	it, msg, err := s.resolvePick(c, kind, typed, keepID, keepText)
+	switch {
+	case err != nil:
+		errs[field] = "The " + pickerSpecs[kind].noun + " could not be checked: " + upstreamMessage(err)
+	case msg != "":
+		errs[field] = msg
+	}
+	return it
+}
+
 // resolvePick turns what was typed into a picker into an id. keepID and
 // keepText are what the form last showed (the current value): unchanged text
 // keeps that id without a call. It returns the item and "" or a message for

@@ -376,14 +376,7 @@ func (s *Server) sourceConfigSubmit(c echo.Context, apply bool) error {
 	edit, errs := checkConfigForm(form)
 	// The pickers: what was typed must name exactly one object.
 	pick := func(kind, field, typed, keepID, keepText string) string {
-		it, msg, err := s.resolvePick(c, kind, typed, keepID, keepText)
-		switch {
-		case err != nil:
-			errs[field] = "The " + pickerSpecs[kind].noun + " could not be checked: " + upstreamMessage(err)
-		case msg != "":
-			errs[field] = msg
-		}
-		return it.ID
+		return s.pickField(c, errs, kind, field, typed, keepID, keepText).ID
 	}
 	if _, bad := errs["owner"]; !bad {
 		edit.ownerID = pick(pickOwner, "owner", form.Owner, form.OwnerID, form.OwnerWas)

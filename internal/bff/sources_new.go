@@ -128,13 +128,7 @@ func (s *Server) sourceCreate(c echo.Context) error {
 	}
 	errs := checkCreateForm(f)
 	pick := func(kind, field, typed, keepID, keepText string) (string, string) {
-		it, msg, err := s.resolvePick(c, kind, typed, keepID, keepText)
-		switch {
-		case err != nil:
-			errs[field] = "The " + pickerSpecs[kind].noun + " could not be checked: " + upstreamMessage(err)
-		case msg != "":
-			errs[field] = msg
-		}
+		it := s.pickField(c, errs, kind, field, typed, keepID, keepText)
 		return it.ID, it.Name
 	}
 	var ownerID, ownerName, clusterID, wgID string

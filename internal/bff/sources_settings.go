@@ -542,15 +542,9 @@ func (s *Server) sourcePasswordPoliciesSave(c echo.Context) error {
 			continue
 		}
 		// The policy is picked by name; a name that matches no policy is refused here.
-		it, msg, err := s.resolvePick(c, pickPolicy, typed, keepID, keepText)
-		switch {
-		case err != nil:
-			vm.Errors["policy_"+k] = "The password policy could not be checked: " + upstreamMessage(err)
-		case msg != "":
-			vm.Errors["policy_"+k] = msg
-		}
+		it := s.pickField(c, vm.Errors, pickPolicy, "policy_"+k, typed, keepID, keepText)
 		setPicker()
-		if err != nil || msg != "" {
+		if vm.Errors.Has("policy_" + k) {
 			continue
 		}
 		p.PolicyID, p.PolicyName = it.ID, it.Name
