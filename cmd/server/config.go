@@ -45,6 +45,7 @@ type Config struct {
 	UploadMinRate     int64         // bytes per second an upload must keep up
 	RateLimit         int           // ISC API calls per RateWindow per OAuth client; -1 = no client-side budget
 	RateWindow        time.Duration // the window of RateLimit
+	ReadCacheTTL      time.Duration // how long answers read from ISC are shared between users; 0 = off
 	UpstreamTimeout   time.Duration
 	ShutdownTimeout   time.Duration
 	ShutdownDrain     time.Duration
@@ -185,6 +186,14 @@ var settings = []setting{
 			return errors.New("must be CALLS/WINDOW such as 100/10s, or off")
 		}
 		c.RateLimit, c.RateWindow = calls, window
+		return nil
+	}},
+	{"READ_CACHE_TTL", "30s", "how long an answer read from ISC (a list page per query and user level, a source, its health, connections, schemas; schedules 10× as long) is shared between users and replicas (in Redis with a Redis store, in the process with memory or SQLite, off with Postgres); changes made through the console drop it at once; 0 turns sharing off", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 10*time.Minute || d > 0 && d < time.Second {
+			return errors.New("must be 0 (off) or a duration from 1s to 10m, such as 30s")
+		}
+		c.ReadCacheTTL = d
 		return nil
 	}},
 	{"UPSTREAM_TIMEOUT", "30s", "deadline for one ISC API call (uploads excepted)", durationSetting(time.Second, func(c *Config, d time.Duration) { c.UpstreamTimeout = d })},

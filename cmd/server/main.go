@@ -184,6 +184,7 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		API:             iscClient,
 		Sessions:        sessions,
 		Activity:        activityLog,
+		Reads:           newReads(cfg, store, logger),
 		TenantLogoutURL: tenantLogout,
 		ScheduleZone:    cfg.ScheduleZone,
 		Ready: []bff.ReadyCheck{

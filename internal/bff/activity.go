@@ -73,7 +73,8 @@ func (s *Server) recordActivity(ctx context.Context, e activity.Entry) {
 // to a route that changes something (its action, routes.go) made by a signed-in user
 // and that reached ISC, it records who did what, on which source, and how it ended
 // (at most activityPerWindow entries per user and minute, activity_flood.go), and
-// invalidates the user's dashboard after a success. Routes that change nothing
+// marks what the change touched in the shared reads (whatever ISC answered), so
+// nobody is served a copy from before it. Routes that change nothing
 // (pages, previews, reviews, pre-flight checks) and requests the console refused
 // before calling ISC are not recorded; the sign-in routes record sign-in and sign-out
 // in their handlers.
@@ -88,6 +89,13 @@ func (s *Server) recordChanges(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxActivity, d)
 		ctx, calls := api.WithCallCounter(c.Request().Context())
 		c.SetRequest(c.Request().WithContext(ctx))
+		// Before the answer leaves (the browser's next request must not meet a copy
+		// from before the change): mark what a change that reached ISC touched.
+		c.Response().Before(func() {
+			if calls.N() > 0 {
+				s.changed(c, ri)
+			}
+		})
 		err := next(c)
 		if s.userKey(c) == "" {
 			return err // nobody signed in to name
@@ -133,9 +141,6 @@ func (s *Server) recordChanges(next echo.HandlerFunc) echo.HandlerFunc {
 			e.Details = details
 		}
 		s.appendBounded(c.Request().Context(), e)
-		if err == nil && status < 300 {
-			s.invalidateDashboard(c)
-		}
 		return err
 	}
 }

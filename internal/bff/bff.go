@@ -28,7 +28,11 @@
 //   - sourceshell.go: renderSourceTab renders every tab of a source, alone or in the
 //     shell; formProblems answers 422 with a form re-rendered into the right place,
 //     with and without htmx; sourceSummary is the one view of a source the tabs share.
-//   - render.go: render (page or fragment), renderFragment, goTo after an action.
+//   - shared_reads.go: sharedRead, sourceRead and listRead read from ISC through the
+//     answers shared between users (internal/readcache), never showing a user what
+//     their own ISC answers would not; changed marks what a change touched.
+//   - render.go: render (page or fragment), renderFragment, goTo after an action;
+//     compress.go compresses what render writes.
 //   - errors.go: UserError and userErrorf for problems the user can fix; classify,
 //     the one status table; httpErrorHandler, the one error writer.
 //   - pickers.go: choosing an identity, cluster, governance group, password policy or
@@ -57,6 +61,7 @@ import (
 
 	"sourcedesk/internal/activity"
 	"sourcedesk/internal/api"
+	"sourcedesk/internal/readcache"
 )
 
 // ReadyCheck is one dependency /readyz checks: the session store, the upstream tenant.
@@ -116,7 +121,13 @@ type Config struct {
 	// Activity is the activity log, shared by the replicas through the
 	// session store's backend; nil keeps it in memory.
 	Activity activity.Store
+	// Reads shares answers read from ISC between users and replicas
+	// (shared_reads.go); nil keeps them in memory for DefaultReadTTL.
+	Reads *readcache.Cache
 }
+
+// DefaultReadTTL is how long a shared answer from ISC is kept (READ_CACHE_TTL).
+const DefaultReadTTL = 30 * time.Second
 
 // Server is the console's HTTP handler.
 type Server struct {
@@ -131,6 +142,8 @@ type Server struct {
 	flood activityFlood
 	// pickers keeps the pickers' lists per user (pickers.go).
 	pickers pickerCache
+	// reads shares answers from ISC between users and replicas (shared_reads.go).
+	reads *readcache.Cache
 }
 
 // New builds the server and its routes.
@@ -165,7 +178,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(cfg.Registry)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, dash: newDashboard(cfg), routeInfos: map[string]routeInfo{}}
+	if cfg.Reads == nil {
+		cfg.Reads = readcache.New(readcache.NewMemory(), DefaultReadTTL, "sd:rc:")
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, dash: newDashboard(cfg), routeInfos: map[string]routeInfo{}, reads: cfg.Reads}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

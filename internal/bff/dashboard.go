@@ -2,27 +2,24 @@ package bff
 
 import (
 	"context"
+	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/sync/singleflight"
 
 	"sourcedesk/internal/activity"
 	"sourcedesk/internal/api"
+	"sourcedesk/internal/readcache"
 )
 
 // The dashboard's API budget. ISC allows 100 requests per 10 s per OAuth client,
 // shared by every user and replica of the console, so one home page may spend only
-// a part of it however many sources the tenant has.
+// a part of it however many sources the tenant has. The source list and the
+// schedules are shared reads (shared_reads.go): one list per view and one set of
+// schedules per source serve every user for READ_CACHE_TTL (schedules ten times
+// as long), and changes made through the console drop them at once.
 const (
-	// dashTTL is how long a user's source list is reused across tiles and visits.
-	dashTTL = 30 * time.Second
-	// scheduleTTL is how long a source's schedules are reused, for every user who
-	// can see the source. Schedules change rarely, and changes made through the
-	// console drop the entry at once.
-	scheduleTTL = 5 * time.Minute
 	// scheduleBatch bounds the schedule calls of one load of the upcoming tile; the
 	// tile loads itself again after scheduleBatchDelay until every source is covered.
 	scheduleBatch      = 40
@@ -36,26 +33,11 @@ const (
 	taskPollHorizon = 24 * time.Hour
 )
 
-// dashboard holds the home page's caches and the activity log.
+// dashboard holds the activity log the home page and the activity page show.
 type dashboard struct {
-	log   activity.Store
-	now   func() time.Time
-	group singleflight.Group
-
-	mu        sync.Mutex
-	sources   map[string]sourcesEntry  // by user key
-	schedules map[string]scheduleEntry // by source id, shared by users
-	runs      runsCache                // each source's upcoming starts, shared by users
-}
-
-type sourcesEntry struct {
-	at      time.Time
-	sources []api.Source
-}
-
-type scheduleEntry struct {
-	at        time.Time
-	schedules []api.Schedule
+	log  activity.Store
+	now  func() time.Time
+	runs runsCache // each source's upcoming starts, shared by users
 }
 
 func newDashboard(cfg Config) *dashboard {
@@ -63,7 +45,7 @@ func newDashboard(cfg Config) *dashboard {
 	if log == nil {
 		log = activity.NewMemory()
 	}
-	return &dashboard{log: log, now: cfg.Now, sources: map[string]sourcesEntry{}, schedules: map[string]scheduleEntry{}}
+	return &dashboard{log: log, now: cfg.Now}
 }
 
 // ctxUserID caches the signed-in user's ISC identity id for the request
@@ -94,85 +76,54 @@ func isSubadmin(c echo.Context) bool {
 	return u != nil && strings.EqualFold(u.UserLevel, "SOURCE_SUBADMIN")
 }
 
-// invalidateDashboard forgets what the dashboard cached for the signed-in user, and
-// the schedules of the request's source: called after the user changed something,
-// so their next look at the home page shows it. The activity middleware calls it
-// after every successful change; handlers need not.
-func (s *Server) invalidateDashboard(c echo.Context) {
-	d := s.dash
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.sources, s.userKey(c))
-	if id := c.Param("id"); id != "" {
-		delete(d.schedules, id)
-	}
-	if strings.HasPrefix(c.Path(), "/sources/bulk/") {
-		clear(d.schedules) // bulk actions name their sources in the form
-	}
-}
-
-// visibleSources lists every source the user can see, from the cache when it is
-// fresh. Tiles that load at the same time share one upstream call (singleflight).
+// visibleSources lists every source the user can see (their own list call, for a
+// SOURCE_SUBADMIN with for-subadmin=me), shared per view (viewKey). Tiles that
+// load at the same time share one upstream call. The copy leaves out connector
+// attributes, which no tile shows, and depends on every source it holds.
 func (s *Server) visibleSources(c echo.Context) ([]api.Source, error) {
-	d := s.dash
-	key := s.userKey(c)
-	d.mu.Lock()
-	if e, ok := d.sources[key]; ok && d.now().Sub(e.at) < dashTTL {
-		d.mu.Unlock()
-		return e.sources, nil
-	}
-	d.mu.Unlock()
-	sub := isSubadmin(c)
-	v, err, _ := d.group.Do("sources\x00"+key, func() (any, error) {
+	r := readcache.Read{Key: "sources:" + s.viewKey(c), Scopes: []string{scopeLists}}
+	return sharedRead(s, c, "list sources", r, func(ctx context.Context, cl *api.Client) ([]api.Source, []string, error) {
 		var list []api.Source
-		err := s.callAPI(c, "list sources", func(ctx context.Context, cl *api.Client) error {
-			list = list[:0]
-			p := api.ListSourcesParams{Limit: api.MaxLimit, Sorters: []string{"name", "id"}}
-			if sub {
-				p.ForSubadmin = "me" // ISC narrows the list to the subadmin's sources
+		p := api.ListSourcesParams{Limit: api.MaxLimit, Sorters: []string{"name", "id"}, ForSubadmin: subadminScope(c)}
+		for src, err := range cl.AllSources(ctx, p) {
+			if err != nil {
+				return nil, nil, err
 			}
-			for src, err := range cl.AllSources(ctx, p) {
-				if err != nil {
-					return err
-				}
-				list = append(list, src)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+			src.ConnectorAttributes = nil
+			list = append(list, src)
 		}
-		d.mu.Lock()
-		d.sources[key] = sourcesEntry{at: d.now(), sources: list}
-		d.mu.Unlock()
-		return list, nil
+		return list, sourceScopes(list), nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v.([]api.Source), nil
 }
 
-// cachedSchedules returns the schedules of the sources that are cached and fresh,
-// and the ids of those that are not.
-func (d *dashboard) cachedSchedules(ids []string) (map[string][]api.Schedule, []string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	got := map[string][]api.Schedule{}
+// storedSchedules returns the schedules of the sources ids that the shared cache
+// holds (for a user who may see them), and the ids of those it does not.
+func (s *Server) storedSchedules(c echo.Context, ids []string) (map[string][]api.Schedule, []string) {
+	have := map[string][]api.Schedule{}
+	if c.Request().Method != http.MethodGet || s.viewKey(c) == "" || !s.reads.On() {
+		return have, ids
+	}
+	var asked []string
+	var rs []readcache.Read
 	var missing []string
-	now := d.now()
 	for _, id := range ids {
-		if e, ok := d.schedules[id]; ok && now.Sub(e.at) < scheduleTTL {
-			got[id] = e.schedules
+		if s.maySeeShared(c, id) {
+			asked = append(asked, id)
+			r := sourceReadOf("schedules", id, schedulesTTLFactor)
+			r.Fresh = wantsFresh(c)
+			rs = append(rs, r)
 		} else {
 			missing = append(missing, id)
 		}
 	}
-	return got, missing
-}
-
-func (d *dashboard) storeSchedules(id string, list []api.Schedule) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.schedules[id] = scheduleEntry{at: d.now(), schedules: list}
+	vals, res, ok, err := readcache.Stored[[]api.Schedule](c.Request().Context(), s.reads, rs)
+	for i, id := range asked {
+		if err == nil && ok[i] {
+			have[id] = vals[i]
+			noteCopy(c, res[i].FetchedAt)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return have, missing
 }

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"sourcedesk/internal/api"
+	"sourcedesk/internal/readcache"
 	"sourcedesk/internal/sandbox"
 	"sourcedesk/internal/session"
 )
@@ -136,20 +137,14 @@ func (bc *benchConsole) visit(b *testing.B) (time.Duration, bool) {
 
 // BenchmarkHomePage250Sources measures the home page of a tenant with 250
 // sources: upstream calls and the time to the last tile, on a first visit (empty
-// caches) and a cached one (within dashTTL). The upcoming tile reads at most
+// caches) and a cached one (within READ_CACHE_TTL). The upcoming tile reads at most
 // scheduleBatch schedules per load and continues by itself every 10 s in the
 // browser; "loads" is how many loads it needs to cover every source.
 //
 //	go test -run '^$' -bench HomePage250 -benchtime 5x ./internal/bff/
 func BenchmarkHomePage250Sources(b *testing.B) {
 	bc := newBenchConsole(b, 250)
-	reset := func() {
-		d := bc.srv.dash
-		d.mu.Lock()
-		clear(d.sources)
-		clear(d.schedules)
-		d.mu.Unlock()
-	}
+	reset := func() { bc.srv.reads = readcache.New(readcache.NewMemory(), DefaultReadTTL, "sd:rc:") }
 	b.Run("first visit", func(b *testing.B) {
 		var lastTile time.Duration
 		var calls, loads, schedCalls int
@@ -179,7 +174,7 @@ func BenchmarkHomePage250Sources(b *testing.B) {
 			body := bc.get(b, "/dashboard/upcoming?tz=Europe/Paris", map[string]string{"HX-Request": "true"})
 			partial = strings.Contains(body, `data-testid="upcoming-partial"`)
 		}
-		bc.visit(b) // the source list again, in case reading the schedules outlasted dashTTL
+		bc.visit(b) // the source list again, in case reading the schedules outlasted the TTL
 		var lastTile time.Duration
 		var calls int
 		for b.Loop() {

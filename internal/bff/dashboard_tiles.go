@@ -120,7 +120,8 @@ func (s *Server) dashUnhealthy(c echo.Context) error {
 // dashUpcoming handles "GET /dashboard/upcoming": the aggregations of the next 24
 // hours across the user's sources, in the user's zone. Schedules are read at most
 // scheduleBatch sources per load (the tile continues by itself) and shared between
-// users for scheduleTTL, so a tenant with hundreds of sources stays within budget.
+// users (shared reads, kept ten times READ_CACHE_TTL), so a tenant with hundreds of
+// sources stays within budget.
 func (s *Server) dashUpcoming(c echo.Context) error {
 	zone, loc := scheduleZone(c)
 	fail := func(err error) error {
@@ -138,29 +139,32 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 	for i := range list {
 		ids[i] = list[i].ID
 	}
-	have, missing := s.dash.cachedSchedules(ids)
+	have, missing := s.storedSchedules(c, ids)
 	batch := missing[:min(len(missing), scheduleBatch)]
 	if len(batch) > 0 {
 		fetched := make([][]api.Schedule, len(batch))
+		done := make([]bool, len(batch))
 		err = s.callAPI(c, "read schedules", func(ctx context.Context, cl *api.Client) error {
 			g, gctx := errgroup.WithContext(ctx)
 			g.SetLimit(dashConcurrency)
 			for i, id := range batch {
 				g.Go(func() error {
-					sc, err := cl.GetSourceSchedules(gctx, id)
-					if api.IsNotFound(err) {
-						sc, err = nil, nil // deleted since the list was read
-					}
-					fetched[i] = sc
+					sc, err := sourceGet(s, c, "schedules", id, schedulesTTLFactor, func(context.Context) ([]api.Schedule, error) {
+						sc, err := cl.GetSourceSchedules(gctx, id)
+						if api.IsNotFound(err) {
+							return nil, nil // deleted since the list was read
+						}
+						return sc, err
+					})
+					fetched[i], done[i] = sc, err == nil
 					return err
 				})
 			}
 			return g.Wait()
 		})
-		// What arrived before a failure is kept, so a retry starts further on.
+		// What arrived before a failure is shown (and was stored), so a retry starts further on.
 		for i, id := range batch {
-			if fetched[i] != nil || err == nil {
-				s.dash.storeSchedules(id, fetched[i])
+			if done[i] {
 				have[id] = fetched[i]
 			}
 		}
@@ -170,7 +174,11 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 	}
 	vm := upcomingTile(list, have, s.cfg.Now().In(s.cfg.ScheduleZone), 24*time.Hour, loc, &s.dash.runs)
 	vm.Zone = zone
-	vm.ContinueIn = int(scheduleBatchDelay / time.Second)
+	if s.reads.On() {
+		// The tile continues with the next sources; without shared reads it
+		// would read the same first batch again and again.
+		vm.ContinueIn = int(scheduleBatchDelay / time.Second)
+	}
 	return s.renderFragment(c, http.StatusOK, templates.UpcomingTile(vm))
 }
 
@@ -414,6 +422,10 @@ func (s *Server) dashTasks(c echo.Context) error {
 				entries[i].TaskStatus = string(ts.CompletionStatus)
 				if err := s.dash.log.SetTaskStatus(context.WithoutCancel(ctx), entries[i].TaskID, entries[i].TaskStatus); err != nil {
 					s.log.Warn("activity: record task status", "task", entries[i].TaskID, "error", err)
+				}
+				if id := entries[i].SourceID; id != "" {
+					// The task's change to its source is over: its copies are stale.
+					_ = s.reads.Changed(ctx, sourceScope(id), scopeLists)
 				}
 			}
 		}

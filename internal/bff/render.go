@@ -51,6 +51,9 @@ func (s *Server) write(c echo.Context, status int, comp templ.Component) error {
 	// ended, e.g. to answer 408 after the server cancelled it for a body too slow.
 	ctx := templ.WithNonce(context.WithoutCancel(c.Request().Context()), cspNonce(c))
 	ctx = templates.WithAccess(ctx, accessOf(c))
+	if age, ok := s.copyAge(c); ok {
+		ctx = templates.WithCopyAge(ctx, age)
+	}
 	if err := comp.Render(ctx, buf); err != nil {
 		return err
 	}

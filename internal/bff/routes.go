@@ -74,6 +74,8 @@ func (s *Server) routes() {
 	protected.POST("/sources/bulk/aggregate", s.sourcesBulkAggregate, action("aggregation.start"))
 	// The source detail tabs (shell: sources_detail.go) and their actions.
 	protected.GET("/sources/:id", s.sourceOverview)
+	protected.GET("/sources/:id/health", s.sourceHealth)
+	protected.GET("/sources/:id/connections", s.sourceConnectionsPart)
 	protected.GET("/sources/:id/configuration", s.sourceConfig)
 	protected.POST("/sources/:id/configuration/review", s.sourceConfigReview, changesNothing)
 	protected.POST("/sources/:id/configuration", s.sourceConfigApply, action("source.update"))
@@ -81,24 +83,24 @@ func (s *Server) routes() {
 	protected.GET("/sources/:id/tools", s.sourceTools)
 	protected.POST("/sources/:id/tools/test-connection", s.sourceTool("Test connection", (*api.Client).TestSourceConnection), action("tool.test-connection"))
 	protected.POST("/sources/:id/tools/test-configuration", s.sourceTool("Test configuration", (*api.Client).TestSourceConfiguration), action("tool.test-configuration"))
-	protected.POST("/sources/:id/tools/ping-cluster", s.sourceTool("Ping cluster", (*api.Client).PingCluster), action("tool.ping-cluster"))
-	protected.POST("/sources/:id/tools/peek", s.sourcePeek, action("tool.peek"))
+	protected.POST("/sources/:id/tools/ping-cluster", s.sourceTool("Ping cluster", (*api.Client).PingCluster), action("tool.ping-cluster"), listsUnchanged)
+	protected.POST("/sources/:id/tools/peek", s.sourcePeek, action("tool.peek"), listsUnchanged)
 	protected.POST("/sources/:id/tools/connector-file", s.sourceConnectorFile, action("tool.connector-file"), streamsUpload)
 	protected.GET("/sources/:id/danger", s.sourceDanger)
 	protected.POST("/sources/:id/remove-accounts", s.sourceRemoveAccounts, action("source.remove-accounts"))
 	protected.POST("/sources/:id/delete", s.sourceDelete, action("source.delete"))
 	protected.GET("/sources/:id/correlation", s.sourceCorrelation)
-	protected.POST("/sources/:id/correlation", s.sourceCorrelationSave, action("config.correlation"))
+	protected.POST("/sources/:id/correlation", s.sourceCorrelationSave, action("config.correlation"), listsUnchanged)
 	protected.GET("/sources/:id/attribute-sync", s.sourceAttrSync)
-	protected.POST("/sources/:id/attribute-sync", s.sourceAttrSyncSave, action("config.attribute-sync"))
-	protected.POST("/sources/:id/attribute-sync/run", s.sourceAttrSyncRun, action("attribute-sync.run"))
+	protected.POST("/sources/:id/attribute-sync", s.sourceAttrSyncSave, action("config.attribute-sync"), listsUnchanged)
+	protected.POST("/sources/:id/attribute-sync/run", s.sourceAttrSyncRun, action("attribute-sync.run"), listsUnchanged)
 	protected.GET("/sources/:id/change-detection", s.sourceChangeDetection)
-	protected.POST("/sources/:id/change-detection", s.sourceChangeDetectionSave, action("config.change-detection"))
-	protected.POST("/sources/:id/change-detection/delete", s.sourceChangeDetectionDelete, action("config.change-detection-delete"))
+	protected.POST("/sources/:id/change-detection", s.sourceChangeDetectionSave, action("config.change-detection"), listsUnchanged)
+	protected.POST("/sources/:id/change-detection/delete", s.sourceChangeDetectionDelete, action("config.change-detection-delete"), listsUnchanged)
 	protected.GET("/sources/:id/entitlement-requests", s.sourceEntitlementRequests)
-	protected.POST("/sources/:id/entitlement-requests", s.sourceEntitlementRequestsSave, action("config.entitlement-requests"))
+	protected.POST("/sources/:id/entitlement-requests", s.sourceEntitlementRequestsSave, action("config.entitlement-requests"), listsUnchanged)
 	protected.GET("/sources/:id/password-policies", s.sourcePasswordPolicies)
-	protected.POST("/sources/:id/password-policies", s.sourcePasswordPoliciesSave, action("config.password-policies"))
+	protected.POST("/sources/:id/password-policies", s.sourcePasswordPoliciesSave, action("config.password-policies"), listsUnchanged)
 	// Type-ahead suggestions for the pickers (pickers.go).
 	protected.GET("/pickers/:kind", s.pickerOptions)
 
@@ -110,24 +112,24 @@ func (s *Server) routes() {
 	protected.POST("/sources/:id/import/:kind/preflight", s.importPreflight, changesNothing, streamsUpload)
 	protected.POST("/sources/:id/import/:kind", s.importUpload, action("upload.:kind"), streamsUpload)
 	protected.GET("/sources/:id/schemas", s.schemasTab)
-	protected.POST("/sources/:id/schemas", s.schemaCreate, action("schema.create"))
+	protected.POST("/sources/:id/schemas", s.schemaCreate, action("schema.create"), listsUnchanged)
 	protected.GET("/sources/:id/schemas/:schemaId", s.schemaView)
-	protected.DELETE("/sources/:id/schemas/:schemaId", s.schemaDelete, action("schema.delete"))
-	protected.PUT("/sources/:id/schemas/:schemaId", s.schemaReplace, action("schema.replace"))
+	protected.DELETE("/sources/:id/schemas/:schemaId", s.schemaDelete, action("schema.delete"), listsUnchanged)
+	protected.PUT("/sources/:id/schemas/:schemaId", s.schemaReplace, action("schema.replace"), listsUnchanged)
 	protected.POST("/sources/:id/schemas/:schemaId/preview", s.schemaPatchPreview, changesNothing)
-	protected.POST("/sources/:id/schemas/:schemaId/patch", s.schemaPatchApply, action("schema.update"))
+	protected.POST("/sources/:id/schemas/:schemaId/patch", s.schemaPatchApply, action("schema.update"), listsUnchanged)
 	protected.GET("/sources/:id/schema-files/:kind", s.schemaFileDownload)
 	protected.POST("/sources/:id/schema-files/:kind/diff", s.schemaFileDiff, changesNothing, streamsUpload)
-	protected.POST("/sources/:id/schema-files/:kind", s.schemaFileUpload, action("schema.import"), streamsUpload)
+	protected.POST("/sources/:id/schema-files/:kind", s.schemaFileUpload, action("schema.import"), listsUnchanged, streamsUpload)
 	protected.GET("/sources/:id/provisioning", s.policiesTab)
-	protected.POST("/sources/:id/provisioning", s.policyCreate, action("policy.create"))
-	protected.POST("/sources/:id/provisioning/bulk", s.policiesBulk, action("policy.update-all"))
+	protected.POST("/sources/:id/provisioning", s.policyCreate, action("policy.create"), listsUnchanged)
+	protected.POST("/sources/:id/provisioning/bulk", s.policiesBulk, action("policy.update-all"), listsUnchanged)
 	protected.GET("/sources/:id/provisioning/:usage", s.policyView)
-	protected.PUT("/sources/:id/provisioning/:usage", s.policyReplace, action("policy.replace"))
-	protected.PATCH("/sources/:id/provisioning/:usage", s.policyPatch, action("policy.update"))
-	protected.DELETE("/sources/:id/provisioning/:usage", s.policyDelete, action("policy.delete"))
+	protected.PUT("/sources/:id/provisioning/:usage", s.policyReplace, action("policy.replace"), listsUnchanged)
+	protected.PATCH("/sources/:id/provisioning/:usage", s.policyPatch, action("policy.update"), listsUnchanged)
+	protected.DELETE("/sources/:id/provisioning/:usage", s.policyDelete, action("policy.delete"), listsUnchanged)
 	protected.POST("/sources/:id/provisioning/:usage/fields/edit", s.policyFieldsEdit, changesNothing)
-	protected.POST("/sources/:id/provisioning/:usage/fields", s.policyFieldsSave, action("policy.replace"))
+	protected.POST("/sources/:id/provisioning/:usage/fields", s.policyFieldsSave, action("policy.replace"), listsUnchanged)
 
 	// -- cron previewer and schedules --
 	// The previewer needs no tenant data, so scripts may call it without signing in.
@@ -137,9 +139,9 @@ func (s *Server) routes() {
 	protected.GET("/sources/:id/schedules/next", s.sourceNextRuns)
 	protected.GET("/sources/:id/schedules/:type", s.sourceSchedule)
 	protected.GET("/sources/:id/schedules/:type/preview", s.schedulePreview)
-	protected.POST("/sources/:id/schedules", s.saveSchedule, action("schedule.create"))
-	protected.POST("/sources/:id/schedules/:type", s.saveSchedule, action("schedule.update"))
-	protected.DELETE("/sources/:id/schedules/:type", s.deleteSchedule, action("schedule.delete"))
+	protected.POST("/sources/:id/schedules", s.saveSchedule, action("schedule.create"), listsUnchanged)
+	protected.POST("/sources/:id/schedules/:type", s.saveSchedule, action("schedule.update"), listsUnchanged)
+	protected.DELETE("/sources/:id/schedules/:type", s.deleteSchedule, action("schedule.delete"), listsUnchanged)
 
 	// -- dashboard and activity log --
 	// The home page's tiles load themselves (dashboard_tiles.go).
@@ -163,6 +165,10 @@ type routeInfo struct {
 	// upload: the request streams a file, so BodyLimit must not cap it at the form
 	// limit; the handler enforces UploadLimit while streaming.
 	upload bool
+	// listsUnchanged: the change touches a source's parts (schemas, schedules,
+	// policies, settings), never what the source list filters on (name, type,
+	// status, owner…), so list pages without the source stay valid (shared_reads.go).
+	listsUnchanged bool
 	// middleware runs for this route only, after the group's.
 	middleware []echo.MiddlewareFunc
 }
@@ -184,6 +190,9 @@ func recordedByHandler(name string) routeOpt {
 
 // changesNothing marks a POST that only checks or previews: nothing to record.
 func changesNothing(ri *routeInfo) { ri.readOnly = true }
+
+// listsUnchanged marks a change that cannot move a source into or out of a list.
+func listsUnchanged(ri *routeInfo) { ri.listsUnchanged = true }
 
 // streamsUpload marks a route that receives a file upload as a stream.
 func streamsUpload(ri *routeInfo) { ri.upload = true }

@@ -84,9 +84,7 @@ func (s *Server) sourceSchedules(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := fetchAPI(s, c, "list schedules of "+id, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
-		return cl.GetSourceSchedules(ctx, id)
-	})
+	list, err := s.sharedSchedules(c, id)
 	if err != nil {
 		return err
 	}
@@ -327,9 +325,7 @@ func (s *Server) sourceNextRuns(c echo.Context) error {
 	}
 	zone, loc := scheduleZone(c)
 	vm := templates.NextRunsVM{SourceID: id, Zone: zone}
-	list, err := fetchAPI(s, c, "list schedules of "+id, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
-		return cl.GetSourceSchedules(ctx, id)
-	})
+	list, err := s.sharedSchedules(c, id)
 	switch {
 	case err != nil && api.StatusOf(err) != 0 && api.StatusOf(err) != http.StatusUnauthorized:
 		vm.Error = "The schedules could not be loaded: " + upstreamMessage(err)
@@ -345,4 +341,12 @@ func (s *Server) sourceNextRuns(c echo.Context) error {
 		}
 	}
 	return s.renderFragment(c, http.StatusOK, templates.NextRuns(vm))
+}
+
+// sharedSchedules reads a source's schedules for display, from the shared copy
+// when the user may see it (kept ten times READ_CACHE_TTL: see shared_reads.go).
+func (s *Server) sharedSchedules(c echo.Context, id string) ([]api.Schedule, error) {
+	return sourceRead(s, c, "schedules", id, schedulesTTLFactor, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
+		return cl.GetSourceSchedules(ctx, id)
+	})
 }

@@ -55,15 +55,13 @@ func (s *Server) loadSchemasTab(c echo.Context, id, includeTypes, includeNames s
 	if vm.IncludeTypes != "" && vm.IncludeTypes != "user" && vm.IncludeTypes != "group" {
 		vm.IncludeTypes = ""
 	}
-	var src *api.Source
-	var schemas []api.Schema
-	err := s.callAPI(c, "list schemas of "+id, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		if src, err = cl.GetSource(ctx, id); err != nil {
-			return err
-		}
-		schemas, err = cl.GetSourceSchemas(ctx, id, api.SchemaFilter{IncludeTypes: vm.IncludeTypes, IncludeNames: vm.IncludeNames})
-		return err
+	src, err := s.sharedSource(c, id)
+	if err != nil {
+		return nil, vm, err
+	}
+	f := api.SchemaFilter{IncludeTypes: vm.IncludeTypes, IncludeNames: vm.IncludeNames}
+	schemas, err := sourceRead(s, c, "schemas|"+f.IncludeTypes+"|"+f.IncludeNames, id, 1, func(ctx context.Context, cl *api.Client) ([]api.Schema, error) {
+		return cl.GetSourceSchemas(ctx, id, f)
 	})
 	if err != nil {
 		return nil, vm, err

@@ -183,9 +183,7 @@ func (s *Server) sourcesList(c echo.Context) error {
 		Sorters:     sourceSorters(q),
 		ForSubadmin: subadminScope(c),
 	}
-	page, err := fetchAPI(s, c, "list sources", func(ctx context.Context, cl *api.Client) (api.Page[api.Source], error) {
-		return cl.ListSources(ctx, params)
-	})
+	page, err := listRead(s, c, params)
 	if err != nil {
 		return err
 	}

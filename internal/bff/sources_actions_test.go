@@ -141,7 +141,10 @@ func TestSourceDangerZone(t *testing.T) {
 		assert.True(t, strings.HasPrefix(task, "/tasks/"), task)
 		assert.Contains(t, task, "?source="+sandbox.SeedEmptyDelimitedSourceID)
 		assert.Equal(t, 1, env.sandbox.Calls("deleteSource"))
+		// Following the task (as its panel does) until it ends also drops the
+		// source's shared copies, so the next look at it asks ISC.
 		assert.Eventually(t, func() bool {
+			env.do(http.MethodGet, task, nil, nil)
 			return env.do(http.MethodGet, "/sources/"+sandbox.SeedEmptyDelimitedSourceID, nil, nil).Code == http.StatusNotFound
 		}, 5*time.Second, 50*time.Millisecond, "the task deletes the source")
 	})

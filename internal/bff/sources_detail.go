@@ -2,6 +2,7 @@ package bff
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -13,35 +14,53 @@ import (
 	"sourcedesk/web/templates"
 )
 
-// sourceOverview handles "GET /sources/:id": the overview tab, with the source's
-// health and connections read at the same time.
+// sourceOverview handles "GET /sources/:id": the overview tab. Its first paint
+// needs the source alone; the health and the connections load as parts of their
+// own (sourceHealth, sourceConnectionsPart), each with its own error.
 func (s *Server) sourceOverview(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	var (
-		health *api.SourceHealth
-		conns  *api.SourceConnections
-		hErr   error
-		cErr   error
-	)
-	// Health and connections are extras: when they fail, the overview says so in place.
-	src, err := s.getSource(c, id, func(ctx context.Context, cl *api.Client) error {
-		health, hErr = cl.GetSourceHealth(ctx, id)
-		return signInLost(hErr)
-	}, func(ctx context.Context, cl *api.Client) error {
-		conns, cErr = cl.GetSourceConnections(ctx, id)
-		return signInLost(cErr)
-	})
+	src, err := s.sharedSource(c, id)
 	if err != nil {
 		return err
 	}
 	s.nameRefs(c, src)
-	vm := sourceOverviewVM(src)
-	vm.Health = healthVM(health, hErr)
-	vm.Connections = connectionsVM(conns, cErr)
-	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "", templates.SourceOverview(vm))
+	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "", templates.SourceOverview(sourceOverviewVM(src)))
+}
+
+// sourceHealth handles "GET /sources/:id/health": the overview's health part. A
+// failure is shown in the part, with a retry; an ended sign-in is the error
+// handler's.
+func (s *Server) sourceHealth(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	h, err := sourceRead(s, c, "health", id, 1, func(ctx context.Context, cl *api.Client) (*api.SourceHealth, error) {
+		return cl.GetSourceHealth(ctx, id)
+	})
+	if signInLost(err) != nil || errors.Is(err, errNeedLogin) {
+		return err
+	}
+	return s.renderFragment(c, http.StatusOK, templates.SourceHealth(id, healthVM(h, err)))
+}
+
+// sourceConnectionsPart handles "GET /sources/:id/connections": the overview's
+// connections part, like sourceHealth.
+func (s *Server) sourceConnectionsPart(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	cn, err := sourceRead(s, c, "connections", id, 1, func(ctx context.Context, cl *api.Client) (*api.SourceConnections, error) {
+		return cl.GetSourceConnections(ctx, id)
+	})
+	if signInLost(err) != nil || errors.Is(err, errNeedLogin) {
+		return err
+	}
+	return s.renderFragment(c, http.StatusOK, templates.SourceConnectionsPart(id, connectionsVM(cn, err)))
 }
 
 // sourceOverviewVM maps every field of a source into readable form.

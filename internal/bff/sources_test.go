@@ -312,27 +312,52 @@ func TestSourceShellAndTabs(t *testing.T) {
 	})
 }
 
+// TestSourceOverview: the overview's first paint needs the source alone; the
+// health and the connections load as parts of their own, and a failed part says
+// so in place, with a retry, while the rest of the page shows.
 func TestSourceOverview(t *testing.T) {
-	env := newTestEnv(t, nil)
-	doc := body(t, env.do(http.MethodGet, "/sources/"+sandbox.SeedBlockedDeleteSourceID, nil, hxTo("source-tab")))
+	env := newTestEnv(t, noSharedReads)
+	id := sandbox.SeedBlockedDeleteSourceID
+	env.sandbox.ResetCalls()
+	doc := body(t, env.do(http.MethodGet, "/sources/"+id, nil, hxTo("source-tab")))
+	assert.Equal(t, map[string]int{"getSource": 1}, env.sandbox.CallCounts(), "first paint: one call")
 	ov := doc.Find(`[data-testid="source-overview"]`)
 	require.Equal(t, 1, ov.Length())
-	assert.Contains(t, ov.Find(`[data-testid="source-connections"]`).Text(), "Identity profiles")
-	assert.Contains(t, ov.Find(`[data-testid="source-health"]`).Text(), "Healthy")
 	assert.NotEmpty(t, ov.Find(`[data-testid="source-owner"]`).Text())
 	assert.Contains(t, ov.Find(`[data-testid="source-fields"]`).Text(), "Connector class")
 	assert.Equal(t, 1, ov.Find("[data-autofocus]").Length(), "focus moves to the new tab")
+	for _, part := range []string{"health", "connections"} {
+		lazy := ov.Find(`[data-testid="source-` + part + `"] [data-testid="lazy-` + part + `"]`)
+		require.Equal(t, 1, lazy.Length(), part)
+		assert.Equal(t, "/sources/"+id+"/"+part, lazy.AttrOr("hx-get", ""))
+		assert.Equal(t, "load", lazy.AttrOr("hx-trigger", ""))
+		assert.Equal(t, "true", lazy.Find("[aria-busy]").AttrOr("aria-busy", ""), "said to be loading")
+		assert.Equal(t, "polite", ov.Find(`[data-testid="source-`+part+`"]`).AttrOr("aria-live", ""), "announced when it arrives")
+	}
+
+	env.sandbox.ResetCalls()
+	health := body(t, env.do(http.MethodGet, "/sources/"+id+"/health", nil, htmxHeaders))
+	assert.Contains(t, health.Find(`[data-testid="health-part"]`).Text(), "Healthy")
+	conns := body(t, env.do(http.MethodGet, "/sources/"+id+"/connections", nil, htmxHeaders))
+	assert.Contains(t, conns.Find(`[data-testid="connections-part"]`).Text(), "Identity profiles")
+	assert.Equal(t, map[string]int{"getSourceHealth": 1, "getSourceConnections": 1}, env.sandbox.CallCounts(), "one call each")
 
 	env.sandbox.SetFault("getSourceHealth", sandbox.Fault{Status: http.StatusInternalServerError})
-	doc = body(t, env.do(http.MethodGet, "/sources/"+sandbox.SeedBlockedDeleteSourceID, nil, nil))
-	assert.Contains(t, doc.Find(`[data-testid="source-health"]`).Text(), "could not be read", "a failed extra is said in place")
-	assert.Equal(t, 1, doc.Find(`[data-testid="source-fields"]`).Length(), "the rest of the overview still shows")
+	rec := env.do(http.MethodGet, "/sources/"+id+"/health", nil, htmxHeaders)
+	require.Equal(t, http.StatusOK, rec.Code, "the part answers; its error is inside")
+	part := body(t, rec).Find(`[data-testid="part-error-health"]`)
+	assert.Contains(t, part.Find(`[role="status"]`).Text(), "could not be read")
+	assert.Equal(t, "/sources/"+id+"/health", part.Find("button").AttrOr("hx-get", ""), "with a retry in place")
+	conns = body(t, env.do(http.MethodGet, "/sources/"+id+"/connections", nil, htmxHeaders))
+	assert.Contains(t, conns.Text(), "Identity profiles", "the other part still shows")
+	doc = body(t, env.do(http.MethodGet, "/sources/"+id, nil, nil))
+	assert.Equal(t, 1, doc.Find(`[data-testid="source-fields"]`).Length(), "and so does the page")
 }
 
 // TestSourceGetRoutesOnlyReadUpstream: on the sources pages a GET makes only GET calls
 // upstream, so a link or a prefetch never changes anything.
 func TestSourceGetRoutesOnlyReadUpstream(t *testing.T) {
-	env := newTestEnv(t, nil)
+	env := newTestEnv(t, noSharedReads)
 	id := sandbox.SeedDelimitedSourceID
 	for _, path := range []string{
 		"/sources", "/sources?q=a&status=healthy&sort=-modified", "/sources/export.csv",

@@ -39,7 +39,7 @@ func (s *Server) renderSourceTab(c echo.Context, status int, id string, src *api
 	}
 	if src == nil {
 		var err error
-		if src, err = s.getSource(c, id); err != nil {
+		if src, err = s.sharedSource(c, id); err != nil {
 			return err
 		}
 	}
@@ -89,6 +89,15 @@ func sourceSummary(src *api.Source) templates.SourceSummaryVM {
 func isDelimited(src *api.Source) bool {
 	return strings.EqualFold(src.Type, "DelimitedFile") || strings.EqualFold(src.Connector, "delimited-file") ||
 		strings.EqualFold(src.ConnectionType, "file") && strings.Contains(strings.ToLower(src.ConnectorName), "delimited")
+}
+
+// sharedSource reads a source for display (the overview, the shell around the
+// tabs), from the shared copy when the user may see it (shared_reads.go). Forms
+// that edit a source read it with getSource, from ISC.
+func (s *Server) sharedSource(c echo.Context, id string) (*api.Source, error) {
+	return sourceRead(s, c, "source", id, 1, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+		return cl.GetSource(ctx, id)
+	})
 }
 
 // getSource reads source id for a handler and, at the same time, its extras: more

@@ -40,6 +40,13 @@ func (s *Server) taskPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if ts.Done() && sourceID != "" {
+		// What the task did (deleted the source, aggregated its accounts) is a
+		// change made through the console that ISC finished only now.
+		if err := s.reads.Changed(c.Request().Context(), sourceScope(sourceID), scopeLists); err != nil {
+			s.log.Warn("shared reads: a finished task could not be marked", "task", id, "error", err)
+		}
+	}
 	// A poll (htmx, with ?wait=) gets the panel alone; anything else gets the page
 	// (as a fragment for a plain htmx navigation).
 	if wait := c.QueryParam("wait"); wait != "" && isHTMX(c) {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"sourcedesk/internal/api"
+	"sourcedesk/internal/readcache"
 	"sourcedesk/internal/sandbox"
 	"sourcedesk/internal/session"
 )
@@ -87,6 +88,10 @@ func newTestSandbox(t *testing.T) (*sandbox.Sandbox, *httptest.Server) {
 	t.Cleanup(hs.Close)
 	return sb, hs
 }
+
+// noSharedReads turns the shared reads off, for tests of what one request sends
+// upstream (retries, renewals, methods).
+func noSharedReads(c *Config) { c.Reads = readcache.New(nil, 0, "") }
 
 // testSessionKey encrypts the token vault of every test console, so replicas on one
 // store can read each other's records.

@@ -50,6 +50,7 @@ func newRelayEnv(t *testing.T) (*testEnv, *relay) {
 		cl, err := api.New(api.Config{BaseURL: rl.srv.URL, HTTPClient: rl.srv.Client(), RetryBackoff: 200 * time.Millisecond})
 		require.NoError(t, err)
 		c.API = cl
+		noSharedReads(c)
 	})
 	rl.sb, _ = url.Parse(env.sbURL)
 	return env, rl
@@ -316,7 +317,7 @@ func TestUpstreamNoOpenProxy(t *testing.T) {
 // TestUpstream401RenewsOnceThenSignsOut: a token ISC rejects early is renewed once and
 // the call repeated; a second 401 sends the user to sign in, without a loop.
 func TestUpstream401RenewsOnceThenSignsOut(t *testing.T) {
-	e := newTestEnvAs(t, "admin", nil)
+	e := newTestEnvAs(t, "admin", noSharedReads)
 	hx := map[string]string{"HX-Request": "true", "HX-Current-URL": "http://example.com/sources"}
 
 	e.sandbox.ExpireAccessTokens() // ISC now rejects the token our clock thinks fresh

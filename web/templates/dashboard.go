@@ -77,7 +77,7 @@ type UpcomingTileVM struct {
 	Zone  string
 	Runs  []UpcomingRunVM
 	// Checked of Sources have had their schedules read; the tile loads itself
-	// again (ContinueIn seconds) until Checked == Sources.
+	// again (ContinueIn seconds, when not 0) until Checked == Sources.
 	Checked, Sources int
 	ContinueIn       int
 	// Unreadable counts schedules whose cron expression the console cannot read.

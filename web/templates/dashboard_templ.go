@@ -997,7 +997,7 @@ func UnhealthyTile(t UnhealthyTileVM) templ.Component {
 }
 
 func upcomingReload(t UpcomingTileVM) string {
-	if t.Error == nil && !t.Complete() {
+	if t.Error == nil && !t.Complete() && t.ContinueIn > 0 {
 		return t.ReloadURL()
 	}
 	return ""

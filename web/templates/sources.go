@@ -308,14 +308,12 @@ type HealthVM struct {
 
 // SourceOverviewVM is the overview tab.
 type SourceOverviewVM struct {
-	Source      SourceSummaryVM
-	Fields      []KV // every field, readable
-	Owner       RefVM
-	Cluster     *RefVM
-	Workgroup   *RefVM
-	Features    []string
-	Health      HealthVM
-	Connections ConnectionsVM
+	Source    SourceSummaryVM
+	Fields    []KV // every field, readable
+	Owner     RefVM
+	Cluster   *RefVM
+	Workgroup *RefVM
+	Features  []string
 	// NextRuns shows the next scheduled aggregation runs (NextRunsLazy, which
 	// loads itself). Nil shows nothing.
 	NextRuns templ.Component
