@@ -24,7 +24,8 @@ func TestUpstreamHangAndRedisDown(t *testing.T) {
 	rs := testservers.NewRedis(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	tenant, consoles := startReplicas(ctx, t, 1, rs.URL, map[string]string{"UPSTREAM_TIMEOUT": "1s"})
+	// Shared reads off: every page load must reach the (hanging) tenant.
+	tenant, consoles := startReplicas(ctx, t, 1, rs.URL, map[string]string{"UPSTREAM_TIMEOUT": "1s", "READ_CACHE_TTL": "0"})
 	u := scenario.NewUser(consoles[0], nil)
 	require.NoError(t, u.SignIn(ctx, scenario.Credentials{Username: "admin", Password: "admin"}))
 	get := func(htmx bool) *scenario.Response {

@@ -310,7 +310,10 @@ func (c *Client) exchange(ctx context.Context, op string, req *http.Request) (*h
 	if c.ts == nil {
 		return nil, ErrNoTokenSource
 	}
-	if err := c.limiter.Wait(ctx); err != nil {
+	waitStart := time.Now()
+	err := c.limiter.Wait(ctx)
+	countWait(ctx, time.Since(waitStart))
+	if err != nil {
 		return nil, c.failure(ctx, op, err)
 	}
 	tok, err := c.ts.Token()
@@ -327,8 +330,10 @@ func (c *Client) exchange(ctx context.Context, op string, req *http.Request) (*h
 	if resp != nil {
 		status = resp.StatusCode
 	}
+	took := time.Since(start)
+	countUpstream(ctx, took)
 	if c.observe != nil {
-		c.observe(op, status, time.Since(start))
+		c.observe(op, status, took)
 	}
 	if err != nil {
 		return nil, c.failure(ctx, op, err)

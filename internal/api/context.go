@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"sync/atomic"
+	"time"
 )
 
 // Priority orders the calls that wait for the rate budget (Config.Limiter): when
@@ -36,11 +37,23 @@ func PriorityOf(ctx context.Context) Priority {
 }
 
 // CallCounter counts the attempts a request sent to ISC (retries included):
-// those that passed the rate budget and went to the transport.
-type CallCounter struct{ n atomic.Int64 }
+// those that passed the rate budget and went to the transport; it also adds up
+// the time they waited for the budget and the time ISC took to answer them.
+type CallCounter struct {
+	n        atomic.Int64
+	waited   atomic.Int64 // nanoseconds in Limiter.Wait
+	upstream atomic.Int64 // nanoseconds from sending to the response headers
+}
 
 // N is the number of attempts sent so far.
 func (c *CallCounter) N() int64 { return c.n.Load() }
+
+// Waited is the time the request's calls spent waiting for the rate budget
+// (calls made at once each count their own wait).
+func (c *CallCounter) Waited() time.Duration { return time.Duration(c.waited.Load()) }
+
+// Upstream is the time ISC took to answer the request's calls, summed.
+func (c *CallCounter) Upstream() time.Duration { return time.Duration(c.upstream.Load()) }
 
 type callCounterKey struct{}
 
@@ -54,5 +67,17 @@ func WithCallCounter(ctx context.Context) (context.Context, *CallCounter) {
 func countCall(ctx context.Context) {
 	if c, ok := ctx.Value(callCounterKey{}).(*CallCounter); ok {
 		c.n.Add(1)
+	}
+}
+
+func countWait(ctx context.Context, d time.Duration) {
+	if c, ok := ctx.Value(callCounterKey{}).(*CallCounter); ok {
+		c.waited.Add(int64(d))
+	}
+}
+
+func countUpstream(ctx context.Context, d time.Duration) {
+	if c, ok := ctx.Value(callCounterKey{}).(*CallCounter); ok {
+		c.upstream.Add(int64(d))
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sourcedesk/internal/activity"
-	"sourcedesk/internal/api"
 )
 
 // ctxActivity holds the *activityDetails of a change request (recordDetail).
@@ -87,8 +86,7 @@ func (s *Server) recordChanges(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		d := &activityDetails{}
 		c.Set(ctxActivity, d)
-		ctx, calls := api.WithCallCounter(c.Request().Context())
-		c.SetRequest(c.Request().WithContext(ctx))
+		calls := upstreamCalls(c)
 		// Before the answer leaves (the browser's next request must not meet a copy
 		// from before the change): mark what a change that reached ISC touched.
 		c.Response().Before(func() {

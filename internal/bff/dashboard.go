@@ -79,7 +79,9 @@ func isSubadmin(c echo.Context) bool {
 // visibleSources lists every source the user can see (their own list call, for a
 // SOURCE_SUBADMIN with for-subadmin=me), shared per view (viewKey). Tiles that
 // load at the same time share one upstream call. The copy leaves out connector
-// attributes, which no tile shows, and depends on every source it holds.
+// attributes, which no tile shows, and depends on the lists only: a change to
+// one source's parts (a schedule, a schema) leaves the tiles' counts as they
+// are, and the tiles say how old their copy is.
 func (s *Server) visibleSources(c echo.Context) ([]api.Source, error) {
 	r := readcache.Read{Key: "sources:" + s.viewKey(c), Scopes: []string{scopeLists}}
 	return sharedRead(s, c, "list sources", r, func(ctx context.Context, cl *api.Client) ([]api.Source, []string, error) {
@@ -92,7 +94,7 @@ func (s *Server) visibleSources(c echo.Context) ([]api.Source, error) {
 			src.ConnectorAttributes = nil
 			list = append(list, src)
 		}
-		return list, sourceScopes(list), nil
+		return list, nil, nil
 	})
 }
 

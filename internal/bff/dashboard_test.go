@@ -134,22 +134,31 @@ func TestStatusTileCountsAndLinks(t *testing.T) {
 	})
 }
 
-func TestDashboardCachesPerUserAndInvalidatesOnChange(t *testing.T) {
+// TestDashboardSharesItsReadsAndShowsChangesAtOnce: the tiles and repeat visits
+// share one list call; a change made through the console shows at once where it
+// matters (a new schedule in the upcoming tile, a connection test's status in the
+// counts), while a schedule leaves the source list alone.
+func TestDashboardSharesItsReadsAndShowsChangesAtOnce(t *testing.T) {
 	env := newTestEnv(t, nil)
 	env.sandbox.ResetCalls()
-	for _, p := range []string{"/dashboard/status", "/dashboard/unhealthy", "/dashboard/status"} {
+	for _, p := range []string{"/dashboard/status", "/dashboard/unhealthy", "/dashboard/status", "/dashboard/upcoming"} {
 		require.Equal(t, http.StatusOK, env.do(http.MethodGet, p, nil, htmxHeaders).Code)
 	}
 	assert.Equal(t, 1, env.sandbox.Calls("listSources"), "tiles and repeat visits share one list call")
 
-	// A change through the console (a new schedule) drops the cache.
 	_, _, _, _, by := sandboxCounts(t, env)
 	src := by["unchecked"][0]
 	rec := env.postForm("/sources/"+src.ID+"/schedules?type=ACCOUNT_AGGREGATION", url.Values{"cronExpression": {"0 0 4 * * ?"}}, htmxHeaders)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	env.sandbox.ResetCalls()
+	require.Equal(t, http.StatusOK, env.do(http.MethodGet, "/dashboard/upcoming", nil, htmxHeaders).Code)
+	assert.Equal(t, map[string]int{"getSourceSchedules": 1}, env.sandbox.CallCounts(), "the new schedule is read at once, nothing else")
+
+	rec = env.do(http.MethodPost, "/sources/"+src.ID+"/tools/test-connection", nil, htmxHeaders)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	env.sandbox.ResetCalls()
 	require.Equal(t, http.StatusOK, env.do(http.MethodGet, "/dashboard/status", nil, htmxHeaders).Code)
-	assert.Equal(t, 1, env.sandbox.Calls("listSources"), "the user's change shows at once")
+	assert.Equal(t, 1, env.sandbox.Calls("listSources"), "a test may change a status: the counts are read again")
 }
 
 func TestTileErrorsStayInsideTheTile(t *testing.T) {

@@ -149,8 +149,8 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 			g.SetLimit(dashConcurrency)
 			for i, id := range batch {
 				g.Go(func() error {
-					sc, err := sourceGet(s, c, "schedules", id, schedulesTTLFactor, func(context.Context) ([]api.Schedule, error) {
-						sc, err := cl.GetSourceSchedules(gctx, id)
+					sc, err := sourceGet(gctx, s, c, "schedules", id, schedulesTTLFactor, func(ctx context.Context) ([]api.Schedule, error) {
+						sc, err := cl.GetSourceSchedules(ctx, id)
 						if api.IsNotFound(err) {
 							return nil, nil // deleted since the list was read
 						}

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	// user's cached dashboard after a successful change.
 	e.Use(middleware.Recover())
 	e.Use(requestID)
+	e.Use(countUpstream)
 	e.Use(s.requestLog())
 	e.Use(s.securityHeaders)
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
@@ -70,8 +71,8 @@ func (s *Server) routes() {
 	protected.GET("/sources/new", s.sourceNew)
 	protected.POST("/sources", s.sourceCreate, action("source.create"))
 	protected.GET("/sources/export.csv", s.sourcesExport)
-	protected.POST("/sources/bulk/test-connection", s.sourcesBulkTest, action("tool.test-connection"))
-	protected.POST("/sources/bulk/aggregate", s.sourcesBulkAggregate, action("aggregation.start"))
+	protected.POST("/sources/bulk/test-connection", s.sourcesBulkTest, action("tool.test-connection"), bulk)
+	protected.POST("/sources/bulk/aggregate", s.sourcesBulkAggregate, action("aggregation.start"), bulk, listsUnchanged)
 	// The source detail tabs (shell: sources_detail.go) and their actions.
 	protected.GET("/sources/:id", s.sourceOverview)
 	protected.GET("/sources/:id/health", s.sourceHealth)
@@ -87,7 +88,7 @@ func (s *Server) routes() {
 	protected.POST("/sources/:id/tools/peek", s.sourcePeek, action("tool.peek"), listsUnchanged)
 	protected.POST("/sources/:id/tools/connector-file", s.sourceConnectorFile, action("tool.connector-file"), streamsUpload)
 	protected.GET("/sources/:id/danger", s.sourceDanger)
-	protected.POST("/sources/:id/remove-accounts", s.sourceRemoveAccounts, action("source.remove-accounts"))
+	protected.POST("/sources/:id/remove-accounts", s.sourceRemoveAccounts, action("source.remove-accounts"), listsUnchanged)
 	protected.POST("/sources/:id/delete", s.sourceDelete, action("source.delete"))
 	protected.GET("/sources/:id/correlation", s.sourceCorrelation)
 	protected.POST("/sources/:id/correlation", s.sourceCorrelationSave, action("config.correlation"), listsUnchanged)
@@ -107,10 +108,10 @@ func (s *Server) routes() {
 	// -- schemas, uploads, tasks, provisioning policies --
 	protected.GET("/tasks/:id", s.taskPage)
 	protected.GET("/sources/:id/import", s.importTab)
-	protected.POST("/sources/:id/import/aggregate", s.importAggregate, action("aggregation.start"))
+	protected.POST("/sources/:id/import/aggregate", s.importAggregate, action("aggregation.start"), listsUnchanged)
 	protected.GET("/sources/:id/import/uncorrelated/template", s.correlationTemplate)
 	protected.POST("/sources/:id/import/:kind/preflight", s.importPreflight, changesNothing, streamsUpload)
-	protected.POST("/sources/:id/import/:kind", s.importUpload, action("upload.:kind"), streamsUpload)
+	protected.POST("/sources/:id/import/:kind", s.importUpload, action("upload.:kind"), listsUnchanged, streamsUpload)
 	protected.GET("/sources/:id/schemas", s.schemasTab)
 	protected.POST("/sources/:id/schemas", s.schemaCreate, action("schema.create"), listsUnchanged)
 	protected.GET("/sources/:id/schemas/:schemaId", s.schemaView)
@@ -145,10 +146,10 @@ func (s *Server) routes() {
 
 	// -- dashboard and activity log --
 	// The home page's tiles load themselves (dashboard_tiles.go).
-	protected.GET("/dashboard/status", s.dashStatus)
-	protected.GET("/dashboard/unhealthy", s.dashUnhealthy)
-	protected.GET("/dashboard/upcoming", s.dashUpcoming)
-	protected.GET("/dashboard/tasks", s.dashTasks)
+	protected.GET("/dashboard/status", s.dashStatus, background)
+	protected.GET("/dashboard/unhealthy", s.dashUnhealthy, background)
+	protected.GET("/dashboard/upcoming", s.dashUpcoming, background)
+	protected.GET("/dashboard/tasks", s.dashTasks, background)
 	protected.GET("/activity", s.activityPage)
 	protected.GET("/activity/export.csv", s.activityExport)
 }
@@ -168,7 +169,13 @@ type routeInfo struct {
 	// listsUnchanged: the change touches a source's parts (schemas, schedules,
 	// policies, settings), never what the source list filters on (name, type,
 	// status, owner…), so list pages without the source stay valid (shared_reads.go).
+	// A change that starts a task (an upload, an aggregation) may change the
+	// source's status when the task ends: the task's end marks it (tasks.go).
 	listsUnchanged bool
+	// priority is how the route's calls queue for the shared rate budget: pages
+	// and parts people wait for are interactive (the zero value), bulk actions and
+	// work nobody is looking at yet (tiles that refresh themselves) yield to them.
+	priority api.Priority
 	// middleware runs for this route only, after the group's.
 	middleware []echo.MiddlewareFunc
 }
@@ -190,6 +197,13 @@ func recordedByHandler(name string) routeOpt {
 
 // changesNothing marks a POST that only checks or previews: nothing to record.
 func changesNothing(ri *routeInfo) { ri.readOnly = true }
+
+// background marks a route whose calls yield to page loads in the budget: home
+// page tiles, which load after the page and refresh themselves.
+func background(ri *routeInfo) { ri.priority = api.PriorityBackground }
+
+// bulk marks a bulk action (many sources at once): its calls yield to page loads.
+func bulk(ri *routeInfo) { ri.priority = api.PriorityBulk }
 
 // listsUnchanged marks a change that cannot move a source into or out of a list.
 func listsUnchanged(ri *routeInfo) { ri.listsUnchanged = true }

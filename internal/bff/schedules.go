@@ -346,7 +346,7 @@ func (s *Server) sourceNextRuns(c echo.Context) error {
 // sharedSchedules reads a source's schedules for display, from the shared copy
 // when the user may see it (kept ten times READ_CACHE_TTL: see shared_reads.go).
 func (s *Server) sharedSchedules(c echo.Context, id string) ([]api.Schedule, error) {
-	return sourceRead(s, c, "schedules", id, schedulesTTLFactor, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
+	return sourceRead(s, c, "list schedules of "+id, "schedules", id, schedulesTTLFactor, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
 		return cl.GetSourceSchedules(ctx, id)
 	})
 }

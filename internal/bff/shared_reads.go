@@ -100,17 +100,17 @@ func sharedRead[T any](s *Server, c echo.Context, what string, r readcache.Read,
 	var out T
 	err := s.callAPI(c, what, func(ctx context.Context, cl *api.Client) error {
 		var err error
-		out, err = sharedGet(s, c, r, func(ctx context.Context) (T, []string, error) { return call(ctx, cl) })
+		out, err = sharedGet(ctx, s, c, r, func(ctx context.Context) (T, []string, error) { return call(ctx, cl) })
 		return err
 	})
 	return out, err
 }
 
 // sharedGet is sharedRead for a caller that holds a client already (inside
-// callAPI): fetch reads with it. Non-GET requests, and users with no view, always
-// fetch, and store nothing. Safe for concurrent use within one request.
-func sharedGet[T any](s *Server, c echo.Context, r readcache.Read, fetch readcache.Fetch[T]) (T, error) {
-	ctx := c.Request().Context()
+// callAPI, whose ctx it passes): fetch reads with it. Non-GET requests, and users
+// with no view, always fetch, and store nothing. Safe for concurrent use within
+// one request.
+func sharedGet[T any](ctx context.Context, s *Server, c echo.Context, r readcache.Read, fetch readcache.Fetch[T]) (T, error) {
 	if c.Request().Method != http.MethodGet || s.viewKey(c) == "" {
 		v, _, err := fetch(ctx)
 		return v, err
@@ -157,26 +157,25 @@ func (s *Server) copyAge(c echo.Context) (time.Duration, bool) {
 	return max(time.Since(n.at), 0), true
 }
 
-// sourceRead is sharedRead for one of a source's own answers (kind names it:
-// "source", "health"…), shared only with users who may see the source (see the
-// comment at the top of this file).
-func sourceRead[T any](s *Server, c echo.Context, kind, id string, ttlFactor int, call func(ctx context.Context, cl *api.Client) (T, error)) (T, error) {
+// sourceRead is sharedRead for one of a source's own answers (kind names it in
+// the cache: "source", "health"…; what says what is done, for errors), shared only
+// with users who may see the source (see the comment at the top of this file).
+func sourceRead[T any](s *Server, c echo.Context, what, kind, id string, ttlFactor int, call func(ctx context.Context, cl *api.Client) (T, error)) (T, error) {
 	var out T
-	name, _, _ := strings.Cut(kind, "|") // "schemas|user|" reads schemas
-	err := s.callAPI(c, "get "+name+" of "+id, func(ctx context.Context, cl *api.Client) error {
+	err := s.callAPI(c, what, func(ctx context.Context, cl *api.Client) error {
 		var err error
-		out, err = sourceGet(s, c, kind, id, ttlFactor, func(ctx context.Context) (T, error) { return call(ctx, cl) })
+		out, err = sourceGet(ctx, s, c, kind, id, ttlFactor, func(ctx context.Context) (T, error) { return call(ctx, cl) })
 		return err
 	})
 	return out, err
 }
 
 // sourceGet is sourceRead for a caller inside callAPI.
-func sourceGet[T any](s *Server, c echo.Context, kind, id string, ttlFactor int, fetch func(ctx context.Context) (T, error)) (T, error) {
+func sourceGet[T any](ctx context.Context, s *Server, c echo.Context, kind, id string, ttlFactor int, fetch func(ctx context.Context) (T, error)) (T, error) {
 	if !s.maySeeShared(c, id) {
-		return fetch(c.Request().Context()) // the user's own answer, not stored
+		return fetch(ctx) // the user's own answer, not stored
 	}
-	return sharedGet(s, c, sourceReadOf(kind, id, ttlFactor), func(ctx context.Context) (T, []string, error) {
+	return sharedGet(ctx, s, c, sourceReadOf(kind, id, ttlFactor), func(ctx context.Context) (T, []string, error) {
 		v, err := fetch(ctx)
 		return v, nil, err
 	})

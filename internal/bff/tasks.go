@@ -30,6 +30,10 @@ func (s *Server) taskPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	poll := c.QueryParam("wait") != "" && isHTMX(c)
+	if poll {
+		asBackground(c) // the panel follows the task by itself: page loads go first
+	}
 	sourceID := c.QueryParam("source")
 	if sourceID != "" && !validID(sourceID) {
 		sourceID = ""
@@ -49,8 +53,8 @@ func (s *Server) taskPage(c echo.Context) error {
 	}
 	// A poll (htmx, with ?wait=) gets the panel alone; anything else gets the page
 	// (as a fragment for a plain htmx navigation).
-	if wait := c.QueryParam("wait"); wait != "" && isHTMX(c) {
-		vm := taskVM(ts, sourceID, nextPollDelay(wait))
+	if poll {
+		vm := taskVM(ts, sourceID, nextPollDelay(c.QueryParam("wait")))
 		s.checkSourceGone(c, &vm, sourceID)
 		return s.render(c, http.StatusOK, Page{Body: templates.TaskPanel(vm)})
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,6 +76,9 @@ func (s *Server) runUpstream(c echo.Context, retry bool, fn func(ctx context.Con
 		return err
 	}
 	ctx := c.Request().Context()
+	if p := s.priority(c); p != api.PriorityInteractive {
+		ctx = api.WithPriority(ctx, p)
+	}
 	err = fn(ctx, s.cfg.API.With(ts))
 	if !retry || !api.IsUnauthorized(err) {
 		return err
@@ -155,3 +159,58 @@ func signInLost(err error) error {
 	}
 	return nil
 }
+
+// ctxCalls holds the request's *api.CallCounter (countUpstream).
+const ctxCalls = "sd.calls"
+
+// countUpstream counts every request's calls to ISC (api.WithCallCounter) and
+// says what they cost in a Server-Timing header, which browsers' developer tools
+// show and the benchmark reads: `isc;desc="2 calls";dur=245.1` (the time ISC took,
+// summed) and `budget;dur=12.0` (the time the calls waited for the shared rate
+// budget). The activity log reads the same counter (upstreamCalls).
+func countUpstream(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, calls := api.WithCallCounter(c.Request().Context())
+		c.SetRequest(c.Request().WithContext(ctx))
+		c.Set(ctxCalls, calls)
+		c.Response().Before(func() {
+			if n := calls.N(); n > 0 || calls.Waited() > 0 {
+				noun := "calls"
+				if n == 1 {
+					noun = "call"
+				}
+				c.Response().Header().Set("Server-Timing", fmt.Sprintf(`isc;desc="%d %s";dur=%s, budget;dur=%s`,
+					n, noun, msText(calls.Upstream()), msText(calls.Waited())))
+			}
+		})
+		return next(c)
+	}
+}
+
+func msText(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
+
+// upstreamCalls is the request's call counter (an unused one outside countUpstream).
+func upstreamCalls(c echo.Context) *api.CallCounter {
+	if calls, ok := c.Get(ctxCalls).(*api.CallCounter); ok {
+		return calls
+	}
+	return &api.CallCounter{}
+}
+
+// ctxPriority overrides the route's priority for one request (a task panel's poll).
+const ctxPriority = "sd.priority"
+
+// priority is how the request's calls queue for the shared rate budget (api.Priority):
+// set for the request (asBackground), else the route's (routes.go: background, bulk),
+// else interactive, a person waiting for a page.
+func (s *Server) priority(c echo.Context) api.Priority {
+	if p, ok := c.Get(ctxPriority).(api.Priority); ok {
+		return p
+	}
+	return s.route(c).priority
+}
+
+// asBackground makes the request's calls yield to page loads in the budget.
+func asBackground(c echo.Context) { c.Set(ctxPriority, api.PriorityBackground) }

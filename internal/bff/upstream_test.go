@@ -6,10 +6,14 @@ package bff
 // TestUpstreamHangAndRedisDown in cmd/server/faults_test.go.
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -380,4 +384,94 @@ func TestUpstreamFailuresSayWhatWasBeingDone(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(line, strings.TrimPrefix(tc.what, `"error":"`)), "wrapped once")
 		})
 	}
+}
+
+// priorityLimiter lets every call through and records the priority each waited with.
+type priorityLimiter struct {
+	mu   sync.Mutex
+	seen []api.Priority
+}
+
+func (l *priorityLimiter) Wait(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seen = append(l.seen, api.PriorityOf(ctx))
+	return nil
+}
+
+func (l *priorityLimiter) take() []api.Priority {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.seen
+	l.seen = nil
+	return slices.Compact(out)
+}
+
+// TestBackgroundWorkYieldsToPageLoads: the calls of pages and their parts wait for
+// the shared rate budget as interactive, those of bulk actions as bulk, and those
+// of work nobody is looking at yet (home page tiles, a task panel following its
+// task) as background, so the budget serves the people waiting first.
+func TestBackgroundWorkYieldsToPageLoads(t *testing.T) {
+	lim := &priorityLimiter{}
+	sb, hs := newTestSandbox(t)
+	e := newConsole(t, sb, hs, "memory", func(c *Config) {
+		cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(), Limiter: lim})
+		require.NoError(t, err)
+		c.API = cl
+		noSharedReads(c)
+	})
+	e.csrfPrime()
+	form := url.Values{"client_id": {sandbox.DemoPATClientID}, "client_secret": {sandbox.DemoPATClientSecret}}
+	require.Equal(t, http.StatusSeeOther, e.postForm("/login/pat", form, nil).Code)
+	e.headers.Set("X-CSRF-Token", e.pageCSRFToken("/"))
+	id := sandbox.SeedDelimitedSourceID
+
+	for _, tc := range []struct {
+		method, path string
+		headers      map[string]string
+		want         api.Priority
+	}{
+		{"GET", "/sources", nil, api.PriorityInteractive},
+		{"GET", "/sources/" + id, hxTo("source-tab"), api.PriorityInteractive},
+		{"GET", "/sources/" + id + "/health", htmxHeaders, api.PriorityInteractive},
+		{"GET", "/dashboard/status", htmxHeaders, api.PriorityBackground},
+		{"GET", "/dashboard/upcoming", htmxHeaders, api.PriorityBackground},
+		{"POST", "/sources/bulk/test-connection", htmxHeaders, api.PriorityBulk},
+	} {
+		lim.take()
+		var rec *httptest.ResponseRecorder
+		if tc.method == "POST" {
+			rec = e.postForm(tc.path, url.Values{"id": {id}}, tc.headers)
+		} else {
+			rec = e.do(tc.method, tc.path, nil, tc.headers)
+		}
+		require.Equal(t, http.StatusOK, rec.Code, "%s %s", tc.method, tc.path)
+		assert.Equal(t, []api.Priority{tc.want}, lim.take(), "%s %s", tc.method, tc.path)
+	}
+
+	rec := e.postForm("/sources/"+sandbox.SeedAuthoritativeSourceID+"/import/aggregate", url.Values{}, htmxHeaders)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	task := goneTo(t, rec.Header())
+	lim.take()
+	require.Equal(t, http.StatusOK, e.do(http.MethodGet, task, nil, nil).Code)
+	assert.Equal(t, []api.Priority{api.PriorityInteractive}, lim.take(), "opening the task page")
+	require.Equal(t, http.StatusOK, e.do(http.MethodGet, task+"&wait=1", nil, htmxHeaders).Code)
+	assert.Equal(t, []api.Priority{api.PriorityBackground}, lim.take(), "the panel's poll")
+}
+
+// TestServerTimingSaysWhatAPageCostUpstream: a response says in Server-Timing how
+// many calls to ISC it made, how long ISC took and how long the calls waited for
+// the shared budget; a page served from shared copies made none and says nothing.
+func TestServerTimingSaysWhatAPageCostUpstream(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.sandbox.SetFault("listSources", sandbox.Fault{Latency: 20 * time.Millisecond})
+	rec := e.do(http.MethodGet, "/sources?size=10", nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	st := rec.Header().Get("Server-Timing")
+	m := regexp.MustCompile(`^isc;desc="1 call";dur=([0-9.]+), budget;dur=([0-9.]+)$`).FindStringSubmatch(st)
+	require.NotNil(t, m, st)
+	dur, _ := strconv.ParseFloat(m[1], 64)
+	assert.GreaterOrEqual(t, dur, 20.0, "ISC's time, in ms")
+	rec = e.do(http.MethodGet, "/sources?size=10", nil, nil)
+	assert.Empty(t, rec.Header().Get("Server-Timing"), "the shared copy: no call")
 }

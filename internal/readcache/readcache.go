@@ -154,7 +154,9 @@ func Get[T any](ctx context.Context, c *Cache, r Read, fetch Fetch[T]) (T, Resul
 	if r.Fresh {
 		flight += "\x00fresh"
 	}
+	led := false // this request ran the flight (singleflight says "shared" to the leader too)
 	res, err, shared := c.group.Do(flight, func() (any, error) {
+		led = true
 		if !r.Fresh {
 			// A flight that just ended may have stored the answer after this
 			// request looked: look once more before calling upstream.
@@ -165,7 +167,7 @@ func Get[T any](ctx context.Context, c *Cache, r Read, fetch Fetch[T]) (T, Resul
 		e, err := fill(ctx)
 		return flown{e, false}, err
 	})
-	if err != nil && shared {
+	if err != nil && shared && !led {
 		// The leader's failure may be its own (its sign-in, its cancelled request).
 		var e *entry
 		e, err = fill(ctx)
