@@ -65,6 +65,7 @@ func newAPIState(s *Sandbox) *apiState {
 	if s.cfg.Seed == SeedProduction {
 		seedProduction(a)
 	}
+	seedExtra(a, s.cfg.ExtraSources)
 	return a
 }
 

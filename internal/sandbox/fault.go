@@ -3,6 +3,8 @@ package sandbox
 // Fault injection and call counting, for tests and demos of failure handling.
 
 import (
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,6 +14,12 @@ import (
 type Fault struct {
 	// Latency delays each call (the delay ends early if the client goes away).
 	Latency time.Duration
+	// LatencyMin and LatencyMax, when set, make Latency the median of the delays
+	// rather than every call's: each delay is drawn from a log-normal
+	// distribution around Latency whose 95th percentile is LatencyMax, clamped to
+	// [LatencyMin, LatencyMax], as a real tenant's answer times spread (e.g. 80
+	// to 250 ms, median 120 ms).
+	LatencyMin, LatencyMax time.Duration
 	// ErrorRatio is the share of calls, 0..1, that fail with Status. When
 	// Status is set and ErrorRatio is 0, every call fails.
 	ErrorRatio float64
@@ -101,6 +109,7 @@ func (s *Sandbox) applyFault(w http.ResponseWriter, r *http.Request, op string) 
 		if ok && !forced && (f.Status != 0 || f.ErrorRatio > 0) {
 			fail = f.ErrorRatio <= 0 || s.api.rng.Float64() < f.ErrorRatio
 		}
+		delay := f.delay(s.api.rng)
 		s.mu.Unlock()
 		if !ok {
 			continue
@@ -109,8 +118,8 @@ func (s *Sandbox) applyFault(w http.ResponseWriter, r *http.Request, op string) 
 			<-r.Context().Done()
 			return true
 		}
-		if f.Latency > 0 {
-			t := time.NewTimer(f.Latency)
+		if delay > 0 {
+			t := time.NewTimer(delay)
 			select {
 			case <-t.C:
 			case <-r.Context().Done():
@@ -142,4 +151,16 @@ func (s *Sandbox) applyFault(w http.ResponseWriter, r *http.Request, op string) 
 		}
 	}
 	return false
+}
+
+// delay is one call's delay under f: Latency, or with LatencyMax above it a draw
+// from a log-normal distribution with median Latency and 95th percentile
+// LatencyMax, clamped to [LatencyMin, LatencyMax].
+func (f Fault) delay(rng *rand.Rand) time.Duration {
+	if f.Latency <= 0 || f.LatencyMax <= f.Latency {
+		return f.Latency
+	}
+	sigma := math.Log(float64(f.LatencyMax)/float64(f.Latency)) / 1.645
+	d := time.Duration(float64(f.Latency) * math.Exp(sigma*rng.NormFloat64()))
+	return min(max(d, f.LatencyMin), f.LatencyMax)
 }

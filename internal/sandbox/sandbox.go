@@ -91,6 +91,11 @@ type Config struct {
 	RateWindow time.Duration
 	// TaskStep is the time between an asynchronous task's progress steps; default 1 s.
 	TaskStep time.Duration
+	// ExtraSources adds that many generated sources after the seed, for load tests
+	// of a production-sized tenant: every connector in turn, most healthy, some
+	// failing or never checked, one in ten managed by the demo governance group,
+	// aggregation schedules on those that have run (see seedExtra).
+	ExtraSources int
 	// RequireContentLength makes the API answer 411 Length Required to a
 	// request whose body has no Content-Length (a chunked body), as a gateway
 	// that takes only sized bodies would. Every SailPoint SDK sends uploads

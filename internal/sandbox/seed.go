@@ -6,6 +6,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -198,6 +199,47 @@ func seed(a *apiState, _ time.Time) {
 	for i := 1; i < len(seedTable); i++ {
 		row := seedTable[i]
 		rec := seedRecord(i, row)
+		a.sources[rec.id()] = rec
+		a.order = append(a.order, rec.id())
+	}
+}
+
+// extraStates is the health mix of generated sources: mostly healthy, some
+// failing in each way ISC reports, some never checked.
+var extraStates = []string{stHealthy, stHealthy, stHealthy, stHealthy, stHealthy, stHealthy, stHealthy,
+	stErrSource, stUnchecked, stHealthy, stErrVA, stHealthy, stFailClus, stHealthy, stNoAccts, stErrFile}
+
+// extraBase is the first index of generated sources, far above the seed table's.
+const extraBase = 0x1000
+
+// seedExtra adds n generated sources (Config.ExtraSources), deterministically:
+// "Okta Finance 0042"-like names over every connector but ISC's own, owners and
+// health states in turn, every tenth managed by the demo governance group, and
+// the seed's aggregation schedules on those that have run.
+func seedExtra(a *apiState, n int) {
+	kinds := make([]string, 0, len(connectors))
+	for k := range connectors {
+		if k != "identitynow" {
+			kinds = append(kinds, k)
+		}
+	}
+	slices.Sort(kinds)
+	for k := range n {
+		conn := kinds[k%len(kinds)]
+		status := extraStates[k%len(extraStates)]
+		if status == stErrFile && conn != "delimited-file" {
+			status = stErrSource
+		}
+		row := seedSource{
+			name:      fmt.Sprintf("%s %s %04d", connectors[conn].name, seedDepartments[(k/len(kinds))%len(seedDepartments)], k+1),
+			connector: conn, status: status,
+			desc:  "Generated for a production-sized tenant.",
+			owner: k % len(seedOwners), workgroup: k%10 == 0, authoritative: conn == "workday" && k%4 == 0,
+		}
+		rec := seedRecord(extraBase+k, row)
+		created := seedEpoch.Add(time.Duration(k%500) * 17 * time.Hour) // dates of the seed's years, not its index's
+		modified := created.Add(time.Duration(k%7+1) * 24 * time.Hour)
+		rec.obj["created"], rec.obj["modified"], rec.obj["since"] = isoTime(created), isoTime(modified), isoTime(modified.Add(3*time.Hour))
 		a.sources[rec.id()] = rec
 		a.order = append(a.order, rec.id())
 	}
