@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -103,11 +104,7 @@ func (s *Server) sourceSchedules(c echo.Context) error {
 }
 
 // bindScheduleFreq reads the frequency picker as typed.
-func bindScheduleFreq(c echo.Context) (templates.ScheduleFreqVM, error) {
-	form, err := readForm(c)
-	if err != nil {
-		return templates.ScheduleFreqVM{}, err
-	}
+func bindScheduleFreq(form url.Values) templates.ScheduleFreqVM {
 	f := templates.ScheduleFreqVM{
 		Kind: form.Get("freq"), EveryHours: form.Get("every_hours"), Minute: form.Get("minute"),
 		Times: form.Get("times"), Days: form["days"], MonthDay: form.Get("month_day"), Cron: form.Get("cronExpression"),
@@ -116,7 +113,7 @@ func bindScheduleFreq(c echo.Context) (templates.ScheduleFreqVM, error) {
 		// A script (or an old form) that sends only the expression: that is Advanced.
 		f.Kind = freqAdvanced
 	}
-	return f, nil
+	return f
 }
 
 // checkSchedule turns the picker into an expression and checks it, so a typo
@@ -155,10 +152,11 @@ func (s *Server) saveSchedule(c echo.Context) error {
 	if scheduleLabel(typ) == "" {
 		return userErrorf(http.StatusBadRequest, "Unknown schedule type %q: use ACCOUNT_AGGREGATION or GROUP_AGGREGATION.", typ)
 	}
-	freq, err := bindScheduleFreq(c)
+	form, err := readForm(c)
 	if err != nil {
 		return err
 	}
+	freq := bindScheduleFreq(form)
 	zone, loc := scheduleZone(c)
 	invalid := func(field, msg string) error {
 		card := templates.ScheduleCardVM{SourceID: id, Type: typ, Label: scheduleLabel(typ), Zone: zone,
@@ -178,7 +176,7 @@ func (s *Server) saveSchedule(c echo.Context) error {
 		switch {
 		case !isOrgAdmin(c):
 			return invalid("cronExpression", msg+" Only an ORG_ADMIN can save such a schedule; choose one that fires at most once a minute, ideally every 15 minutes or less often.")
-		case c.FormValue("confirmFrequent") != "yes":
+		case form.Get("confirmFrequent") != "yes":
 			card := templates.ScheduleCardVM{SourceID: id, Type: typ, Label: scheduleLabel(typ), Zone: zone,
 				ISCZone: s.cfg.ScheduleZone.String(), CanWrite: true, Exists: !creating, Input: freq.Cron, Freq: freq,
 				FieldErrors: templates.FieldErrors{"cronExpression": msg}, AskConfirmFrequent: true,
