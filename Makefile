@@ -24,10 +24,11 @@ test: deps assets check-generated
 deps:
 	@scripts/deps.sh
 
-## assets: npm packages (pinned in web/static/package-lock.json) copied into web/static/vendor
+## assets: npm packages (pinned in web/static/package-lock.json) copied into web/static/vendor;
+## axe-core (a dev dependency) stays in node_modules: the browser tests inject it, users never get it
 assets: $(VENDOR)
 $(VENDOR) &: web/static/package-lock.json
-	cd web/static && { [ -d node_modules/htmx.org ] || npm ci --no-audit --no-fund; }
+	cd web/static && { [ -d node_modules/htmx.org ] && [ -d node_modules/axe-core ] || npm ci --no-audit --no-fund; }
 	cp web/static/node_modules/htmx.org/dist/htmx.min.js web/static/vendor/
 	cp web/static/node_modules/@picocss/pico/css/pico.min.css web/static/vendor/
 	touch $(VENDOR)

@@ -393,3 +393,26 @@ func signIn(consoleURL, user, next, landing string) chromedp.Action {
 		visible(landing),
 	}
 }
+
+// clickTab opens a source tab as a user would: through "More" when the tab is one
+// of the less used ones listed there.
+func clickTab(slug string) chromedp.Action {
+	sel := `[data-testid="tab-` + slug + `"]`
+	return chromedp.Tasks{
+		settled(),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			var hidden bool
+			if err := chromedp.Evaluate(`!!document.querySelector('`+sel+`').closest("details:not([open])")`, &hidden).Do(ctx); err != nil {
+				return err
+			}
+			if !hidden {
+				return nil
+			}
+			return chromedp.Click(`[data-testid="tabs-more"] > summary`, chromedp.ByQuery).Do(ctx)
+		}),
+		click(sel),
+	}
+}
+
+// awaitPromise makes chromedp.Evaluate wait for the promise the expression returns.
+func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }

@@ -198,7 +198,7 @@ func TestBrowserSourcesWalkthrough(t *testing.T) {
 	b.screenshot(t, "07-created")
 
 	b.run(t, "a wrong name does not delete",
-		click(`[data-testid="tab-danger"]`),
+		clickTab("danger"),
 		visible(`[data-testid="delete-form"]`),
 		chromedp.SendKeys(`#delete-form-confirm_name`, "not the name", chromedp.ByQuery),
 		click(`[data-testid="delete-submit"]`),

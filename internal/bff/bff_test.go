@@ -88,7 +88,7 @@ func TestHomePageAndFragment(t *testing.T) {
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 			doc := parse(t, rec.Body)
 			assert.Equal(t, 1, doc.Find(`[data-testid="home"]`).Length(), "home body present")
-			assert.Equal(t, tc.wantFull, doc.Find("html head title").Length() == 1, "full page has a <title>")
+			assert.Equal(t, "Home · Sourcedesk", doc.Find("title").Text(), "a page and the fragment htmx loads for it carry the title")
 			assert.Equal(t, tc.wantFull, doc.Find(`[data-testid="version"]`).Length() == 1, "footer with version only on full pages")
 			if tc.wantFull {
 				assert.Equal(t, "Sourcedesk test-1", doc.Find(`[data-testid="version"]`).Text())

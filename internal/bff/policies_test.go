@@ -31,7 +31,7 @@ func TestPoliciesTabAndView(t *testing.T) {
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			assert.Contains(t, rec.Header().Values("Vary"), "HX-Request")
 			doc := parse(t, rec.Body)
-			assert.Equal(t, !hx, doc.Find("html head title").Length() == 1)
+			assert.Equal(t, !hx, doc.Find(`footer [data-testid="version"]`).Length() == 1)
 			assert.Equal(t, 1, doc.Find(`[data-testid="policy-list"] tr[data-usage="CREATE"]`).Length())
 			var options []string
 			doc.Find(`[data-testid="usage-type"] option`).Each(func(_ int, s *goquery.Selection) { options = append(options, s.Text()) })
@@ -103,7 +103,7 @@ func TestPolicyCreateReplacePatchDelete(t *testing.T) {
 	t.Run("patch", func(t *testing.T) {
 		rec := formSend(env, http.MethodPatch, base+"/UPDATE", false, url.Values{"patch": {`[{"op":"replace","path":"/description","value":"patched"}]`}})
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		assert.Equal(t, 1, parse(t, rec.Body).Find("html head title").Length())
+		assert.Equal(t, 1, parse(t, rec.Body).Find(`footer [data-testid="version"]`).Length())
 		p, err := env.upstream().GetProvisioningPolicy(context.Background(), delimitedID, api.UsageUpdate)
 		require.NoError(t, err)
 		assert.Equal(t, "patched", p.Description)

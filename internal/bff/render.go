@@ -32,8 +32,14 @@ func isHTMX(c echo.Context) bool {
 // when the browser accepts it (compress.go).
 func (s *Server) render(c echo.Context, status int, p Page) error {
 	var comp templ.Component = p.Body
-	if !isHTMX(c) {
+	switch {
+	case !isHTMX(c):
 		comp = templates.Page(s.chrome(c, p.Title, p.Section), p.Body)
+	case p.Title != "" && c.Request().Method == http.MethodGet:
+		// A page loaded by htmx (a link, a filter, HX-Location after a change) pushes its
+		// URL: it brings its title along. Answers to a POST (a preview, a check) stay
+		// in their part of the page and leave the title alone.
+		comp = templates.WithTitle(p.Title, p.Body)
 	}
 	return s.write(c, status, comp)
 }

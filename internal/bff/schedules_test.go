@@ -33,7 +33,7 @@ func TestSchedulesTabShowsSavedSchedulesWithNextRuns(t *testing.T) {
 		assert.NotEmpty(t, strings.TrimSpace(card.Find(`[data-testid="schedule-description"]`).Text()))
 		assert.Equal(t, 3, card.Find(`[data-testid="schedule-next"] li`).Length(), "next three runs")
 		assert.Contains(t, card.Find(`[data-testid="schedule-next"] time`).First().AttrOr("datetime", ""), "+0", "times in Paris")
-		assert.Equal(t, hx == nil, doc.Find("title").Length() == 1, "full page only without htmx")
+		assert.Equal(t, hx == nil, doc.Find(`footer [data-testid="version"]`).Length() == 1, "full page only without htmx")
 	}
 }
 

@@ -69,7 +69,7 @@ func TestSchemasTab(t *testing.T) {
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			assert.Contains(t, rec.Header().Values("Vary"), "HX-Request")
 			doc := parse(t, rec.Body)
-			assert.Equal(t, !tc.hx, doc.Find("html head title").Length() == 1)
+			assert.Equal(t, !tc.hx, doc.Find(`footer [data-testid="version"]`).Length() == 1)
 			var names []string
 			doc.Find(`[data-testid="schema-list"] tbody tr`).Each(func(_ int, s *goquery.Selection) {
 				names = append(names, s.AttrOr("data-schema", ""))
@@ -94,7 +94,7 @@ func TestSchemaEditByJSONPatch(t *testing.T) {
 			rec := env.do(http.MethodGet, base, nil, withHX(hx, nil))
 			require.Equal(t, http.StatusOK, rec.Code)
 			doc := parse(t, rec.Body)
-			assert.Equal(t, !hx, doc.Find("html head title").Length() == 1)
+			assert.Equal(t, !hx, doc.Find(`footer [data-testid="version"]`).Length() == 1)
 			assert.Equal(t, "id", doc.Find(`[data-testid="identity-attribute"]`).Text())
 			assert.Equal(t, len(account.Attributes), doc.Find(`[data-testid="attributes"] tbody tr`).Length())
 			assert.Equal(t, "yes", doc.Find(`tr[data-attribute="groups"] td`).Eq(4).Text(), "group column")

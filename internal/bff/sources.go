@@ -66,7 +66,7 @@ func parseSourceListQuery(v url.Values) (templates.SourceListQuery, error) {
 	}
 	if q.Sort != "" {
 		field := strings.TrimPrefix(q.Sort, "-")
-		if !slices.ContainsFunc(templates.SourceSortColumns, func(col struct{ Label, Sorter string }) bool { return col.Sorter == field }) {
+		if !slices.ContainsFunc(templates.SourceSortColumns, func(col templates.SourceColumn) bool { return col.Sorter == field }) {
 			return q, userErrorf(http.StatusBadRequest, "Sources cannot be sorted by %q. Sort by one of: %s.", q.Sort, sortableFields())
 		}
 	}

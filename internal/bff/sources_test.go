@@ -44,12 +44,12 @@ func body(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
 }
 
 // assertPageOrFragment checks what every page route must get right: Vary, and a full
-// page (with <title>) only for non-htmx requests.
+// page (the layout, with its footer) only for non-htmx requests.
 func assertPageOrFragment(t *testing.T, rec *httptest.ResponseRecorder, wantFull bool) *goquery.Document {
 	t.Helper()
 	assert.Contains(t, rec.Header().Values("Vary"), "HX-Request")
 	doc := body(t, rec)
-	assert.Equal(t, wantFull, doc.Find("html head title").Length() == 1, "full page iff not htmx")
+	assert.Equal(t, wantFull, doc.Find(`footer [data-testid="version"]`).Length() == 1, "full page iff not htmx")
 	return doc
 }
 
@@ -558,4 +558,19 @@ func TestSourcesListAsSubadmin(t *testing.T) {
 		assert.Contains(t, doc.Text(), "Interns 2026 CSV")
 		assert.NotContains(t, doc.Text(), "Workday", "sources of other groups are not listed")
 	}
+}
+
+// A page htmx loads and pushes (a filter, a link, HX-Location after a change) brings
+// its title, so the window title follows the address; an answer to a POST (a review,
+// a check) stays in its part of the page and leaves the title alone.
+func TestHTMXPageLoadsBringTheirTitle(t *testing.T) {
+	env := newTestEnv(t, nil)
+	rec := env.do(http.MethodGet, "/sources?q=corp", nil, hxTo("main"))
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "Sources · Sourcedesk", body(t, rec).Find("title").Text())
+	rec = env.do(http.MethodGet, "/activity", nil, hxTo("main"))
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "Activity · Sourcedesk", body(t, rec).Find("title").Text())
+	rec = env.postForm("/sources/"+sandbox.SeedDelimitedSourceID+"/configuration/review", url.Values{"description": {"x"}}, hxTo("source-tab"))
+	assert.Equal(t, 0, body(t, rec).Find("title").Length(), "a review (%d) keeps the page's title", rec.Code)
 }

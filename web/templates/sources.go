@@ -111,15 +111,32 @@ const (
 // SourcePageSizes are the page sizes a user can choose.
 var SourcePageSizes = []int{10, 25, 50, 100, 250}
 
-// SourceSortColumns are the columns the list sorts by, with their ISC sorter.
-var SourceSortColumns = []struct{ Label, Sorter string }{
-	{"Name", "name"},
-	{"Type", "type"},
-	{"Connection", "connectionType"},
-	{"Owner", "owner.name"},
-	{"Status", "status"},
-	{"Authoritative", "authoritative"},
-	{"Modified", "modified"},
+// SourceSortColumns are the columns the list sorts by, with their ISC sorter, in
+// the order the table shows them: what tells sources apart first. Wide columns are
+// left out below 1024 px (a tablet) so that Name and Status always show; their
+// values stay in the filters and the CSV export.
+var SourceSortColumns = []SourceColumn{
+	{"Name", "name", false},
+	{"Status", "status", false},
+	{"Type", "type", false},
+	{"Owner", "owner.name", false},
+	{"Modified", "modified", true},
+	{"Connection", "connectionType", true},
+	{"Authoritative", "authoritative", true},
+}
+
+// SourceColumn is a sortable column of the sources list.
+type SourceColumn struct {
+	Label, Sorter string
+	Wide          bool // left out on narrow windows
+}
+
+// wideCol is the class of a column left out on narrow windows.
+func wideCol(wide bool) string {
+	if wide {
+		return "sd-wide"
+	}
+	return ""
 }
 
 // SourceListVM is the sources list page.
@@ -203,23 +220,47 @@ type SourceTab struct {
 	// WritersOnly tabs hold only actions, so they are not listed for a user level
 	// that cannot change sources.
 	WritersOnly bool
+	// More tabs are the less used ones: the tab bar lists them under "More".
+	More bool
 }
 
 // SourceTabs are the tabs of the source detail page, in order.
 var SourceTabs = []SourceTab{
-	{"", "Overview", false},
-	{"configuration", "Configuration", false},
-	{"schemas", "Schemas", false},
-	{"import", "Import data", false},
-	{"provisioning", "Provisioning", false},
-	{"schedules", "Schedules", false},
-	{"correlation", "Correlation", false},
-	{"attribute-sync", "Attribute sync", false},
-	{"change-detection", "Change detection", false},
-	{"entitlement-requests", "Entitlement requests", false},
-	{"password-policies", "Password policies", false},
-	{"tools", "Connector tools", true},
-	{"danger", "Danger zone", true},
+	{Slug: "", Label: "Overview"},
+	{Slug: "configuration", Label: "Configuration"},
+	{Slug: "schemas", Label: "Schemas"},
+	{Slug: "import", Label: "Import data"},
+	{Slug: "provisioning", Label: "Provisioning"},
+	{Slug: "schedules", Label: "Schedules"},
+	{Slug: "tools", Label: "Connector tools", WritersOnly: true},
+	{Slug: "correlation", Label: "Correlation", More: true},
+	{Slug: "attribute-sync", Label: "Attribute sync", More: true},
+	{Slug: "change-detection", Label: "Change detection", More: true},
+	{Slug: "entitlement-requests", Label: "Entitlement requests", More: true},
+	{Slug: "password-policies", Label: "Password policies", More: true},
+	{Slug: "danger", Label: "Danger zone", WritersOnly: true, More: true},
+}
+
+// sourceTabsFor returns the tabs a user level sees, in the bar (more false) or under
+// "More" (more true).
+func sourceTabsFor(canWrite, more bool) []SourceTab {
+	var out []SourceTab
+	for _, t := range SourceTabs {
+		if t.More == more && (!t.WritersOnly || canWrite) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// moreCurrent is the label of the current tab when it is one of the "More" tabs.
+func moreCurrent(current string) string {
+	for _, t := range SourceTabs {
+		if t.More && t.Slug == current {
+			return t.Label
+		}
+	}
+	return ""
 }
 
 // SourceTabPanelID is the id of the element that holds the current tab's content;

@@ -74,3 +74,50 @@
     all();
   }
 })();
+
+// The source tab bar: "More" closes with Escape (focus back on it), when a click lands
+// elsewhere and when one of its tabs is chosen; the current tab is scrolled into view
+// when the bar scrolls sideways; a tab opened by click sets the document title as a
+// reload of its URL would ("Tab · Source · Sourcedesk").
+(function () {
+  "use strict";
+  function closeMore(except) {
+    document.querySelectorAll(".sd-tabs-more[open]").forEach(function (d) {
+      if (d !== except) d.open = false;
+    });
+  }
+  function showCurrent() {
+    var cur = document.querySelector(".sd-tabs-main [aria-current=page]");
+    var bar = cur && cur.closest(".sd-tabs-main");
+    if (bar && bar.scrollWidth > bar.clientWidth) {
+      bar.scrollLeft = Math.max(0, cur.offsetLeft - bar.offsetLeft - 24);
+    }
+  }
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    var open = document.querySelector(".sd-tabs-more[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+  document.addEventListener("click", function (evt) {
+    var more = evt.target.closest ? evt.target.closest(".sd-tabs-more") : null;
+    closeMore(more);
+    if (more && evt.target.closest("a")) more.open = false;
+  });
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    showCurrent();
+    var shell = document.querySelector("[data-testid=source-shell][data-title]");
+    if (!shell || !evt.detail.target || evt.detail.target.id !== "source-tab") return;
+    var cur = document.querySelector("#source-tabs [aria-current=page]");
+    var parts = [shell.getAttribute("data-title"), "Sourcedesk"];
+    if (cur && cur.getAttribute("data-testid") !== "tab-overview") parts.unshift(cur.textContent.trim());
+    document.title = parts.join(" · ");
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showCurrent);
+  } else {
+    showCurrent();
+  }
+})();
+

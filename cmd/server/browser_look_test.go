@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"sourcedesk/internal/sandbox"
+	"sourcedesk/web/templates"
+)
+
+// noSideScrollJS is true when the page itself does not scroll sideways: nothing is
+// wider than the window (a wide table scrolls inside its own box instead).
+const noSideScrollJS = `document.documentElement.scrollWidth <= window.innerWidth`
+
+// widestJS names the elements that stick out of the window, for the failure message.
+const widestJS = `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 &&
+	!(e.parentElement && e.parentElement.closest(".sd-table-wrap, .sd-tabs-main")))
+	.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.dataset.testid ? "[" + e.dataset.testid + "]" : "") + " " + Math.round(e.getBoundingClientRect().right) + "px").join(", ")`
+
+// TestBrowserEveryPageFitsATablet opens every page at 768 px (a tablet, half a
+// laptop screen) and at 1366 px, as an admin, and asserts that no page scrolls
+// sideways. It keeps screenshots of the sources list, a source's overview, the home
+// page and the activity log at both widths (UPDATE_SCREENSHOTS=1 also copies them to
+// docs/screenshots/, where the README shows them).
+func TestBrowserEveryPageFitsATablet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser walkthrough skipped in -short mode")
+	}
+	t.Parallel()
+	app := startApp(t, nil)
+	b := newBrowser(t)
+	src := sandbox.SeedDelimitedSourceID
+	b.run(t, "sign in", signIn(app.ConsoleURL, "admin", "/sources", `[data-testid="sources-table"]`))
+	// Some activity, so the log has rows to lay out.
+	b.run(t, "fill the activity log", chromedp.Evaluate(fmt.Sprintf(`(async () => {
+		const h = JSON.parse(document.body.getAttribute("hx-headers"));
+		for (let i = 0; i < 12; i++) await fetch(%q, {method: "POST", headers: h});
+		return true })()`, templates.SourceTabURL(src, "tools/test-connection")), nil, awaitPromise))
+
+	pages := []struct{ name, path, sel string }{
+		{"home", "/", `[data-testid="tile-upcoming"][data-state="ready"]`},
+		{"sources", "/sources", `[data-testid="sources-table"]`},
+		{"new-source", "/sources/new", `[data-testid="create-form"]`},
+		{"cron", "/cron?tz=UTC&expr=0+0+12+%3F+*+MON-FRI", `[data-testid="cron-next"]`},
+		{"activity", "/activity", `[data-testid="activity-table"]`},
+	}
+	for _, tab := range templates.SourceTabs {
+		pages = append(pages, struct{ name, path, sel string }{"tab-" + tab.Label, templates.SourceTabURL(src, tab.Slug), `[data-testid="source-tab-panel"]`})
+	}
+	shots := map[string]string{"home": "home", "sources": "sources-list", "tab-Overview": "source-overview", "activity": "activity"}
+	for _, width := range []int64{1366, 768} {
+		b.run(t, "window size", chromedp.EmulateViewport(width, 900))
+		for _, p := range pages {
+			var fits bool
+			var wide string
+			b.run(t, fmt.Sprintf("%s at %d px", p.name, width), chromedp.Navigate(app.ConsoleURL+p.path), visible(p.sel),
+				chromedp.Evaluate(noSideScrollJS, &fits), chromedp.Evaluate(widestJS, &wide))
+			assert.True(t, fits, "%s scrolls sideways at %d px: %s", p.name, width, wide)
+			if name, ok := shots[p.name]; ok {
+				saveShot(t, b, fmt.Sprintf("%s-%d", name, width))
+			}
+		}
+	}
+	b.flush(t)
+	assert.Empty(t, b.Problems(), "the pages logged errors or CSP violations")
+}
+
+// saveShot keeps a screenshot of the window (not the full page: what a user sees
+// first) in the artifacts and, with UPDATE_SCREENSHOTS=1, in docs/screenshots/.
+func saveShot(t *testing.T, b *browser, name string) {
+	t.Helper()
+	var png []byte
+	b.run(t, "screenshot "+name, chromedp.CaptureScreenshot(&png))
+	require.NoError(t, os.WriteFile(filepath.Join(artifactDir(t), name+".png"), png, 0o644))
+	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
+		dir := filepath.Join("..", "..", "docs", "screenshots")
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
+	}
+}
