@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,8 +57,6 @@ type replayed struct {
 	URL    string `json:"url"`
 	Status int    `json:"status"`
 }
-
-func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
 
 // forbiddenWatch records every response of the console with status 403.
 type forbiddenWatch struct {
@@ -229,7 +226,7 @@ func TestBrowserAdminWorkflows(t *testing.T) {
 	)
 	assert.Equal(t, "Ada Admin", text)
 	b.runFor(t, time.Minute, "delete it and follow the task",
-		click(`[data-testid="tab-danger"]`),
+		clickTab("danger"),
 		visible(`[data-testid="delete-form"]`),
 		chromedp.SendKeys(`#delete-form-confirm_name`, created, chromedp.ByQuery),
 		click(`[data-testid="delete-submit"]`),
