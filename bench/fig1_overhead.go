@@ -49,12 +49,13 @@ func figOverhead(ctx context.Context, h *harness, r *report, s settings) error {
 
 	cases := []struct {
 		name            string
+		partial         bool
 		console, direct vegeta.Target
 	}{
-		{"sources list, 50 rows",
+		{"sources list, 50 rows", false,
 			vegeta.Target{Method: "GET", URL: st.consoles[0].URL + "/sources?size=50", Header: page},
 			vegeta.Target{Method: "GET", URL: st.tenant.URL + "/v2025/sources?limit=50&count=true", Header: bearer}},
-		{"source detail partial (overview tab)",
+		{"source detail partial (overview tab)", true,
 			vegeta.Target{Method: "GET", URL: st.consoles[0].URL + "/sources/" + id, Header: partial},
 			vegeta.Target{Method: "GET", URL: st.tenant.URL + "/v2025/sources/" + id, Header: bearer}},
 	}
@@ -68,6 +69,9 @@ func figOverhead(ctx context.Context, h *harness, r *report, s settings) error {
 		r.add(fig, c.name+": upstream calls per console request", callsPer(before, st.tenant.Sandbox.CallCounts(), cons.Requests), "1 (the direct call)", "", info)
 		ratio := float64(cons.P50) / float64(direct.P50)
 		r.check(fig, c.name+": p50 ratio", fmt.Sprintf("%.2f×", ratio), "", "≤ 2× the direct call", ratio <= 2)
+		if c.partial {
+			r.check(fig, c.name+": p50 ratio (team portal target)", fmt.Sprintf("%.2f×", ratio), "", "≤ 1.3× the direct call", ratio <= 1.3)
+		}
 		r.add(fig, c.name+": console", cons.String(), direct.String()+" (direct API call)", "", info)
 		r.check(fig, c.name+": console errors", fmt.Sprintf("%d of %d (%s)", cons.Bad, cons.Requests, cons.CodesText()),
 			fmt.Sprintf("%d of %d direct", direct.Bad, direct.Requests), "0", cons.Bad == 0)
@@ -75,7 +79,7 @@ func figOverhead(ctx context.Context, h *harness, r *report, s settings) error {
 			r.note(fig, "first console error: %s", cons.FirstErr)
 		}
 	}
-	r.note(fig, "the detail partial shows the source, its health and its connections: the console makes those 3 calls in parallel, against 1 direct call, and every upstream call also passes the shared rate budget (2 Redis round trips)")
+	r.note(fig, "the overview partial needs the source alone (health, connections and next runs load as parts of their own); with the default READ_CACHE_TTL the console serves the list and the source from the copies shared between users, so most requests make no upstream call; every upstream call passes the shared rate budget (Redis)")
 	r.note(fig, "closed loop, %d workers, %s per measurement after 1 s of warm-up each, keep-alive; direct = GET /v2025/... with a bearer token, as the console sends it", conc, s.loadDuration)
 	r.note(fig, "console: the real binary, SESSION_STORE=redis, ISC_RATE_LIMIT=100000/10s (the shared budget is still counted in Redis); sandbox rate limit off; both on this machine's 2 cores with the load generator")
 	return nil

@@ -97,14 +97,21 @@ func ports(n int) ([]int, error) {
 // newTenant serves a sandbox tenant (rate limit off) whose console client accepts
 // the callbacks of consoles on the given ports.
 func (h *harness) newTenant(ctx context.Context, consolePorts ...int) (*scenario.Tenant, error) {
-	var uris []string
+	return h.newTenantWith(ctx, scenario.TenantConfig{}, consolePorts...)
+}
+
+// newTenantWith is newTenant with more settings (a rate limit, more sources).
+func (h *harness) newTenantWith(ctx context.Context, tc scenario.TenantConfig, consolePorts ...int) (*scenario.Tenant, error) {
 	for _, p := range consolePorts {
-		uris = append(uris, fmt.Sprintf("http://127.0.0.1:%d/auth/callback", p))
+		tc.RedirectURIs = append(tc.RedirectURIs, fmt.Sprintf("http://127.0.0.1:%d/auth/callback", p))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	// Short task steps: an aggregation ends in a fraction of a second, so users
 	// uploading to one source meet "an aggregation is running" only now and then.
-	t, err := scenario.StartTenant(ctx, scenario.TenantConfig{RedirectURIs: uris, TaskStep: 25 * time.Millisecond})
+	if tc.TaskStep == 0 {
+		tc.TaskStep = 25 * time.Millisecond
+	}
+	t, err := scenario.StartTenant(ctx, tc)
 	if err != nil {
 		cancel()
 		return nil, err

@@ -9,6 +9,7 @@
 //	BENCH_LOAD_DURATION  length of each load measurement of figures 1 and 2 (default 10s)
 //	BENCH_UPLOAD_BYTES   size of figure 4's CSV (default 1 GiB)
 //	CSVCHECK_BENCH_BYTES size of figure 5's CSV check input (default 64 MiB)
+//	BENCH_TEAM_DURATION  length of each variant of figure 10, the team scenario (default 3m)
 //
 // Everything listens on loopback only: the sandbox tenant runs in this process,
 // each console replica is the real binary (go build ./cmd/server) in a child
@@ -34,6 +35,7 @@ type settings struct {
 	loadDuration time.Duration
 	uploadBytes  int64
 	csvBytes     string
+	teamDuration time.Duration
 	only         map[int]bool
 }
 
@@ -54,6 +56,7 @@ var figures = []figure{
 	{4, "Uploads: 1 GiB CSV through the console", figUpload},
 	{7, "Faults: tenant down, Redis down, upstream hang", figFaults},
 	{9, "Upcoming tile with schedules that fire every second", figUpcoming},
+	{10, "Team scale: 20 admins and a bulk user on one OAuth client, 1,000 sources, ISC latency and budget", figTeam},
 	{6, "Soak: two replicas on one Redis, 50 users, injected faults", figSoak},
 }
 
@@ -122,8 +125,14 @@ func figureNumbers() string {
 }
 
 func readSettings(getenv func(string) string) (settings, error) {
-	s := settings{soak: 10 * time.Minute, loadDuration: 10 * time.Second, uploadBytes: 1 << 30, csvBytes: getenv("CSVCHECK_BENCH_BYTES")}
+	s := settings{soak: 10 * time.Minute, loadDuration: 10 * time.Second, uploadBytes: 1 << 30, csvBytes: getenv("CSVCHECK_BENCH_BYTES"),
+		teamDuration: 3 * time.Minute}
 	var err error
+	if v := getenv("BENCH_TEAM_DURATION"); v != "" {
+		if s.teamDuration, err = time.ParseDuration(v); err != nil || s.teamDuration < 20*time.Second {
+			return s, fmt.Errorf("BENCH_TEAM_DURATION=%q: want a duration of at least 20s, e.g. 3m", v)
+		}
+	}
 	if v := getenv("SOAK"); v != "" {
 		if s.soak, err = time.ParseDuration(v); err != nil || s.soak < 10*time.Second {
 			return s, fmt.Errorf("SOAK=%q: want a duration of at least 10s, e.g. 10m", v)

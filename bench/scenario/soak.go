@@ -74,8 +74,8 @@ type SoakResult struct {
 
 // Percentiles summarises latencies.
 type Percentiles struct {
-	N        int
-	P50, P99 time.Duration
+	N             int
+	P50, P95, P99 time.Duration
 }
 
 // soakUser is one user's state during the soak.
@@ -437,7 +437,7 @@ func percentiles(d []time.Duration) Percentiles {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	at := func(q float64) time.Duration { return s[min(len(s)-1, int(q*float64(len(s))))] }
-	return Percentiles{N: len(s), P50: at(0.50), P99: at(0.99)}
+	return Percentiles{N: len(s), P50: at(0.50), P95: at(0.95), P99: at(0.99)}
 }
 
 // Summary is a short human-readable account of the result.

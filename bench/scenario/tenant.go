@@ -50,6 +50,15 @@ type Tenant struct {
 	mu      sync.Mutex
 	srv     *http.Server
 	uploads map[string]string // file name → SHA-256 of the file part ISC accepted (2xx)
+	refused int               // API answers 429 (the tenant's own rate limit)
+}
+
+// Refused429 is how many API calls the tenant answered 429 (its rate limit, or
+// an injected fault).
+func (t *Tenant) Refused429() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.refused
 }
 
 // TenantConfig configures StartTenant.
@@ -62,6 +71,9 @@ type TenantConfig struct {
 	RateLimit int
 	// TaskStep is the time between a task's progress steps (default 200 ms).
 	TaskStep time.Duration
+	// ExtraSources adds that many generated sources to the seed's 40
+	// (sandbox.Config.ExtraSources), for a production-sized tenant.
+	ExtraSources int
 }
 
 // StartTenant serves a new sandbox on 127.0.0.1 until ctx ends or Close.
@@ -79,11 +91,12 @@ func StartTenant(ctx context.Context, cfg TenantConfig) (*Tenant, error) {
 		cfg.TaskStep = 200 * time.Millisecond
 	}
 	t.Sandbox = sandbox.New(sandbox.Config{
-		BaseURL:   t.URL,
-		Clients:   []sandbox.Client{{ID: ConsoleClientID, Secret: t.ClientSecret, RedirectURIs: cfg.RedirectURIs}},
-		RateLimit: limit,
-		TaskStep:  cfg.TaskStep,
-		Logger:    slog.New(slog.DiscardHandler),
+		BaseURL:      t.URL,
+		Clients:      []sandbox.Client{{ID: ConsoleClientID, Secret: t.ClientSecret, RedirectURIs: cfg.RedirectURIs}},
+		RateLimit:    limit,
+		TaskStep:     cfg.TaskStep,
+		ExtraSources: cfg.ExtraSources,
+		Logger:       slog.New(slog.DiscardHandler),
 	})
 	t.addr, t.handler = ln.Addr().String(), t.record(t.Sandbox.Handler())
 	t.serve(ln)
@@ -180,13 +193,23 @@ func (t *Tenant) UploadHash(name string) (string, bool) {
 	return h, ok
 }
 
-// record wraps the sandbox: small load-accounts uploads are read whole, their file
-// part hashed, and passed on; the hash is kept when the sandbox accepts them.
+// record wraps the sandbox: it counts the 429s it answers, and small load-accounts
+// uploads are read whole, their file part hashed, and passed on; the hash is kept
+// when the sandbox accepts them.
 func (t *Tenant) record(next http.Handler) http.Handler {
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == http.StatusTooManyRequests {
+			t.mu.Lock()
+			t.refused++
+			t.mu.Unlock()
+		}
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/load-accounts") ||
 			r.ContentLength > maxRecordedUpload {
-			next.ServeHTTP(w, r)
+			counted.ServeHTTP(w, r)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxRecordedUpload+1))
@@ -198,7 +221,7 @@ func (t *Tenant) record(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		counted.ServeHTTP(sw, r)
 		if name != "" && sw.status/100 == 2 {
 			t.mu.Lock()
 			t.uploads[name] = sum

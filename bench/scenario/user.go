@@ -256,6 +256,12 @@ type Response struct {
 // Do sends one request to the console as this user: the path is relative to
 // Base; htmx marks it as an htmx request; a non-GET carries the CSRF token.
 func (u *User) Do(ctx context.Context, method, path string, body io.Reader, contentType string, htmx bool) (*Response, error) {
+	return u.DoWith(ctx, method, path, body, contentType, htmx, "")
+}
+
+// DoWith is Do for an htmx request that targets the element with id target (its
+// HX-Target header), as a tab link or a results region does.
+func (u *User) DoWith(ctx context.Context, method, path string, body io.Reader, contentType string, htmx bool, target string) (*Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u.Base+path, body)
 	if err != nil {
 		return nil, err
@@ -266,6 +272,9 @@ func (u *User) Do(ctx context.Context, method, path string, body io.Reader, cont
 	if htmx {
 		req.Header.Set("HX-Request", "true")
 		req.Header.Set("HX-Current-URL", u.Base+path)
+		if target != "" {
+			req.Header.Set("HX-Target", target)
+		}
 	}
 	if method != http.MethodGet && u.CSRF != "" {
 		req.Header.Set("X-CSRF-Token", u.CSRF)

@@ -79,11 +79,11 @@ func isSubadmin(c echo.Context) bool {
 // visibleSources lists every source the user can see (their own list call, for a
 // SOURCE_SUBADMIN with for-subadmin=me), shared per view (viewKey). Tiles that
 // load at the same time share one upstream call. The copy leaves out connector
-// attributes, which no tile shows, and depends on the lists only: a change to
-// one source's parts (a schedule, a schema) leaves the tiles' counts as they
-// are, and the tiles say how old their copy is.
+// attributes, which no tile shows, and depends on the lists and the statuses
+// only: a change to one source's parts (a schedule, a schema) leaves the tiles'
+// counts as they are.
 func (s *Server) visibleSources(c echo.Context) ([]api.Source, error) {
-	r := readcache.Read{Key: "sources:" + s.viewKey(c), Scopes: []string{scopeLists}}
+	r := readcache.Read{Key: "sources:" + s.viewKey(c), Scopes: []string{scopeLists, scopeStatus}}
 	return sharedRead(s, c, "list sources", r, func(ctx context.Context, cl *api.Client) ([]api.Source, []string, error) {
 		var list []api.Source
 		p := api.ListSourcesParams{Limit: api.MaxLimit, Sorters: []string{"name", "id"}, ForSubadmin: subadminScope(c)}

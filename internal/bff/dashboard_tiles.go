@@ -424,8 +424,14 @@ func (s *Server) dashTasks(c echo.Context) error {
 					s.log.Warn("activity: record task status", "task", entries[i].TaskID, "error", err)
 				}
 				if id := entries[i].SourceID; id != "" {
-					// The task's change to its source is over: its copies are stale.
-					_ = s.reads.Changed(ctx, sourceScope(id), scopeLists)
+					// The task's change to its source is over: its copies are stale,
+					// and so are the statuses (an aggregation) or, for a deletion,
+					// every list.
+					scopes := []string{sourceScope(id), scopeStatus}
+					if entries[i].Action == "source.delete" {
+						scopes = append(scopes, scopeLists)
+					}
+					_ = s.reads.Changed(ctx, scopes...)
 				}
 			}
 		}

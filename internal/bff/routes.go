@@ -71,7 +71,7 @@ func (s *Server) routes() {
 	protected.GET("/sources/new", s.sourceNew)
 	protected.POST("/sources", s.sourceCreate, action("source.create"))
 	protected.GET("/sources/export.csv", s.sourcesExport)
-	protected.POST("/sources/bulk/test-connection", s.sourcesBulkTest, action("tool.test-connection"), bulk)
+	protected.POST("/sources/bulk/test-connection", s.sourcesBulkTest, action("tool.test-connection"), bulk, statusOnly)
 	protected.POST("/sources/bulk/aggregate", s.sourcesBulkAggregate, action("aggregation.start"), bulk, listsUnchanged)
 	// The source detail tabs (shell: sources_detail.go) and their actions.
 	protected.GET("/sources/:id", s.sourceOverview)
@@ -82,8 +82,8 @@ func (s *Server) routes() {
 	protected.POST("/sources/:id/configuration", s.sourceConfigApply, action("source.update"))
 	protected.POST("/sources/:id/replace", s.sourceReplace, action("source.replace"))
 	protected.GET("/sources/:id/tools", s.sourceTools)
-	protected.POST("/sources/:id/tools/test-connection", s.sourceTool("Test connection", (*api.Client).TestSourceConnection), action("tool.test-connection"))
-	protected.POST("/sources/:id/tools/test-configuration", s.sourceTool("Test configuration", (*api.Client).TestSourceConfiguration), action("tool.test-configuration"))
+	protected.POST("/sources/:id/tools/test-connection", s.sourceTool("Test connection", (*api.Client).TestSourceConnection), action("tool.test-connection"), statusOnly)
+	protected.POST("/sources/:id/tools/test-configuration", s.sourceTool("Test configuration", (*api.Client).TestSourceConfiguration), action("tool.test-configuration"), statusOnly)
 	protected.POST("/sources/:id/tools/ping-cluster", s.sourceTool("Ping cluster", (*api.Client).PingCluster), action("tool.ping-cluster"), listsUnchanged)
 	protected.POST("/sources/:id/tools/peek", s.sourcePeek, action("tool.peek"), listsUnchanged)
 	protected.POST("/sources/:id/tools/connector-file", s.sourceConnectorFile, action("tool.connector-file"), streamsUpload)
@@ -172,6 +172,10 @@ type routeInfo struct {
 	// A change that starts a task (an upload, an aggregation) may change the
 	// source's status when the task ends: the task's end marks it (tasks.go).
 	listsUnchanged bool
+	// statusOnly: the change may change its sources' status (a connection test),
+	// nothing else a list filters on, so only lists filtered or sorted by status
+	// are read again.
+	statusOnly bool
 	// priority is how the route's calls queue for the shared rate budget: pages
 	// and parts people wait for are interactive (the zero value), bulk actions and
 	// work nobody is looking at yet (tiles that refresh themselves) yield to them.
@@ -204,6 +208,10 @@ func background(ri *routeInfo) { ri.priority = api.PriorityBackground }
 
 // bulk marks a bulk action (many sources at once): its calls yield to page loads.
 func bulk(ri *routeInfo) { ri.priority = api.PriorityBulk }
+
+// statusOnly marks a change that may change a source's status and nothing else a
+// list filters on.
+func statusOnly(ri *routeInfo) { ri.statusOnly = true }
 
 // listsUnchanged marks a change that cannot move a source into or out of a list.
 func listsUnchanged(ri *routeInfo) { ri.listsUnchanged = true }

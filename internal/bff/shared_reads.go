@@ -43,8 +43,12 @@ import (
 // Change scopes (readcache.Read.Scopes).
 const (
 	// scopeLists changes when a change may move a source into or out of a list
-	// or filter: a source created, deleted, renamed, its status tested.
+	// or filter: a source created, deleted, renamed, its owner changed.
 	scopeLists = "lists"
+	// scopeStatus changes when a change may change sources' status (a connection
+	// test, the end of an aggregation): lists filtered or sorted by status, and
+	// the home page's counts, depend on it too.
+	scopeStatus = "lists:status"
 )
 
 // sourceScope changes with any change made to one source or its parts.
@@ -232,12 +236,16 @@ func (s *Server) visibleIDs(c echo.Context) ([]string, error) {
 }
 
 // listRead is sharedRead for one page of the source list, kept per view and
-// query; it depends on the lists and on every source it holds.
-func listRead(s *Server, c echo.Context, p api.ListSourcesParams) (api.Page[api.Source], error) {
+// query; it depends on the lists, on every source it holds, and on the sources'
+// statuses when byStatus (the query filters or sorts by status).
+func listRead(s *Server, c echo.Context, p api.ListSourcesParams, byStatus bool) (api.Page[api.Source], error) {
 	key := fmt.Sprintf("%d|%d|%t|%s|%s|%s|%t", p.Limit, p.Offset, p.Count, p.Filters.String(),
 		strings.Join(p.Sorters, ","), p.ForSubadmin, p.IncludeIDNSource)
 	sum := sha256.Sum256([]byte(key))
 	r := readcache.Read{Key: "list:" + s.viewKey(c) + ":" + hex.EncodeToString(sum[:16]), Scopes: []string{scopeLists}}
+	if byStatus {
+		r.Scopes = append(r.Scopes, scopeStatus)
+	}
 	return sharedRead(s, c, "list sources", r, func(ctx context.Context, cl *api.Client) (api.Page[api.Source], []string, error) {
 		page, err := cl.ListSources(ctx, p)
 		return page, sourceScopes(page.Items), err
@@ -256,7 +264,7 @@ func sourceScopes(list []api.Source) []string {
 // changed marks, in the shared reads, what a change request that reached ISC
 // touched: its source (the route's :id, or the sources a bulk action names in its
 // form) and the lists, unless the route says the change cannot move a source
-// into or out of a list (listsUnchanged). recordChanges calls it before the
+// into or out of a list (listsUnchanged) or may change statuses only (statusOnly). recordChanges calls it before the
 // answer is written, whatever ISC answered (a failure may hide a change made).
 func (s *Server) changed(c echo.Context, ri routeInfo) {
 	var scopes []string
@@ -271,7 +279,10 @@ func (s *Server) changed(c echo.Context, ri routeInfo) {
 			}
 		}
 	}
-	if !ri.listsUnchanged {
+	switch {
+	case ri.statusOnly:
+		scopes = append(scopes, scopeStatus)
+	case !ri.listsUnchanged:
 		scopes = append(scopes, scopeLists)
 	}
 	if err := s.reads.Changed(c.Request().Context(), scopes...); err != nil {

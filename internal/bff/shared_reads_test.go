@@ -163,9 +163,18 @@ func TestSharedReadsServeATeamWithOneCallPerAnswer(t *testing.T) {
 		assert.Zero(t, tm.calls("listSources", func() { page(t, alice, "/sources?page=2", nil) }),
 			"a page without it stays: a schedule moves no source in or out of a list")
 
-		// A change that may move sources between lists (a connection test sets the
-		// status) drops every list page.
-		rec = bea.postForm("/sources/"+sandbox.SeedUnhealthySourceID+"/tools/test-connection", url.Values{}, hxTo("tool-result"))
+		// A connection test may change a status: the lists filtered by status are
+		// read again, the others stay.
+		page(t, alice, "/sources?status=unhealthy", nil)
+		rec = bea.postForm("/sources/"+sandbox.SeedUncheckedSourceID+"/tools/test-connection", url.Values{}, hxTo("tool-result"))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Equal(t, 1, tm.calls("listSources", func() { page(t, alice, "/sources?status=unhealthy", nil) }))
+		assert.Zero(t, tm.calls("listSources", func() { page(t, alice, "/sources?page=2", nil) }))
+
+		// A change that may move any source into or out of a list (a new source)
+		// drops every list page.
+		rec = bea.postForm("/sources", url.Values{"name": {"Team Test Source"}, "owner_id": {"2c9180857a1b4c2d017a1b4c2d0e0001"},
+			"provision_as_csv": {"true"}, "description": {"made by a test"}}, htmxHeaders)
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		assert.Equal(t, 1, tm.calls("listSources", func() { page(t, alice, "/sources?page=2", nil) }))
 	})

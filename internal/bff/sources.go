@@ -183,7 +183,7 @@ func (s *Server) sourcesList(c echo.Context) error {
 		Sorters:     sourceSorters(q),
 		ForSubadmin: subadminScope(c),
 	}
-	page, err := listRead(s, c, params)
+	page, err := listRead(s, c, params, q.Status != "" || strings.TrimPrefix(q.Sort, "-") == "status")
 	if err != nil {
 		return err
 	}

@@ -204,17 +204,20 @@ func (s *Sandbox) listSources(c *call) (int, any, error) {
 		}
 		out = append(out, src.obj)
 	}
-	out = clone(out)
+	// Sorted and paged under the lock, then only the page is copied: a tenant of
+	// a thousand sources must not copy them all for every page of 50.
+	if sorters := q.Get("sorters"); sorters != "" {
+		if err := sortObjects(out, sorters, sourceSorters); err != nil {
+			s.mu.Unlock()
+			return 0, nil, badRequest("Invalid sorters: %v", err)
+		}
+	}
+	out = clone(page(c.w, out, limit, offset, count))
 	s.mu.Unlock()
 	if out == nil {
 		out = []map[string]any{}
 	}
-	if sorters := q.Get("sorters"); sorters != "" {
-		if err := sortObjects(out, sorters, sourceSorters); err != nil {
-			return 0, nil, badRequest("Invalid sorters: %v", err)
-		}
-	}
-	return http.StatusOK, page(c.w, out, limit, offset, count), nil
+	return http.StatusOK, out, nil
 }
 
 func contains(list []string, v string) bool {
