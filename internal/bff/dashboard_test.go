@@ -145,6 +145,8 @@ func TestDashboardSharesItsReadsAndShowsChangesAtOnce(t *testing.T) {
 		require.Equal(t, http.StatusOK, env.do(http.MethodGet, p, nil, htmxHeaders).Code)
 	}
 	assert.Equal(t, 1, env.sandbox.Calls("listSources"), "tiles and repeat visits share one list call")
+	tile := body(t, env.do(http.MethodGet, "/dashboard/status", nil, htmxHeaders))
+	assert.Equal(t, "/dashboard/status", tile.Find(`#tile-status [data-testid="refresh"]`).AttrOr("hx-get", ""), "the copy says its age, with a refresh")
 
 	_, _, _, _, by := sandboxCounts(t, env)
 	src := by["unchecked"][0]
