@@ -17,7 +17,7 @@ import (
 // shared by every user and replica of the console, so one home page may spend only
 // a part of it however many sources the tenant has. The source list and the
 // schedules are shared reads (shared_reads.go): one list per view and one set of
-// schedules per source serve every user for READ_CACHE_TTL (schedules ten times
+// schedules per source serve every user for READ_CACHE_TTL (schedules 60 times
 // as long), and changes made through the console drop them at once.
 const (
 	// scheduleBatch bounds the schedule calls of one load of the upcoming tile; the

@@ -120,7 +120,7 @@ func (s *Server) dashUnhealthy(c echo.Context) error {
 // dashUpcoming handles "GET /dashboard/upcoming": the aggregations of the next 24
 // hours across the user's sources, in the user's zone. Schedules are read at most
 // scheduleBatch sources per load (the tile continues by itself) and shared between
-// users (shared reads, kept ten times READ_CACHE_TTL), so a tenant with hundreds of
+// users (shared reads, kept 60 times READ_CACHE_TTL), so a tenant with hundreds of
 // sources stays within budget.
 func (s *Server) dashUpcoming(c echo.Context) error {
 	zone, loc := scheduleZone(c)
@@ -149,7 +149,7 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 			g.SetLimit(dashConcurrency)
 			for i, id := range batch {
 				g.Go(func() error {
-					sc, err := sourceGet(gctx, s, c, "schedules", id, schedulesTTLFactor, func(ctx context.Context) ([]api.Schedule, error) {
+					sc, err := sourceGet(gctx, s, c, id, sourceReadOf("schedules", id, schedulesTTLFactor), func(ctx context.Context) ([]api.Schedule, error) {
 						sc, err := cl.GetSourceSchedules(ctx, id)
 						if api.IsNotFound(err) {
 							return nil, nil // deleted since the list was read

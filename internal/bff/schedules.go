@@ -341,10 +341,13 @@ func (s *Server) sourceNextRuns(c echo.Context) error {
 	return s.renderFragment(c, http.StatusOK, templates.NextRuns(vm))
 }
 
-// sharedSchedules reads a source's schedules for display, from the shared copy
-// when the user may see it (kept ten times READ_CACHE_TTL: see shared_reads.go).
+// sharedSchedules reads a source's schedules for a page about the source, from
+// the shared copy when the user may see it and it is no older than READ_CACHE_TTL
+// (the home page's tile takes older ones: see schedulesTTLFactor).
 func (s *Server) sharedSchedules(c echo.Context, id string) ([]api.Schedule, error) {
-	return sourceRead(s, c, "list schedules of "+id, "schedules", id, schedulesTTLFactor, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
+	r := sourceReadOf("schedules", id, schedulesTTLFactor)
+	r.MaxAge = s.reads.TTL()
+	return sourceRead(s, c, "list schedules of "+id, id, r, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
 		return cl.GetSourceSchedules(ctx, id)
 	})
 }

@@ -60,7 +60,7 @@ func (s *Server) loadSchemasTab(c echo.Context, id, includeTypes, includeNames s
 		return nil, vm, err
 	}
 	f := api.SchemaFilter{IncludeTypes: vm.IncludeTypes, IncludeNames: vm.IncludeNames}
-	schemas, err := sourceRead(s, c, "list schemas of "+id, "schemas|"+f.IncludeTypes+"|"+f.IncludeNames, id, 1, func(ctx context.Context, cl *api.Client) ([]api.Schema, error) {
+	schemas, err := sourceRead(s, c, "list schemas of "+id, id, sourceReadOf("schemas|"+f.IncludeTypes+"|"+f.IncludeNames, id, 1), func(ctx context.Context, cl *api.Client) ([]api.Schema, error) {
 		return cl.GetSourceSchemas(ctx, id, f)
 	})
 	if err != nil {

@@ -54,10 +54,13 @@ const (
 // sourceScope changes with any change made to one source or its parts.
 func sourceScope(id string) string { return "src:" + id }
 
-// schedulesTTLFactor: schedules change rarely, and the dashboard reads those of
-// every source, so they are kept ten times as long (5 minutes by default); any
-// change through the console still drops them at once.
-const schedulesTTLFactor = 10
+// schedulesTTLFactor: schedules change rarely, and the home page's upcoming tile
+// reads those of every source (a tenant of 1,000 sources costs 1,000 calls, 100 s
+// of ISC's whole budget), so they are kept 60 times as long (30 minutes by
+// default) for the tile; a page about one source takes a copy no older than
+// READ_CACHE_TTL (sharedSchedules), and any change through the console drops
+// them at once.
+const schedulesTTLFactor = 60
 
 // seesEverySource reports whether ISC shows the user level every source of the
 // tenant (the spec's listSources without for-subadmin).
@@ -161,25 +164,25 @@ func (s *Server) copyAge(c echo.Context) (time.Duration, bool) {
 	return max(time.Since(n.at), 0), true
 }
 
-// sourceRead is sharedRead for one of a source's own answers (kind names it in
-// the cache: "source", "health"…; what says what is done, for errors), shared only
-// with users who may see the source (see the comment at the top of this file).
-func sourceRead[T any](s *Server, c echo.Context, what, kind, id string, ttlFactor int, call func(ctx context.Context, cl *api.Client) (T, error)) (T, error) {
+// sourceRead is sharedRead for one of source id's own answers (r names it in the
+// cache: sourceReadOf; what says what is done, for errors), shared only with users
+// who may see the source (see the comment at the top of this file).
+func sourceRead[T any](s *Server, c echo.Context, what, id string, r readcache.Read, call func(ctx context.Context, cl *api.Client) (T, error)) (T, error) {
 	var out T
 	err := s.callAPI(c, what, func(ctx context.Context, cl *api.Client) error {
 		var err error
-		out, err = sourceGet(ctx, s, c, kind, id, ttlFactor, func(ctx context.Context) (T, error) { return call(ctx, cl) })
+		out, err = sourceGet(ctx, s, c, id, r, func(ctx context.Context) (T, error) { return call(ctx, cl) })
 		return err
 	})
 	return out, err
 }
 
 // sourceGet is sourceRead for a caller inside callAPI.
-func sourceGet[T any](ctx context.Context, s *Server, c echo.Context, kind, id string, ttlFactor int, fetch func(ctx context.Context) (T, error)) (T, error) {
+func sourceGet[T any](ctx context.Context, s *Server, c echo.Context, id string, r readcache.Read, fetch func(ctx context.Context) (T, error)) (T, error) {
 	if !s.maySeeShared(c, id) {
 		return fetch(ctx) // the user's own answer, not stored
 	}
-	return sharedGet(ctx, s, c, sourceReadOf(kind, id, ttlFactor), func(ctx context.Context) (T, []string, error) {
+	return sharedGet(ctx, s, c, r, func(ctx context.Context) (T, []string, error) {
 		v, err := fetch(ctx)
 		return v, nil, err
 	})

@@ -38,7 +38,7 @@ func (s *Server) sourceHealth(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := sourceRead(s, c, "get health of "+id, "health", id, 1, func(ctx context.Context, cl *api.Client) (*api.SourceHealth, error) {
+	h, err := sourceRead(s, c, "get health of "+id, id, sourceReadOf("health", id, 1), func(ctx context.Context, cl *api.Client) (*api.SourceHealth, error) {
 		return cl.GetSourceHealth(ctx, id)
 	})
 	if signInLost(err) != nil || errors.Is(err, errNeedLogin) {
@@ -54,7 +54,7 @@ func (s *Server) sourceConnectionsPart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cn, err := sourceRead(s, c, "get connections of "+id, "connections", id, 1, func(ctx context.Context, cl *api.Client) (*api.SourceConnections, error) {
+	cn, err := sourceRead(s, c, "get connections of "+id, id, sourceReadOf("connections", id, 1), func(ctx context.Context, cl *api.Client) (*api.SourceConnections, error) {
 		return cl.GetSourceConnections(ctx, id)
 	})
 	if signInLost(err) != nil || errors.Is(err, errNeedLogin) {

@@ -95,7 +95,7 @@ func isDelimited(src *api.Source) bool {
 // tabs), from the shared copy when the user may see it (shared_reads.go). Forms
 // that edit a source read it with getSource, from ISC.
 func (s *Server) sharedSource(c echo.Context, id string) (*api.Source, error) {
-	return sourceRead(s, c, "get source "+id, "source", id, 1, func(ctx context.Context, cl *api.Client) (*api.Source, error) {
+	return sourceRead(s, c, "get source "+id, id, sourceReadOf("source", id, 1), func(ctx context.Context, cl *api.Client) (*api.Source, error) {
 		return cl.GetSource(ctx, id)
 	})
 }

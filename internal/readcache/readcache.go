@@ -90,6 +90,10 @@ type Read struct {
 	// TTLFactor stretches the cache's TTL for answers that change rarely
 	// (schedules); 0 means 1.
 	TTLFactor int
+	// MaxAge, when set, serves a stored answer only while it is younger than
+	// this: a reader that wants a fresher copy than the answer's TTL keeps
+	// (a page about one source) beside one that does not (a summary of all).
+	MaxAge time.Duration
 	// Fresh skips the stored copy (the user asked for a refresh) but stores the
 	// answer for the next readers.
 	Fresh bool
@@ -184,6 +188,11 @@ func Get[T any](ctx context.Context, c *Cache, r Read, fetch Fetch[T]) (T, Resul
 	return v, Result{FetchedAt: f.e.at, Cached: f.stored}, nil
 }
 
+// tooOld reports whether e is older than r takes.
+func (r Read) tooOld(e *entry, now time.Time) bool {
+	return r.MaxAge > 0 && now.Sub(e.at) > r.MaxAge
+}
+
 // flown is what one flight gave: an entry, and whether it was a stored one.
 type flown struct {
 	e      *entry
@@ -205,8 +214,8 @@ func (c *Cache) lookup(ctx context.Context, key string, r Read) (int64, *entry, 
 		return seq, nil, nil
 	}
 	e, err := decodeEntry(vals[0])
-	if err != nil {
-		return seq, nil, nil // an entry of another version: read it again
+	if err != nil || r.tooOld(e, c.now()) {
+		return seq, nil, nil // an entry of another version, or older than the reader takes: read it again
 	}
 	marks := map[string]int64{}
 	for i, s := range r.Scopes {
@@ -348,7 +357,7 @@ func Stored[T any](ctx context.Context, c *Cache, rs []Read) ([]T, []Result, []b
 		if b == nil || rs[i].Fresh {
 			continue
 		}
-		if e, err := decodeEntry(b); err == nil {
+		if e, err := decodeEntry(b); err == nil && !rs[i].tooOld(e, c.now()) {
 			entries[i] = e
 			for _, s := range e.scopes {
 				if !seen[s] {

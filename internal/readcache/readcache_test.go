@@ -252,12 +252,14 @@ func TestOffReadsEveryTime(t *testing.T) {
 	assert.NoError(t, c.Changed(context.Background(), "src:1"))
 }
 
-// TestEntriesExpire: an entry lives its TTL (times the read's factor).
+// TestEntriesExpire: an entry lives its TTL (times the read's factor), and is
+// served to a reader with a MaxAge only while younger than that.
 func TestEntriesExpire(t *testing.T) {
 	m := NewMemory()
 	now := time.Now()
 	m.now = func() time.Time { return now }
 	c := New(m, 30*time.Second, "t:")
+	c.now = m.now
 	up := &upstream{}
 	get := func(r Read) bool {
 		_, res, err := Get(context.Background(), c, r, up.fetch("1"))
@@ -274,4 +276,13 @@ func TestEntriesExpire(t *testing.T) {
 	assert.True(t, get(long), "ten times as long")
 	now = now.Add(5 * time.Minute)
 	assert.False(t, get(long))
+
+	// One stored answer, two readers: one takes it at any age within its TTL,
+	// the other only while it is younger than its MaxAge.
+	assert.True(t, get(long), "just read again")
+	now = now.Add(time.Minute)
+	assert.True(t, get(long), "a minute old: within the TTL")
+	assert.False(t, get(Read{Key: "schedules:1", TTLFactor: 10, MaxAge: 30 * time.Second}), "too old for this reader")
+	assert.True(t, get(Read{Key: "schedules:1", TTLFactor: 10, MaxAge: 30 * time.Second}), "which read it again, for both")
+	assert.Equal(t, int64(5), up.calls.Load())
 }
