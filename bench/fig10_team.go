@@ -61,7 +61,8 @@ func figTeam(ctx context.Context, h *harness, r *report, s settings) error {
 		// ISC-like answer times on every call.
 		t.Sandbox.SetFault("*", sandbox.Fault{Latency: 120 * time.Millisecond, LatencyMin: 80 * time.Millisecond, LatencyMax: 250 * time.Millisecond})
 		var sampler func() budgetUse
-		cfg := scenario.TeamConfig{Consoles: []string{consoles[0].URL, consoles[1].URL}, Tenant: t, Admins: 20, Duration: s.teamDuration, Logf: h.logf,
+		cfg := scenario.TeamConfig{Consoles: []string{consoles[0].URL, consoles[1].URL}, Tenant: t, Admins: 20,
+			Warmup: s.teamWarmup, Duration: s.teamDuration, Logf: h.logf,
 			OnStart: func() { sampler = sampleBudget(t) }}
 		v.res, err = scenario.Team(ctx, cfg)
 		if sampler != nil {
@@ -156,7 +157,7 @@ func figTeam(ctx context.Context, h *harness, r *report, s settings) error {
 		}
 		r.note(fig, "%s: %s", v.name, statusSummary(v.res))
 	}
-	r.note(fig, "each variant on a fresh stack: sandbox tenant with %d sources (every connector, most healthy, schedules on most), 80-250 ms per call (log-normal, median 120 ms), its own limit 100 calls/10 s per client; two console replicas (the real binary) on one Redis, ISC_RATE_LIMIT=100/10s; %d s per variant, cold caches at the start", 40+teamSources, int(s.teamDuration.Seconds()))
+	r.note(fig, "each variant on a fresh stack: sandbox tenant with %d sources (every connector, most healthy, schedules on most), 80-250 ms per call (log-normal, median 120 ms), its own limit 100 calls/10 s per client; two console replicas (the real binary) on one Redis, ISC_RATE_LIMIT=100/10s; per variant %d s measured after %d s of the same work unmeasured (a console that has served its team for a while), from cold caches", 40+teamSources, int(s.teamDuration.Seconds()), int(s.teamWarmup.Seconds()))
 	r.note(fig, "users: 20 admins (code-flow sign-in, spread over both replicas) thinking 2-5 s between actions: home 10%% (frame, then its four tiles at once), list 15%%, filter 15%%, paging 12%%, overview 22%% (first paint, then its three parts at once), detail tab 14%%, edit 8%% (a schedule's cron or a schema attribute's description), upload 4%% (a 50-200 row account CSV); sources: 70%% from 50 popular ones, 30%% any of the 1,000; plus one user running bulk actions (test connection of 10 sources, or aggregate 10)")
 	r.note(fig, "upstream calls and budget wait per action come from the console's Server-Timing header (summed over an action's requests; a request served from a shared copy, or coalesced with another user's, makes none); budget use from the tenant's call counter, sampled every second over sliding 10 s windows")
 	return nil

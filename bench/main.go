@@ -9,7 +9,8 @@
 //	BENCH_LOAD_DURATION  length of each load measurement of figures 1 and 2 (default 10s)
 //	BENCH_UPLOAD_BYTES   size of figure 4's CSV (default 1 GiB)
 //	CSVCHECK_BENCH_BYTES size of figure 5's CSV check input (default 64 MiB)
-//	BENCH_TEAM_DURATION  length of each variant of figure 10, the team scenario (default 3m)
+//	BENCH_TEAM_DURATION  measured length of each variant of figure 10, the team scenario (default 3m)
+//	BENCH_TEAM_WARMUP    its unmeasured warm-up (default 1m)
 //
 // Everything listens on loopback only: the sandbox tenant runs in this process,
 // each console replica is the real binary (go build ./cmd/server) in a child
@@ -36,6 +37,7 @@ type settings struct {
 	uploadBytes  int64
 	csvBytes     string
 	teamDuration time.Duration
+	teamWarmup   time.Duration
 	only         map[int]bool
 }
 
@@ -126,11 +128,16 @@ func figureNumbers() string {
 
 func readSettings(getenv func(string) string) (settings, error) {
 	s := settings{soak: 10 * time.Minute, loadDuration: 10 * time.Second, uploadBytes: 1 << 30, csvBytes: getenv("CSVCHECK_BENCH_BYTES"),
-		teamDuration: 3 * time.Minute}
+		teamDuration: 3 * time.Minute, teamWarmup: time.Minute}
 	var err error
 	if v := getenv("BENCH_TEAM_DURATION"); v != "" {
 		if s.teamDuration, err = time.ParseDuration(v); err != nil || s.teamDuration < 20*time.Second {
 			return s, fmt.Errorf("BENCH_TEAM_DURATION=%q: want a duration of at least 20s, e.g. 3m", v)
+		}
+	}
+	if v := getenv("BENCH_TEAM_WARMUP"); v != "" {
+		if s.teamWarmup, err = time.ParseDuration(v); err != nil || s.teamWarmup < 0 {
+			return s, fmt.Errorf("BENCH_TEAM_WARMUP=%q: want a duration such as 1m, or 0s", v)
 		}
 	}
 	if v := getenv("SOAK"); v != "" {

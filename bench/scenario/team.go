@@ -51,9 +51,12 @@ type TeamConfig struct {
 	Tenant   *Tenant  // read once at the start (with the demo PAT) to pick sources
 	Admins   int      // simulated admins (default 20), plus one bulk user
 	Duration time.Duration
+	// Warmup is how long the users run before anything is measured (a console
+	// that has served its team for a while, not one just started).
+	Warmup time.Duration
 	// ThinkMin and ThinkMax bound the pause between a user's actions (default 2 s, 5 s).
 	ThinkMin, ThinkMax time.Duration
-	// OnStart, if set, is called once everybody has signed in, as the users start.
+	// OnStart, if set, is called when the measured time starts (after the warm-up).
 	OnStart func()
 	Logf    func(format string, args ...any)
 }
@@ -162,12 +165,9 @@ func Team(ctx context.Context, cfg TeamConfig) (*TeamResult, error) {
 	}
 	cfg.Logf("team: %d admins and a bulk user signed in on %d consoles; %d sources, %d in the hot set",
 		n-1-len(t.res.SignInFailures), len(cfg.Consoles), len(src.all), len(src.hot))
-	if cfg.OnStart != nil {
-		cfg.OnStart()
-	}
-	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	runCtx, cancel := context.WithTimeout(ctx, cfg.Warmup+cfg.Duration)
 	defer cancel()
-	start := time.Now()
+	t.measureFrom = time.Now().Add(cfg.Warmup)
 	for i, u := range users {
 		if u.CSRF == "" {
 			continue
@@ -175,8 +175,15 @@ func Team(ctx context.Context, cfg TeamConfig) (*TeamResult, error) {
 		rng := mrand.New(mrand.NewPCG(uint64(i), 17))
 		wg.Go(func() { t.userLoop(runCtx, u, rng, i == n-1) })
 	}
+	select {
+	case <-time.After(cfg.Warmup):
+	case <-runCtx.Done():
+	}
+	if cfg.OnStart != nil {
+		cfg.OnStart()
+	}
 	wg.Wait()
-	t.res.Elapsed = time.Since(start)
+	t.res.Elapsed = time.Since(t.measureFrom)
 	return t.res, nil
 }
 
@@ -234,10 +241,11 @@ type noLimit struct{}
 func (noLimit) Wait(context.Context) error { return nil }
 
 type teamRun struct {
-	cfg TeamConfig
-	src *teamSources
-	mu  sync.Mutex
-	res *TeamResult
+	cfg         TeamConfig
+	src         *teamSources
+	measureFrom time.Time // actions that start earlier are the warm-up's
+	mu          sync.Mutex
+	res         *TeamResult
 }
 
 // teamAction is one thing an admin does, with its weight in the mix.
@@ -294,6 +302,7 @@ type step struct {
 
 // outcome is what the requests of one action gave.
 type outcome struct {
+	start   time.Time
 	elapsed time.Duration
 	calls   int
 	waited  time.Duration
@@ -312,6 +321,7 @@ func send(ctx context.Context, u *User, steps ...step) (outcome, error) {
 		wg  sync.WaitGroup
 	)
 	start := time.Now()
+	out.start = start
 	for _, st := range steps {
 		wg.Go(func() {
 			var body io.Reader
@@ -343,6 +353,9 @@ func send(ctx context.Context, u *User, steps ...step) (outcome, error) {
 
 // record adds one action's outcome.
 func (t *teamRun) record(ctx context.Context, name string, o outcome, err error) {
+	if o.start.Before(t.measureFrom) {
+		return // the warm-up
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err != nil {
