@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -30,11 +29,30 @@ type SpecCheck struct {
 }
 
 // SpecFiles are the bundled specs SpecCheck loads, found beside the
-// repository; absent when ../shared is not checked out.
+// repository; absent when ../shared is not checked out. The repository is
+// found from the working directory (go test runs a package's tests in its
+// directory), not from this file's compiled-in path, which -trimpath (make
+// test) turns into an import path.
 func SpecFiles() []string {
-	_, here, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(here), "..", "..", "..", "shared", "isc")
+	dir := filepath.Join(moduleRoot(), "..", "shared", "isc")
 	return []string{filepath.Join(dir, "isc-sources-v2025.yaml"), filepath.Join(dir, "isc-pickers-v2025.yaml")}
+}
+
+// moduleRoot is the nearest directory at or above the working directory that
+// holds go.mod (the working directory itself when there is none).
+func moduleRoot() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			return wd
+		}
+	}
 }
 
 // NewSpecCheck checks the requests a test's sandbox receives against the specs, and fails t, when it ends, for every request that broke them. It

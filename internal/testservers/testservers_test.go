@@ -3,6 +3,7 @@ package testservers_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -66,4 +67,20 @@ func TestPostgresGivesEachCallItsOwnDatabase(t *testing.T) {
 	var n int
 	require.NoError(t, b.QueryRow(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_name = 't'").Scan(&n))
 	assert.Zero(t, n, "the second database does not have the first one's table")
+}
+
+// The spec checks find ../shared/isc beside the repository however the tests
+// are built: `make test` builds with -trimpath, which hides the source paths a
+// lookup from the compiled-in file name would rely on, and a spec check that
+// cannot find its spec passes every request unchecked.
+func TestSpecFilesAreFoundBesideTheRepository(t *testing.T) {
+	shared := filepath.Join("..", "..", "..", "shared", "isc", "isc-sources-v2025.yaml")
+	if _, err := os.Stat(shared); err != nil {
+		t.Skipf("../shared is not checked out beside the repository: %v", err)
+	}
+	for _, f := range testservers.SpecFiles() {
+		_, err := os.Stat(f)
+		assert.NoError(t, err, "the spec check loads %s", f)
+	}
+	assert.NotNil(t, testservers.NewSpecCheck(t), "requests to the sandbox are checked against the spec")
 }
