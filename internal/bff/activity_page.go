@@ -105,7 +105,7 @@ func (s *Server) activityPage(c echo.Context) error {
 	}
 	c.Response().Header().Add("Vary", "HX-Target")
 	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "activity-results" {
-		return s.renderFragment(c, http.StatusOK, templates.ActivityResults(vm))
+		return s.renderFragment(c, http.StatusOK, templates.Announce(fmt.Sprintf("%d entries match.", vm.Total), templates.ActivityResults(vm)))
 	}
 	return s.render(c, http.StatusOK, Page{Title: "Activity", Section: "activity", Body: templates.ActivityPage(vm)})
 }

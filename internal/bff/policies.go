@@ -244,7 +244,7 @@ func (s *Server) policyCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.goTo(c, policyURL(id, f.UsageType))
+	return s.goTo(c, policyURL(id, f.UsageType), "Provisioning policy "+f.UsageType+" created.")
 }
 
 // policyReplace handles "PUT /sources/:id/provisioning/:usage": the whole policy from
@@ -385,7 +385,7 @@ func (s *Server) policyDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.goTo(c, policiesURL(id))
+	return s.goTo(c, policiesURL(id), "Provisioning policy "+usage+" deleted.")
 }
 
 // policiesBulk handles "POST /sources/:id/provisioning/bulk": every policy at once from
@@ -438,5 +438,6 @@ func (s *Server) policiesBulk(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	notice(c, fmt.Sprintf("Every provisioning policy replaced: %d sent.", len(policies)))
 	return s.renderSourceTab(c, http.StatusOK, src.ID, src, "provisioning", templates.PoliciesTab(policiesVM(src, current, nil, nil)))
 }

@@ -107,12 +107,22 @@ const (
 	ctxUser      = "sd.user" // *templates.UserVM, set by the auth middleware
 )
 
+// notice tells the user what a change did, in words: htmx shows it in the alerts
+// region once the answer (or the page HX-Location loads next) is in place (app.js).
+// Plain form posts without JavaScript do not show it; the page they land on does.
+func notice(c echo.Context, message string) {
+	b, _ := json.Marshal(map[string]map[string]string{"sd:notice": {"message": message}})
+	c.Response().Header().Set("HX-Trigger", string(b))
+}
+
 // goTo sends the user to a console page after an action (a task started, an object
 // created or deleted): htmx requests get HX-Location aimed at #main, so htmx loads the
 // page as a fragment into the kept layout and pushes its URL (it ignores headers on
 // a 3xx); plain requests get a 303.
-func (s *Server) goTo(c echo.Context, path string) error {
+// done is the notice that says what the change did (see notice).
+func (s *Server) goTo(c echo.Context, path, done string) error {
 	if c.Request().Header.Get("HX-Request") == "true" {
+		notice(c, done)
 		loc, err := json.Marshal(map[string]string{"path": path, "target": "#main"})
 		if err != nil {
 			return err

@@ -157,7 +157,7 @@ func (s *Server) schemaCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.goTo(c, schemaURL(id, created.ID))
+	return s.goTo(c, schemaURL(id, created.ID), "Schema "+created.Name+" created.")
 }
 
 // schemaPathIDs reads the :id and :schemaId of a schema's routes (404 unless both are
@@ -561,5 +561,5 @@ func (s *Server) schemaDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.goTo(c, schemasURL(id))
+	return s.goTo(c, schemasURL(id), "Schema deleted.")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -216,7 +217,7 @@ func (s *Server) sourcesList(c echo.Context) error {
 		// The browser's address becomes the short, canonical URL of this state (the
 		// form alone would push every empty field), so it can be shared and reloaded.
 		c.Response().Header().Set("HX-Push-Url", q.URL("/sources"))
-		return s.renderFragment(c, http.StatusOK, templates.SourcesResults(vm))
+		return s.renderFragment(c, http.StatusOK, templates.Announce(vm.Announcement(), templates.SourcesResults(vm)))
 	}
 	return s.render(c, http.StatusOK, Page{Title: "Sources", Section: "sources", Body: templates.SourcesList(vm)})
 }
@@ -358,7 +359,9 @@ func (s *Server) sourcesBulk(c echo.Context, action string, once bool,
 	if err != nil {
 		return err
 	}
-	return s.renderFragment(c, http.StatusOK, templates.SourcesBulkResults(templates.BulkResultsVM{Action: action, Results: results}))
+	vm := templates.BulkResultsVM{Action: action, Results: results}
+	notice(c, fmt.Sprintf("%s: %d of %d succeeded.", action, vm.Succeeded(), len(results)))
+	return s.renderFragment(c, http.StatusOK, templates.SourcesBulkResults(vm))
 }
 
 // canWrite reports whether the signed-in user's level may change sources. It only

@@ -192,6 +192,7 @@ func TestSourceCreate(t *testing.T) {
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		path := goneTo(t, rec.Header())
 		require.True(t, strings.HasPrefix(path, "/sources/"), path)
+		assert.JSONEq(t, `{"sd:notice":{"message":"Source Test CSV feed created."}}`, rec.Header().Get("HX-Trigger"), "the change says what it did")
 		doc := body(t, env.do(http.MethodGet, path, nil, nil))
 		assert.Equal(t, "Test CSV feed", doc.Find(`[data-testid="source-name"]`).Text())
 		assert.Equal(t, "DelimitedFile", doc.Find(`[data-testid="source-type"]`).Text())

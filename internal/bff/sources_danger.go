@@ -54,7 +54,7 @@ func (s *Server) sourceRemoveAccounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.goTo(c, taskURL(task.ID, id))
+	return s.goTo(c, taskURL(task.ID, id), "Removing the accounts: ISC runs it as a task, followed here.")
 }
 
 // sourceDelete handles "POST /sources/:id/delete". The user must type the source's
@@ -92,5 +92,5 @@ func (s *Server) sourceDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.goTo(c, taskURL(task.ID, id))
+	return s.goTo(c, taskURL(task.ID, id), "Deleting "+src.Name+": ISC runs it as a task, followed here.")
 }

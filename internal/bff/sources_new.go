@@ -171,5 +171,5 @@ func (s *Server) sourceCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.goTo(c, templates.SourceTabURL(created.ID, ""))
+	return s.goTo(c, templates.SourceTabURL(created.ID, ""), "Source "+created.Name+" created.")
 }

@@ -212,7 +212,7 @@ func (s *Server) sourceAttrSyncRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.goTo(c, taskURL(job.ID, id))
+	return s.goTo(c, taskURL(job.ID, id), "Attribute synchronization started: ISC runs it as a task, followed here.")
 }
 
 // --- native change detection ---

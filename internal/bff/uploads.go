@@ -375,7 +375,7 @@ func (s *Server) importUpload(c echo.Context) error {
 	if err != nil {
 		return outcomeUnknown(err)
 	}
-	return s.toTask(c, taskID, id)
+	return s.toTask(c, taskID, id, "File uploaded: ISC runs the aggregation as a task, followed here.")
 }
 
 // spool keeps a file, read through r (its reader, or a check of it), in a temporary
@@ -436,7 +436,7 @@ func (s *Server) importAggregate(c echo.Context) error {
 	if err != nil {
 		return outcomeUnknown(err)
 	}
-	return s.toTask(c, t.Task.ID, id)
+	return s.toTask(c, t.Task.ID, id, "Account aggregation started: ISC runs it as a task, followed here.")
 }
 
 // outcomeUnknown rewords a failed aggregation start when ISC may have started it all
@@ -463,9 +463,9 @@ func (s *Server) openUpload(c echo.Context) (*upload.Stream, error) {
 
 // toTask sends the browser to the task panel (goTo), once ISC's answer has given a
 // task id that can go into the URL.
-func (s *Server) toTask(c echo.Context, taskID, sourceID string) error {
+func (s *Server) toTask(c echo.Context, taskID, sourceID, done string) error {
 	if !validID(taskID) {
 		return fmt.Errorf("ISC answered without a usable task id (%q)", taskID)
 	}
-	return s.goTo(c, taskURL(taskID, sourceID))
+	return s.goTo(c, taskURL(taskID, sourceID), done)
 }

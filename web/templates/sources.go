@@ -175,6 +175,23 @@ func (l SourceListVM) FirstRow() int {
 // LastRow is the position of the last row on this page.
 func (l SourceListVM) LastRow() int { return l.FirstRow() + len(l.Rows) - 1 }
 
+// Announcement says what a search, sort, filter or page change now shows.
+func (l SourceListVM) Announcement() string {
+	if l.Total == 0 || len(l.Rows) == 0 {
+		return "No sources match."
+	}
+	sorted := ""
+	for _, col := range SourceSortColumns {
+		switch ariaSort(l.Query.Sort, col.Sorter) {
+		case "ascending":
+			sorted = ", sorted by " + strings.ToLower(col.Label)
+		case "descending":
+			sorted = ", sorted by " + strings.ToLower(col.Label) + ", descending"
+		}
+	}
+	return "Showing " + itoa(l.FirstRow()) + "–" + itoa(l.LastRow()) + " of " + itoa(l.Total) + " sources" + sorted + "."
+}
+
 // BulkResultVM is the outcome of a bulk action on one source.
 type BulkResultVM struct {
 	SourceID string

@@ -136,7 +136,7 @@ func savedAlert(msg string) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if msg != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"sd-alert\" role=\"status\" data-kind=\"success\" data-testid=\"saved\" tabindex=\"-1\" data-autofocus><p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"sd-alert\" role=\"status\" data-kind=\"success\" data-testid=\"saved\" tabindex=\"-1\" data-autofocus data-notice><p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

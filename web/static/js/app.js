@@ -18,12 +18,48 @@
     el.focus({ preventScroll: false });
   });
 
-  // Clear old alerts when a new request starts from anywhere but the alerts region.
+  // A request the user started (a click, a submit, typing; not a tile loading itself,
+  // not a poll) makes what the last one said stale: its alert or error goes, and so
+  // does an earlier change's success notice. Requests from the alerts region (Retry)
+  // keep it.
+  function userStarted(evt) {
+    var e = evt.detail.requestConfig && evt.detail.requestConfig.triggeringEvent;
+    return !!e && e.type !== "load" && !/^htmx:/.test(e.type);
+  }
+  function clearStale() {
+    var alerts = document.getElementById("alerts");
+    if (alerts) alerts.replaceChildren();
+    document.querySelectorAll("[data-notice]").forEach(function (n) { n.remove(); });
+  }
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var alerts = document.getElementById("alerts");
-    if (alerts && !alerts.contains(evt.detail.elt) && evt.detail.requestConfig && evt.detail.requestConfig.verb !== "get") {
-      alerts.innerHTML = "";
+    if (alerts && alerts.contains(evt.detail.elt)) return;
+    if (userStarted(evt)) clearStale();
+  });
+  // An error answer clears the success notices it contradicts (the error itself is
+  // swapped in by the server's HX-Retarget, or in place for a form's problems).
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var x = evt.detail.xhr;
+    if (x && x.status >= 400) {
+      document.querySelectorAll("[data-notice]").forEach(function (n) { n.remove(); });
     }
+  });
+
+  // What a change did, from the server's HX-Trigger "sd:notice", shown in the alerts
+  // region (outside #main, so the page HX-Location loads next keeps it).
+  function showNotice(message) {
+    var alerts = document.getElementById("alerts");
+    if (!alerts) return;
+    var div = document.createElement("div");
+    div.className = "sd-alert";
+    div.setAttribute("data-kind", "success");
+    div.setAttribute("data-testid", "notice");
+    div.setAttribute("data-notice", "");
+    div.textContent = message;
+    alerts.replaceChildren(div);
+  }
+  document.addEventListener("sd:notice", function (evt) {
+    if (evt.detail && evt.detail.message) showNotice(evt.detail.message);
   });
 
   // A search box that filters as you type (its own hx-trigger) must not also submit
@@ -118,6 +154,36 @@
     document.addEventListener("DOMContentLoaded", showCurrent);
   } else {
     showCurrent();
+  }
+})();
+
+// A table too wide for the window scrolls in its own box. When nothing in the box
+// takes focus (no link, no field), the box itself becomes a Tab stop, so a keyboard
+// user can scroll it with the arrow keys; it is named after its table's caption.
+(function () {
+  "use strict";
+  var focusable = "a[href], button, input, select, textarea, summary, [tabindex]";
+  function sync() {
+    document.querySelectorAll(".sd-table-wrap").forEach(function (box) {
+      var needs = box.scrollWidth > box.clientWidth + 1 && !box.querySelector(focusable);
+      if (needs && !box.hasAttribute("tabindex")) {
+        var cap = box.querySelector("caption");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (cap ? cap.textContent.trim() + ": " : "") + "table, scrolls sideways");
+      } else if (!needs && box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  document.addEventListener("htmx:afterSettle", sync);
+  window.addEventListener("resize", sync);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", sync);
+  } else {
+    sync();
   }
 })();
 

@@ -31,10 +31,18 @@
     bar.value = Math.floor((evt.detail.loaded / evt.detail.total) * 100);
   });
 
-  // The bar only means something while bytes move: show the end, then hide it.
+  // The bar only means something while bytes move: show the end, then hide it. A
+  // refused or failed upload resets it at once: a full bar beside an error would say
+  // the file went through.
   document.addEventListener("htmx:afterRequest", function (evt) {
     var bar = barFor(evt.detail.elt);
     if (!bar) return;
+    var x = evt.detail.xhr;
+    if (!x || x.status === 0 || x.status >= 400) {
+      bar.value = 0;
+      bar.setAttribute("hidden", "");
+      return;
+    }
     bar.value = 100;
     hideTimers.set(bar, window.setTimeout(function () { bar.setAttribute("hidden", ""); }, 1000));
   });
