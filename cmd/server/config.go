@@ -188,7 +188,7 @@ var settings = []setting{
 		c.RateLimit, c.RateWindow = calls, window
 		return nil
 	}},
-	{"READ_CACHE_TTL", "30s", "how long an answer read from ISC (a list page per query and user level, a source, its health, connections, schemas; schedules for the home page 60× as long) is shared between users and replicas (in Redis with a Redis store, in the process with memory or SQLite, off with Postgres); changes made through the console drop it at once; 0 turns sharing off", func(c *Config, v string) error {
+	{"READ_CACHE_TTL", "30s", "how long an answer read from ISC (a list page per query and user level, a source, its health, schemas; connections 10× as long, schedules for the home page 60×) is shared between users and replicas (in Redis with a Redis store, in the process with memory or SQLite, off with Postgres); changes made through the console drop it at once; 0 turns sharing off", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 || d > 10*time.Minute || d > 0 && d < time.Second {
 			return errors.New("must be 0 (off) or a duration from 1s to 10m, such as 30s")

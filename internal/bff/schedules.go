@@ -85,7 +85,7 @@ func (s *Server) sourceSchedules(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.sharedSchedules(c, id)
+	list, err := s.sharedSchedules(c, id, s.reads.TTL()) // the forms edit them: a copy of READ_CACHE_TTL at most
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func (s *Server) sourceNextRuns(c echo.Context) error {
 	}
 	zone, loc := scheduleZone(c)
 	vm := templates.NextRunsVM{SourceID: id, Zone: zone}
-	list, err := s.sharedSchedules(c, id)
+	list, err := s.sharedSchedules(c, id, 10*s.reads.TTL())
 	switch {
 	case err != nil && api.StatusOf(err) != 0 && api.StatusOf(err) != http.StatusUnauthorized:
 		vm.Error = "The schedules could not be loaded: " + upstreamMessage(err)
@@ -342,11 +342,11 @@ func (s *Server) sourceNextRuns(c echo.Context) error {
 }
 
 // sharedSchedules reads a source's schedules for a page about the source, from
-// the shared copy when the user may see it and it is no older than READ_CACHE_TTL
-// (the home page's tile takes older ones: see schedulesTTLFactor).
-func (s *Server) sharedSchedules(c echo.Context, id string) ([]api.Schedule, error) {
+// the shared copy when the user may see it and it is no older than maxAge (the
+// home page's tile takes older ones: see schedulesTTLFactor).
+func (s *Server) sharedSchedules(c echo.Context, id string, maxAge time.Duration) ([]api.Schedule, error) {
 	r := sourceReadOf("schedules", id, schedulesTTLFactor)
-	r.MaxAge = s.reads.TTL()
+	r.MaxAge = maxAge
 	return sourceRead(s, c, "list schedules of "+id, id, r, func(ctx context.Context, cl *api.Client) ([]api.Schedule, error) {
 		return cl.GetSourceSchedules(ctx, id)
 	})

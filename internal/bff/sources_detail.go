@@ -54,7 +54,9 @@ func (s *Server) sourceConnectionsPart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cn, err := sourceRead(s, c, "get connections of "+id, id, sourceReadOf("connections", id, 1), func(ctx context.Context, cl *api.Client) (*api.SourceConnections, error) {
+	// What uses a source (identity profiles, apps, transforms) is configured
+	// elsewhere and changes rarely: a copy is kept ten times READ_CACHE_TTL.
+	cn, err := sourceRead(s, c, "get connections of "+id, id, sourceReadOf("connections", id, 10), func(ctx context.Context, cl *api.Client) (*api.SourceConnections, error) {
 		return cl.GetSourceConnections(ctx, id)
 	})
 	if signInLost(err) != nil || errors.Is(err, errNeedLogin) {
