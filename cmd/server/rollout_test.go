@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -31,17 +32,16 @@ import (
 // stopped (SIGTERM: run's context ends) and started again on its port while the
 // user's requests keep coming.
 //
-// What the test models: a load balancer that probes each replica's GET /readyz every
-// 20 ms (probe timeout 500 ms) and forwards each request to the next replica whose
-// last probe answered 200. It never retries: an error from a replica, a refused
-// connection included, reaches the user. So nothing but the replica's own shutdown
-// (not ready at once, serving on for SHUTDOWN_DRAIN, which outlasts a probe period,
-// then finishing what is in flight) keeps requests from failing. An upload in flight
-// on the stopping replica must complete, and reach the tenant whole.
+// The balancer (readinessBalancer) health-checks each replica's GET /readyz and
+// never retries: an error from a replica, a refused connection included, reaches
+// the user. So nothing but the replica's own shutdown (not ready at once, serving on
+// for SHUTDOWN_DRAIN, long enough for two probes to answer, then finishing what is
+// in flight) keeps requests from failing, and the balancer must have taken the
+// replica out because of its 503, not because its probes found the port closed. An
+// upload in flight on the stopping replica must complete, and reach the tenant whole.
 func TestRollingRestartKeepsServingSessions(t *testing.T) {
 	redisURL := testservers.NewRedis(t).URL
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := t.Context()
 	lb := newReadinessBalancer(t)
 	tenant, err := scenario.StartTenant(ctx, scenario.TenantConfig{RedirectURIs: []string{lb.URL + "/auth/callback"}, TaskStep: 25 * time.Millisecond})
 	require.NoError(t, err)
@@ -50,8 +50,10 @@ func TestRollingRestartKeepsServingSessions(t *testing.T) {
 	vars := func(port string) map[string]string {
 		return replicaVars("127.0.0.1:"+port, tenant, redisURL, key, map[string]string{
 			"PUBLIC_URL":       lb.URL, // one origin, as behind the proxy
-			"SHUTDOWN_DRAIN":   "1500ms",
-			"SHUTDOWN_TIMEOUT": "20s",
+			"SHUTDOWN_DRAIN":   shutdownDrain.String(),
+			"SHUTDOWN_TIMEOUT": shutdownTimeout.String(),
+			// The default: a busy test machine must not turn a slow sandbox call into a 502.
+			"UPSTREAM_TIMEOUT": "30s",
 		})
 	}
 	ports := []string{freePort(t), freePort(t)}
@@ -79,21 +81,21 @@ func TestRollingRestartKeepsServingSessions(t *testing.T) {
 		mu                 sync.Mutex
 		firstFailure       string
 	)
-	loopCtx, stopLoop := context.WithCancel(ctx)
+	// The loop stops between requests: one cut off in flight would be an error the
+	// rollout did not cause.
+	var stopLoop atomic.Bool
 	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait) // a failed test's loop ends with the test's context
 	for w := range 2 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; loopCtx.Err() == nil; i++ {
+			for i := 0; !stopLoop.Load() && ctx.Err() == nil; i++ {
 				path, htmx := "/sources", false
 				if (i+w)%2 == 1 {
 					path, htmx = "/sources/"+sandbox.SeedDelimitedSourceID, true
 				}
-				resp, err := user.Do(loopCtx, http.MethodGet, path, nil, "", htmx)
-				if loopCtx.Err() != nil {
-					return
-				}
+				resp, err := user.Do(ctx, http.MethodGet, path, nil, "", htmx)
 				requests.Add(1)
 				if err != nil || resp.Status != http.StatusOK || !bytes.Contains(resp.Body, []byte(`data-testid="nav-user"`)) && !htmx {
 					failures.Add(1)
@@ -167,8 +169,18 @@ func TestRollingRestartKeepsServingSessions(t *testing.T) {
 	})
 	assert.Contains(t, readyz, "replica: shutting down")
 	waitUntil(t, "the balancer routes away from A", func() bool { return !a.ready.Load() })
+	why, out := a.lastOut()
+	assert.Equal(t, "/readyz answered 503", why, "the balancer took A out because of its 503, while A still served")
 
-	// The rest of the upload arrives after SIGTERM and is still accepted.
+	// The rest of the upload arrives once A has stopped accepting connections, the
+	// drain over: what is in flight gets SHUTDOWN_TIMEOUT to finish, and it does.
+	waitUntil(t, "replica A stops accepting connections", func() bool {
+		conn, err := net.Dial("tcp", a.url.Host)
+		if err == nil {
+			conn.Close()
+		}
+		return err != nil
+	})
 	_, err = pw.Write(body.Bytes()[half:])
 	require.NoError(t, err)
 	require.NoError(t, pw.Close())
@@ -182,7 +194,7 @@ func TestRollingRestartKeepsServingSessions(t *testing.T) {
 
 	require.NoError(t, <-stopped, "replica A finished everything in flight within SHUTDOWN_TIMEOUT")
 	down := time.Since(sigterm)
-	assert.Less(t, down, 1500*time.Millisecond+20*time.Second)
+	assert.Less(t, down, shutdownDrain+shutdownTimeout)
 	_, err = http.Get(a.url.String() + "/healthz")
 	assert.Error(t, err, "replica A is down")
 	waitUntil(t, "replica B keeps serving the session alone", func() bool { return b.served.Load() >= servedByB+10 })
@@ -192,29 +204,60 @@ func TestRollingRestartKeepsServingSessions(t *testing.T) {
 	_, _, stops[0] = launchApp(t, vars(ports[0]), testLogWriter{t})
 	waitUntil(t, "the balancer sees A ready again", func() bool { return a.ready.Load() })
 	waitUntil(t, "replica A serves the loop again", func() bool { return a.served.Load() >= servedByA+10 })
-	stopLoop()
+	stopLoop.Store(true)
 	wg.Wait()
 
-	t.Logf("rollout: %d requests through the balancer, %d failed; replica A served %d, B %d; A was stopped for %s (drain 1.5 s)",
-		requests.Load(), failures.Load(), a.served.Load(), b.served.Load(), down.Round(time.Millisecond))
+	t.Logf("rollout: %d requests through the balancer, %d failed; replica A served %d, B %d; "+
+		"A was out of the rotation %s after SIGTERM and stopped after %s (drain %s); probes of A: %s; of B: %s",
+		requests.Load(), failures.Load(), a.served.Load(), b.served.Load(),
+		out.Sub(sigterm).Round(time.Millisecond), down.Round(time.Millisecond), shutdownDrain, a.probeStats(), b.probeStats())
 	assert.Zero(t, failures.Load(), "no request failed during the rollout; first: %s", firstFailure)
-	assert.Zero(t, lb.errors.Load(), "the balancer reached a replica for every request")
+	assert.Zero(t, lb.errors.Load(), "the balancer reached a replica for every request; first: %s", lb.firstError())
 }
 
-// readinessBalancer is the load balancer the rollout test models: active readiness
-// probes, round robin over the ready replicas, no retries.
+// readinessBalancer is the load balancer the rollout test models, configured as real
+// ones are: an active health check of each replica's GET /readyz every probeInterval
+// (each probe given probeTimeout), round robin over the replicas in rotation, no
+// retries. A replica leaves the rotation at once when /readyz answers anything but
+// 200 (a draining replica's 503: Envoy, for one, ignores its unhealthy threshold
+// for a status it does not expect), or after unhealthyThreshold probes in a row got
+// no answer (timed out, connection refused): one slow probe on a busy host does not
+// take a serving replica out. Its first 200 puts it back.
 type readinessBalancer struct {
 	URL      string
 	backends []*balancedReplica
 	next     atomic.Uint64
 	errors   atomic.Int64
+
+	mu    sync.Mutex
+	first string // the first error
 }
+
+const (
+	probeInterval      = 20 * time.Millisecond
+	probeTimeout       = 2 * time.Second
+	unhealthyThreshold = 3
+	// shutdownDrain is the replicas' SHUTDOWN_DRAIN: the probe in flight at SIGTERM
+	// and the next one (each answers within probeTimeout or counts as no answer)
+	// both fit in it, so the balancer sees the 503 before the listener closes.
+	shutdownDrain = probeInterval + 2*probeTimeout
+	// shutdownTimeout is the replicas' SHUTDOWN_TIMEOUT: an upload's last half
+	// takes seconds to reach the tenant on a busy machine (13 s seen at load 35).
+	shutdownTimeout = 45 * time.Second
+)
 
 type balancedReplica struct {
 	url    *url.URL
 	proxy  *httputil.ReverseProxy
 	ready  atomic.Bool
 	served atomic.Int64
+
+	mu         sync.Mutex
+	outReason  string        // why the replica last left the rotation
+	outAt      time.Time     // when
+	unanswered int           // probes that got no answer
+	inARow     int           // the most of them in a row
+	slowest    time.Duration // the slowest probe that got an answer
 }
 
 func newReadinessBalancer(t *testing.T) *readinessBalancer {
@@ -229,28 +272,29 @@ func newReadinessBalancer(t *testing.T) *readinessBalancer {
 func (lb *readinessBalancer) add(raw string) {
 	u, _ := url.Parse(raw)
 	r := &balancedReplica{url: u, proxy: httputil.NewSingleHostReverseProxy(u)}
-	r.proxy.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
-		lb.errors.Add(1)
-		http.Error(w, "balancer: "+err.Error(), http.StatusBadGateway)
+	r.proxy.ErrorHandler = func(w http.ResponseWriter, req *http.Request, err error) {
+		lb.fail(w, http.StatusBadGateway, req.URL.Path+" on "+raw+": "+err.Error())
 	}
 	lb.backends = append(lb.backends, r)
 }
 
-// start probes every replica's /readyz every 20 ms until ctx ends.
+// start health-checks every replica until ctx ends.
 func (lb *readinessBalancer) start(ctx context.Context) {
-	probe := &http.Client{Timeout: 500 * time.Millisecond}
+	client := &http.Client{Timeout: probeTimeout}
 	for _, r := range lb.backends {
 		go func() {
-			tick := time.NewTicker(20 * time.Millisecond)
+			tick := time.NewTicker(probeInterval)
 			defer tick.Stop()
+			misses := 0 // probes in a row without an answer
 			for {
-				ok := false
-				if resp, err := probe.Get(r.url.String() + "/readyz"); err == nil {
+				began := time.Now()
+				status := 0
+				if resp, err := client.Get(r.url.String() + "/readyz"); err == nil {
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
-					ok = resp.StatusCode == http.StatusOK
+					status = resp.StatusCode
 				}
-				r.ready.Store(ok)
+				r.probed(status, time.Since(began), &misses)
 				select {
 				case <-ctx.Done():
 					return
@@ -259,6 +303,49 @@ func (lb *readinessBalancer) start(ctx context.Context) {
 			}
 		}()
 	}
+}
+
+// probed updates the rotation with one probe's result: status 0 is no answer.
+func (r *balancedReplica) probed(status int, took time.Duration, misses *int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := ""
+	switch {
+	case status == http.StatusOK:
+		*misses = 0
+		r.slowest = max(r.slowest, took)
+		r.ready.Store(true)
+		return
+	case status != 0:
+		*misses = 0
+		r.slowest = max(r.slowest, took)
+		out = fmt.Sprintf("/readyz answered %d", status)
+	default:
+		*misses++
+		r.unanswered++
+		r.inARow = max(r.inARow, *misses)
+		if *misses < unhealthyThreshold {
+			return
+		}
+		out = fmt.Sprintf("%d probes in a row got no answer", *misses)
+	}
+	if r.ready.Swap(false) {
+		r.outReason, r.outAt = out, time.Now()
+	}
+}
+
+// lastOut says why and when the replica last left the rotation.
+func (r *balancedReplica) lastOut() (string, time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.outReason, r.outAt
+}
+
+// probeStats says how the health check went: "no answer N (M in a row), slowest answer D".
+func (r *balancedReplica) probeStats() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return fmt.Sprintf("no answer %d (%d in a row), slowest answer %s", r.unanswered, r.inARow, r.slowest.Round(time.Millisecond))
 }
 
 func (lb *readinessBalancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -271,8 +358,24 @@ func (lb *readinessBalancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	lb.fail(w, http.StatusServiceUnavailable, r.URL.Path+": no ready replica")
+}
+
+// fail answers a request the balancer could not serve, and counts it.
+func (lb *readinessBalancer) fail(w http.ResponseWriter, status int, msg string) {
 	lb.errors.Add(1)
-	http.Error(w, "balancer: no ready replica", http.StatusServiceUnavailable)
+	lb.mu.Lock()
+	if lb.first == "" {
+		lb.first = msg
+	}
+	lb.mu.Unlock()
+	http.Error(w, "balancer: "+msg, status)
+}
+
+func (lb *readinessBalancer) firstError() string {
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	return lb.first
 }
 
 // waitUntil polls cond (checked in the test) until it holds, for at most a minute.
