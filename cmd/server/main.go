@@ -189,7 +189,7 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		ScheduleZone:    cfg.ScheduleZone,
 		Ready: []bff.ReadyCheck{
 			{Name: "session store", Check: sessions.Ready},
-			{Name: "tenant", Check: func(ctx context.Context) error { return checkTenant(ctx, upstream, cfg.APIURL) }},
+			{Name: "tenant", Reported: true, Check: func(ctx context.Context) error { return checkTenant(ctx, upstream, cfg.APIURL) }},
 			{Name: "replica", Check: func(context.Context) error {
 				if stopping.Load() {
 					return errShuttingDown

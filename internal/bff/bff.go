@@ -68,6 +68,12 @@ import (
 type ReadyCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Reported: a failure is named in /readyz's answer but does not make the replica
+	// unready. For what every replica shares and none can fix by being taken out of
+	// the balancer (the tenant): were it counted, an ISC outage would take every
+	// replica out at once, and users would get the balancer's error instead of the
+	// console's own page saying ISC cannot be reached.
+	Reported bool
 }
 
 // Config is everything the server needs, built by cmd/server.

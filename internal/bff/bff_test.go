@@ -203,6 +203,30 @@ func TestNeedLoginRedirects(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, rec.Code, "a lost form post is explained, not silently redirected")
 }
 
+// TestTenantOutageKeepsReplicasReady: when ISC cannot be reached, /readyz still
+// answers 200 and names the tenant's problem, so a balancer keeps routing users to
+// the console (whose pages say ISC is unreachable) instead of taking every replica
+// out at once; a broken session store still makes the replica unready, naming both.
+func TestTenantOutageKeepsReplicasReady(t *testing.T) {
+	tenantDown := errors.New("unreachable: dial tcp 127.0.0.1:1: connection refused")
+	tenant := ReadyCheck{Name: "tenant", Reported: true, Check: func(context.Context) error { return tenantDown }}
+	s := newTestServer(t, func(c *Config) {
+		c.Ready = []ReadyCheck{{Name: "session store", Check: func(context.Context) error { return nil }}, tenant}
+	})
+	rec := do(t, s, http.MethodGet, "/readyz", nil)
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), "tenant: unreachable", "the operator still sees the outage")
+
+	storeDown := errors.New("dial tcp 127.0.0.1:6379: connection refused")
+	broken := newTestServer(t, func(c *Config) {
+		c.Ready = []ReadyCheck{{Name: "session store", Check: func(context.Context) error { return storeDown }}, tenant}
+	})
+	rec = do(t, broken, http.MethodGet, "/readyz", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Contains(t, rec.Body.String(), "session store: dial tcp")
+	assert.Contains(t, rec.Body.String(), "tenant: unreachable")
+}
+
 func TestHealthReadyMetrics(t *testing.T) {
 	storeDown := errors.New("dial tcp 127.0.0.1:6379: connection refused")
 	s := newTestServer(t, func(c *Config) {
