@@ -67,6 +67,9 @@ func (u *User) Cookies() []*http.Cookie {
 // (the code flow), or with a personal access token fills the console's form at
 // /login/pat; then it reads the CSRF token from a signed-in page.
 func (u *User) SignIn(ctx context.Context, cr Credentials) error {
+	if err := u.findTenant(ctx); err != nil {
+		return err
+	}
 	start := "/login?next=%2F"
 	if cr.PATClientID != "" {
 		start = "/login/pat"
@@ -160,6 +163,22 @@ func (u *User) SignIn(ctx context.Context, cr Credentials) error {
 		return fmt.Errorf("sign-in: %s answered %d", resp.Request.URL.Path, resp.StatusCode)
 	}
 	return u.refreshCSRF(ctx)
+}
+
+// findTenant makes the user work on the console's default tenant: a console
+// with several tenants sends "/" to /t/{tenant}, and every address the user asks
+// for must carry it from then on (an address without it is redirected).
+func (u *User) findTenant(ctx context.Context) error {
+	resp, _, err := u.get(ctx, u.hc, u.Base+"/")
+	if err != nil {
+		return err
+	}
+	if loc := resp.Header.Get("Location"); resp.StatusCode == http.StatusFound && strings.HasPrefix(loc, "/t/") {
+		key, _, _ := strings.Cut(strings.TrimPrefix(loc, "/t/"), "/")
+		key, _, _ = strings.Cut(key, "?")
+		u.Base += "/t/" + key
+	}
+	return nil
 }
 
 // refreshCSRF reads the CSRF token from the dashboard and checks the user is

@@ -120,5 +120,10 @@ func TestDemoModeStartsWithTheDefaultFileStore(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusFound, resp.StatusCode)
+	assert.Equal(t, "/t/sandbox/login", resp.Header.Get("Location"), "the default tenant's sign-in")
+	resp, err = noRedirect.Get(app.ConsoleURL + "/t/sandbox/login")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusFound, resp.StatusCode)
 	assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), app.SandboxURL+"/oauth/authorize?"), "sign-in goes to the sandbox")
 }

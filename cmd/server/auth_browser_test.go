@@ -56,7 +56,7 @@ func TestBrowserSignInWithDemoPAT(t *testing.T) {
 		chromedp.Text(`[data-testid="nav-user"]`, &user, chromedp.ByQuery),
 	)
 	b.screenshot(t, "signed-in-pat")
-	assert.Equal(t, app.ConsoleURL+"/sources", url)
+	assert.Equal(t, app.ConsoleURL+"/t/sandbox/sources", url, "on the default tenant")
 	assert.Contains(t, user, "admin")
 	b.flush(t)
 	assert.Empty(t, b.Problems(), "the pages logged errors or CSP violations")

@@ -51,7 +51,7 @@ func TestBrowserDemoSignsInThroughOnePort(t *testing.T) {
 		signIn(app.ConsoleURL, "admin", "%2Fsources", `[data-testid="nav-user"]`),
 		chromedp.Location(&landed),
 	)
-	assert.Equal(t, app.ConsoleURL+"/sources", landed)
+	assert.Equal(t, app.ConsoleURL+"/t/sandbox/sources", landed, "on the default tenant")
 	b.screenshot(t, "signed-in")
 	b.run(t, "sign out, then out of the tenant",
 		click(`[data-testid="logout"]`),

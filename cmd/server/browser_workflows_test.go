@@ -101,8 +101,8 @@ func TestBrowserAdminWorkflows(t *testing.T) {
 		return b
 	}
 	b := tab(t)
-	console := app.ConsoleURL
-	ad := sandbox.SeedUnhealthySourceID // Active Directory
+	console := app.ConsoleURL + "/t/sandbox" // demo mode has two tenants: addresses carry theirs
+	ad := sandbox.SeedUnhealthySourceID      // Active Directory
 	var text, loc string
 	var values []string
 	var n int
@@ -234,7 +234,7 @@ func TestBrowserAdminWorkflows(t *testing.T) {
 		visible(`[data-testid="task-source-gone"]`),
 		chromedp.AttributeValue(`[data-testid="task-source-link"]`, "href", &text, nil, chromedp.ByQuery),
 	)
-	assert.Equal(t, "/sources", text, "the task links to the list, not to the deleted source")
+	assert.Equal(t, "/t/sandbox/sources", text, "the task links to the list, not to the deleted source")
 	b.run(t, "the home page's task tile keeps the deletion",
 		chromedp.Navigate(console+"/"),
 		chromedp.WaitVisible(`[data-testid="tile-tasks"][data-state="ready"]`, chromedp.ByQuery),

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sourcedesk/internal/session"
 	"strconv"
 	"strings"
@@ -30,6 +33,11 @@ type Config struct {
 	TokenURL     string
 	ClientID     string
 	ClientSecret string
+	// Tenants are the tenants users sign in to, the first being the default:
+	// ISC_TENANTS, or the one the variables above describe. Demo mode fills in
+	// its two sandbox tenants when it starts them.
+	Tenants     []TenantConfig
+	tenantsJSON string // ISC_TENANTS as given
 
 	SessionStore       string
 	SessionKeys        string
@@ -55,6 +63,32 @@ type Config struct {
 
 	demo bool // see DemoMode
 }
+
+// TenantConfig is one tenant of ISC_TENANTS (or the one of ISC_TENANT and its
+// companions): where it is, the console's OAuth client there, and how the nav
+// shows it.
+type TenantConfig struct {
+	// Key names it in addresses (/t/{key}/…), the session and the activity log.
+	Key string `json:"key"`
+	// Name is what the nav shows; default: the key.
+	Name string `json:"name"`
+	// Color is the nav's colour for it (red, orange, yellow, green, teal, blue,
+	// purple or grey); default red for a tenant whose key or name says prod, blue
+	// otherwise.
+	Color string `json:"color"`
+	// Tenant is the ISC tenant name; it gives the three URLs below their defaults.
+	Tenant       string `json:"tenant"`
+	APIURL       string `json:"apiUrl"`
+	AuthorizeURL string `json:"authorizeUrl"`
+	TokenURL     string `json:"tokenUrl"`
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+	// LogoutURL is the tenant's own sign-out page (demo mode only).
+	LogoutURL string `json:"-"`
+}
+
+// tenantColors are the colours the nav can show a tenant in.
+var tenantColors = []string{"red", "orange", "yellow", "green", "teal", "blue", "purple", "grey"}
 
 // DemoMode reports whether no tenant was configured, so the embedded sandbox serves.
 // It is decided once, when the configuration is loaded: in demo mode run points the
@@ -110,6 +144,10 @@ var settings = []setting{
 	{"ISC_TOKEN_URL", "<ISC_API_URL>/oauth/token", "OAuth token endpoint", urlSetting(func(c *Config, v string) { c.TokenURL = v })},
 	{"ISC_CLIENT_ID", "", "OAuth client id of the console (required with a tenant)", func(c *Config, v string) error { c.ClientID = v; return nil }},
 	{"ISC_CLIENT_SECRET", "", "OAuth client secret of the console (required with a tenant; never logged)", func(c *Config, v string) error { c.ClientSecret = v; return nil }},
+	{"ISC_TENANTS", "", "several tenants, as a JSON list of {key, name, color, tenant or apiUrl + authorizeUrl [+ tokenUrl], clientId, clientSecret}; the first is the default; instead of ISC_TENANT and its companions (see the README)", func(c *Config, v string) error {
+		c.tenantsJSON = v
+		return nil
+	}},
 	{"SESSION_STORE", "file:data/sessions.db", "memory, file:PATH (embedded, one process), redis://… or postgres://… (several replicas)", func(c *Config, v string) error {
 		if _, err := session.ParseStoreURL(v); err != nil {
 			return err
@@ -239,7 +277,7 @@ var settings = []setting{
 // fileSettings are the settings that may hold a secret (a client secret, keys, a
 // store URL with a password): each may instead be read from the file NAME_FILE
 // names, as Docker and compose secrets are mounted (/run/secrets/…).
-var fileSettings = map[string]bool{"ISC_CLIENT_SECRET": true, "SESSION_STORE": true, "SESSION_KEYS": true}
+var fileSettings = map[string]bool{"ISC_CLIENT_SECRET": true, "ISC_TENANTS": true, "SESSION_STORE": true, "SESSION_KEYS": true}
 
 // fileSuffix makes the name of a setting's file variant: SESSION_KEYS_FILE.
 const fileSuffix = "_FILE"
@@ -311,7 +349,6 @@ func lookup(getenv func(string) string, name string) (string, error) {
 // derive fills the settings that default from others and checks combinations.
 func (c *Config) derive() []string {
 	var p []string
-	c.demo = c.Tenant == "" && c.APIURL == ""
 	if c.PublicURL == nil && c.Addr != "" {
 		if host, _, _ := net.SplitHostPort(c.Addr); isLoopbackHost(host) {
 			c.PublicURL = &url.URL{Scheme: "http", Host: c.Addr}
@@ -321,6 +358,10 @@ func (c *Config) derive() []string {
 				"e.g. http://localhost:8080 for a container on this machine or https://sourcedesk.example.com behind TLS")
 		}
 	}
+	if c.tenantsJSON != "" {
+		return append(p, c.deriveTenants()...)
+	}
+	c.demo = c.Tenant == "" && c.APIURL == ""
 	if c.Tenant != "" {
 		if c.APIURL == "" {
 			c.APIURL = "https://" + c.Tenant + ".api.identitynow.com"
@@ -342,9 +383,26 @@ func (c *Config) derive() []string {
 		if c.ClientSecret == "" {
 			p = append(p, "ISC_CLIENT_SECRET: required when a tenant is configured")
 		}
-		if c.SessionKeys == "" {
-			p = append(p, "SESSION_KEYS: required when a tenant is configured (generate one: head -c32 /dev/urandom | base64)")
+		name := c.Tenant
+		if name == "" {
+			name = hostLabel(c.APIURL)
 		}
+		key := strings.ToLower(c.Tenant)
+		if key == "" || len(key) > 32 {
+			key = "default"
+		}
+		c.Tenants = []TenantConfig{{Key: key, Name: name, Color: defaultColor(key, name), Tenant: c.Tenant, APIURL: c.APIURL,
+			AuthorizeURL: c.AuthorizeURL, TokenURL: c.TokenURL, ClientID: c.ClientID, ClientSecret: c.ClientSecret}}
+	}
+	p = append(p, c.deriveCommon()...)
+	return p
+}
+
+// deriveCommon checks the settings that do not depend on how tenants are given.
+func (c *Config) deriveCommon() []string {
+	var p []string
+	if !c.DemoMode() && c.SessionKeys == "" {
+		p = append(p, "SESSION_KEYS: required when a tenant is configured (generate one: head -c32 /dev/urandom | base64)")
 	}
 	if c.PublicURL != nil && c.PublicURL.Scheme == "http" && !isLoopbackHost(c.PublicURL.Hostname()) && !c.AllowInsecureHTTP {
 		p = append(p, "PUBLIC_URL: plain http is only allowed on loopback; use https or set ALLOW_INSECURE_HTTP=true")
@@ -355,17 +413,133 @@ func (c *Config) derive() []string {
 	return p
 }
 
-// TenantKey names the configured tenant in the console (store keys, the
-// activity log): the sandbox's name in demo mode, the lower-cased ISC_TENANT,
-// else "default".
-func (c *Config) TenantKey() string {
-	switch t := strings.ToLower(c.Tenant); {
-	case c.DemoMode():
-		return "sandbox"
-	case t != "" && len(t) <= 32:
-		return t
+// deriveTenants reads ISC_TENANTS: every problem is reported, each naming the
+// tenant (by position and key) and the field.
+func (c *Config) deriveTenants() []string {
+	var p []string
+	for _, name := range []string{"ISC_TENANT", "ISC_API_URL", "ISC_AUTHORIZE_URL", "ISC_TOKEN_URL", "ISC_CLIENT_ID", "ISC_CLIENT_SECRET"} {
+		if c.legacySet(name) {
+			p = append(p, "ISC_TENANTS: set with "+name+": give every tenant in ISC_TENANTS and leave "+name+" unset")
+		}
 	}
-	return "default"
+	dec := json.NewDecoder(strings.NewReader(c.tenantsJSON))
+	dec.DisallowUnknownFields()
+	var ts []TenantConfig
+	if err := dec.Decode(&ts); err != nil {
+		// The error may quote the input, which holds client secrets: say where only.
+		return append(p, "ISC_TENANTS: not a JSON list of tenants ("+jsonProblem(err)+"); see the README for the format")
+	}
+	if len(ts) == 0 {
+		return append(p, "ISC_TENANTS: the list is empty")
+	}
+	seen := map[string]bool{}
+	for i := range ts {
+		t := &ts[i]
+		at := fmt.Sprintf("ISC_TENANTS[%d]", i)
+		if t.Key != "" {
+			at += " (" + t.Key + ")"
+		}
+		switch {
+		case !session.ValidTenantKey(t.Key):
+			p = append(p, at+": key must be lower-case letters, digits and hyphens, at most 32, e.g. production")
+		case seen[t.Key]:
+			p = append(p, at+": key is given twice")
+		}
+		seen[t.Key] = true
+		if t.Name == "" {
+			t.Name = t.Key
+		}
+		if t.Color == "" {
+			t.Color = defaultColor(t.Key, t.Name)
+		} else if !slices.Contains(tenantColors, t.Color) {
+			p = append(p, at+": color must be one of "+strings.Join(tenantColors, ", "))
+		}
+		if t.Tenant != "" && !isDNSLabel(t.Tenant) {
+			p = append(p, at+": tenant must be a tenant name such as acme (letters, digits, hyphens)")
+		}
+		for _, u := range []struct {
+			field string
+			v     *string
+		}{{"apiUrl", &t.APIURL}, {"authorizeUrl", &t.AuthorizeURL}, {"tokenUrl", &t.TokenURL}} {
+			if *u.v == "" {
+				continue
+			}
+			if pu, err := url.Parse(*u.v); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+				p = append(p, at+": "+u.field+" must be an absolute http(s) URL")
+			}
+			*u.v = strings.TrimSuffix(*u.v, "/")
+		}
+		if t.Tenant != "" {
+			t.APIURL = cmp.Or(t.APIURL, "https://"+t.Tenant+".api.identitynow.com")
+			t.AuthorizeURL = cmp.Or(t.AuthorizeURL, "https://"+t.Tenant+".login.sailpoint.com/oauth/authorize")
+		}
+		if t.APIURL == "" {
+			p = append(p, at+": tenant or apiUrl is required")
+		} else {
+			t.TokenURL = cmp.Or(t.TokenURL, t.APIURL+"/oauth/token")
+		}
+		if t.AuthorizeURL == "" && t.Tenant == "" {
+			p = append(p, at+": authorizeUrl is required when apiUrl is given without tenant")
+		}
+		if t.ClientID == "" {
+			p = append(p, at+": clientId is required")
+		}
+		if t.ClientSecret == "" {
+			p = append(p, at+": clientSecret is required")
+		}
+	}
+	c.Tenants = ts
+	return append(p, c.deriveCommon()...)
+}
+
+// legacySet reports whether a single-tenant variable was given beside ISC_TENANTS.
+func (c *Config) legacySet(name string) bool {
+	switch name {
+	case "ISC_TENANT":
+		return c.Tenant != ""
+	case "ISC_API_URL":
+		return c.APIURL != ""
+	case "ISC_AUTHORIZE_URL":
+		return c.AuthorizeURL != ""
+	case "ISC_TOKEN_URL":
+		return c.TokenURL != ""
+	case "ISC_CLIENT_ID":
+		return c.ClientID != ""
+	}
+	return c.ClientSecret != ""
+}
+
+// jsonProblem says where JSON went wrong without quoting it.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s must be a %s", cmp.Or(typ.Field, "the value"), typ.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "invalid JSON"
+}
+
+// defaultColor is red for a production tenant (by its key or name), blue otherwise.
+func defaultColor(key, name string) string {
+	if strings.Contains(strings.ToLower(key+" "+name), "prod") {
+		return "red"
+	}
+	return "blue"
+}
+
+// hostLabel is the first label of a URL's host (acme for https://acme.api.identitynow.com).
+func hostLabel(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	label, _, _ := strings.Cut(u.Hostname(), ".")
+	return label
 }
 
 // Secure reports whether the console is served over HTTPS (cookies get Secure and

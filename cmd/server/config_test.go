@@ -202,3 +202,61 @@ func TestConfigReadsSecretsFromFiles(t *testing.T) {
 	assert.True(t, knownVariable("SESSION_KEYS_FILE"))
 	assert.True(t, knownVariable("LOG_LEVEL"))
 }
+
+// Several tenants come as one JSON list: each gets its URLs from its tenant name
+// (or its own), a name and a colour (production red unless told); the first is
+// the default.
+func TestConfigSeveralTenants(t *testing.T) {
+	keys := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	cfg, err := loadConfig(envOf(map[string]string{"SESSION_KEYS": keys, "PUBLIC_URL": "https://sourcedesk.acme.example",
+		"ISC_TENANTS": `[{"key": "sandbox", "tenant": "acme-sb", "clientId": "a", "clientSecret": "sa"},
+			{"key": "production", "name": "Acme Production", "apiUrl": "https://acme.api.identitynow.com/",
+			 "authorizeUrl": "https://acme.login.sailpoint.com/oauth/authorize", "clientId": "b", "clientSecret": "sb"}]`}))
+	require.NoError(t, err)
+	assert.False(t, cfg.DemoMode())
+	require.Len(t, cfg.Tenants, 2)
+	sb, prod := cfg.Tenants[0], cfg.Tenants[1]
+	assert.Equal(t, TenantConfig{Key: "sandbox", Name: "sandbox", Color: "blue", Tenant: "acme-sb",
+		APIURL: "https://acme-sb.api.identitynow.com", AuthorizeURL: "https://acme-sb.login.sailpoint.com/oauth/authorize",
+		TokenURL: "https://acme-sb.api.identitynow.com/oauth/token", ClientID: "a", ClientSecret: "sa"}, sb)
+	assert.Equal(t, "red", prod.Color, "production is red by convention")
+	assert.Equal(t, "https://acme.api.identitynow.com/oauth/token", prod.TokenURL)
+
+	// The single-tenant variables still make one tenant.
+	cfg, err = loadConfig(envOf(map[string]string{"SESSION_KEYS": keys, "ISC_TENANT": "Acme", "ISC_CLIENT_ID": "x", "ISC_CLIENT_SECRET": "y"}))
+	require.NoError(t, err)
+	require.Len(t, cfg.Tenants, 1)
+	assert.Equal(t, "acme", cfg.Tenants[0].Key)
+}
+
+// Every problem of every tenant is reported at once, naming the tenant and the
+// field, and never quoting the list (it holds client secrets).
+func TestConfigSeveralTenantsReportsEveryProblem(t *testing.T) {
+	_, err := loadConfig(envOf(map[string]string{"ISC_TENANT": "acme",
+		"ISC_TENANTS": `[{"key": "Prod!", "color": "pink", "clientSecret": "top-secret"},
+			{"key": "sandbox", "apiUrl": "ftp://x", "clientId": "a", "clientSecret": "b"},
+			{"key": "sandbox", "tenant": "acme-sb", "clientId": "a", "clientSecret": "b"}]`}))
+	require.Error(t, err)
+	msg := err.Error()
+	for _, want := range []string{
+		"ISC_TENANTS: set with ISC_TENANT",
+		"ISC_TENANTS[0] (Prod!): key must be lower-case letters",
+		"ISC_TENANTS[0] (Prod!): color must be one of red, orange",
+		"ISC_TENANTS[0] (Prod!): tenant or apiUrl is required",
+		"ISC_TENANTS[0] (Prod!): clientId is required",
+		"ISC_TENANTS[1] (sandbox): apiUrl must be an absolute http(s) URL",
+		"ISC_TENANTS[1] (sandbox): authorizeUrl is required when apiUrl is given without tenant",
+		"ISC_TENANTS[2] (sandbox): key is given twice",
+		"SESSION_KEYS: required",
+	} {
+		assert.Contains(t, msg, want)
+	}
+	assert.NotContains(t, msg, "top-secret")
+
+	_, err = loadConfig(envOf(map[string]string{"ISC_TENANTS": `[{"key": "a", "clientSecret": "top-secret", "colour": "red"}]`}))
+	require.ErrorContains(t, err, "ISC_TENANTS: not a JSON list of tenants (unknown field \"colour\")")
+	assert.NotContains(t, err.Error(), "top-secret")
+	_, err = loadConfig(envOf(map[string]string{"ISC_TENANTS": `[{"key": "a", "clientSecret": "top-secret"`}))
+	require.ErrorContains(t, err, "ISC_TENANTS: not a JSON list of tenants")
+	assert.NotContains(t, err.Error(), "top-secret")
+}

@@ -10,13 +10,21 @@ import (
 	"sourcedesk/internal/sandbox"
 )
 
-// sandboxPath is where demo mode serves the sandbox tenant on the console's own port
-// (unless SANDBOX_ADDR gives it a listener of its own): one port, one origin, so a
-// container or a reverse proxy needs to expose only the console.
-const sandboxPath = "/sandbox"
+// Demo mode starts two sandbox tenants, "sandbox" and "production", seeded
+// differently (the same people and objects under other ids, drifted sources), so
+// that the console's several-tenant features can be tried: they are served on
+// the console's own port under sandboxPath and productionPath (unless
+// SANDBOX_ADDR gives the sandbox a listener of its own): one port, one origin, so
+// a container or a reverse proxy needs to expose only the console.
+const (
+	sandboxPath    = "/sandbox"
+	productionPath = "/production"
+)
 
-// demoTenant is demo mode's embedded sandbox tenant and the URLs it is reached at.
+// demoTenant is one of demo mode's embedded sandbox tenants and the URLs it is reached at.
 type demoTenant struct {
+	// path is where it is mounted on the console's port.
+	path    string
 	sandbox *sandbox.Sandbox
 	handler http.Handler
 	// publicURL is its base URL as browsers reach it: PUBLIC_URL/sandbox, or the
@@ -33,12 +41,13 @@ type demoTenant struct {
 	ln      net.Listener
 }
 
-// startSandbox starts the sandbox tenant with the console registered as an OAuth
-// client (clientSecret, the redirect URI under PUBLIC_URL) and serves it on its
-// listener: SANDBOX_ADDR, or a private loopback port when it is mounted.
-func startSandbox(cfg *Config, clientSecret string, logger *slog.Logger) (*demoTenant, error) {
-	d := &demoTenant{mounted: cfg.SandboxAddr == ""}
-	addr := cfg.SandboxAddr
+// startSandbox starts a sandbox tenant of the given seed with the console
+// registered as an OAuth client (clientSecret, the redirect URI under
+// PUBLIC_URL) and serves it on its listener: ownAddr, or a private loopback port
+// when it is mounted under path on the console's port.
+func startSandbox(cfg *Config, seed sandbox.Seed, path, ownAddr, clientSecret string, logger *slog.Logger) (*demoTenant, error) {
+	d := &demoTenant{path: path, mounted: ownAddr == ""}
+	addr := ownAddr
 	if d.mounted {
 		addr = "127.0.0.1:0"
 	}
@@ -48,20 +57,21 @@ func startSandbox(cfg *Config, clientSecret string, logger *slog.Logger) (*demoT
 	}
 	d.ln = ln
 	if d.mounted {
-		d.publicURL = strings.TrimSuffix(cfg.PublicURL.String(), "/") + sandboxPath
-		d.internalURL = "http://" + ln.Addr().String() + sandboxPath
+		d.publicURL = strings.TrimSuffix(cfg.PublicURL.String(), "/") + path
+		d.internalURL = "http://" + ln.Addr().String() + path
 	} else {
 		d.publicURL = "http://" + ln.Addr().String()
 		d.internalURL = d.publicURL
 	}
 	d.sandbox = sandbox.New(sandbox.Config{
 		BaseURL: d.publicURL,
+		Seed:    seed,
 		Clients: []sandbox.Client{{
 			ID:           demoClientID,
 			Secret:       clientSecret,
 			RedirectURIs: []string{strings.TrimSuffix(cfg.PublicURL.String(), "/") + "/auth/callback"},
 		}},
-		Logger: logger.With(slog.String("component", "sandbox")),
+		Logger: logger.With(slog.String("component", "sandbox"), slog.String("tenant", string(seed))),
 	})
 	d.handler = d.sandbox.Handler()
 	d.srv = newHTTPServer(d.handler, logger)
@@ -69,15 +79,21 @@ func startSandbox(cfg *Config, clientSecret string, logger *slog.Logger) (*demoT
 	return d, nil
 }
 
-// withSandbox serves the sandbox under sandboxPath beside the console. The sandbox is
+// withSandbox serves the mounted sandboxes under their paths beside the console. A sandbox is
 // a different application (the tenant's, not the console's): it gets none of the
 // console's middleware (no console session, CSRF check or CSRF cookie; its login form
 // keeps its own protections), but every answer carries headers that keep it inert in
 // the console's origin: no scripts, no framing, no sniffing. Its own pages replace
 // that CSP with their stricter, nonce-based one.
-func withSandbox(console http.Handler, d *demoTenant) http.Handler {
+func withSandbox(console http.Handler, ds ...*demoTenant) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != sandboxPath && !strings.HasPrefix(r.URL.Path, sandboxPath+"/") {
+		var d *demoTenant
+		for _, t := range ds {
+			if t.mounted && (r.URL.Path == t.path || strings.HasPrefix(r.URL.Path, t.path+"/")) {
+				d = t
+			}
+		}
+		if d == nil {
 			console.ServeHTTP(w, r)
 			return
 		}

@@ -47,7 +47,7 @@ func TestDemoServesTheSandboxUnderPublicURL(t *testing.T) {
 	}
 
 	// Sign-in: the console sends the browser to the sandbox under PUBLIC_URL.
-	resp, _ := get(public + "/login?next=%2Fsources")
+	resp, _ := get(public + "/t/sandbox/login?next=%2Fsources")
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	authorize, err := url.Parse(resp.Header.Get("Location"))
 	require.NoError(t, err)
@@ -83,7 +83,7 @@ func TestDemoServesTheSandboxUnderPublicURL(t *testing.T) {
 	assert.Equal(t, public+"/auth/callback", callback.Scheme+"://"+callback.Host+callback.Path)
 	resp, _ = get(callback.String())
 	require.Equal(t, http.StatusOK, resp.StatusCode, "the callback's bounce page")
-	resp, _ = get(public + "/sources")
+	resp, _ = get(public + "/t/sandbox/sources")
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "signed in through the one port")
 	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "script-src 'self' 'nonce-", "the console's pages keep the console's CSP")
 
@@ -117,7 +117,7 @@ func TestDemoWithTheSandboxOnItsOwnListener(t *testing.T) {
 	app := startApp(t, map[string]string{"SANDBOX_ADDR": "127.0.0.1:0"})
 	require.False(t, strings.HasPrefix(app.SandboxURL, app.ConsoleURL), "a separate origin: %s", app.SandboxURL)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.Get(app.ConsoleURL + "/login")
+	resp, err := noRedirect.Get(app.ConsoleURL + "/t/sandbox/login")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), app.SandboxURL+"/oauth/authorize?"), "sign-in goes to the sandbox's listener")

@@ -73,8 +73,8 @@ func serveFromEnv(ctx context.Context, getenv func(string) string, stdout, stder
 func printWelcome(w io.Writer, app *App) {
 	fmt.Fprintf(w, "\nSourcedesk is running: open %s\n", app.ConsoleURL)
 	if app.Sandbox != nil {
-		fmt.Fprintf(w, "Demo mode: the embedded sandbox tenant (%s) stands in for ISC.\n", app.SandboxURL)
-		fmt.Fprintln(w, "Sign in as one of these demo users; the password is the username:")
+		fmt.Fprintf(w, "Demo mode: two embedded tenants stand in for ISC, sandbox (%s) and production (%s).\n", app.SandboxURL, app.ProductionURL)
+		fmt.Fprintln(w, "Sign in to each as one of these demo users; the password is the username:")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, u := range sandbox.DemoUsers() {
 			fmt.Fprintf(tw, "  %s\t%s\n", u.Username, u.UserLevel)
@@ -91,7 +91,10 @@ type App struct {
 	ConsoleURL string
 	SandboxURL string           // the sandbox as browsers reach it; "" unless in demo mode
 	Sandbox    *sandbox.Sandbox // nil unless in demo mode
-	Console    *bff.Server
+	// Production is demo mode's second tenant, "production"; ProductionURL as browsers reach it.
+	Production    *sandbox.Sandbox
+	ProductionURL string
+	Console       *bff.Server
 }
 
 // run starts the console, and in demo mode the sandbox tenant, and serves until ctx
@@ -112,20 +115,35 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 	}
 	app.ConsoleURL = cfg.PublicURL.String()
 
-	var tenant *demoTenant
+	var demoTenants []*demoTenant
 	if demo {
-		// The console's client secret in the sandbox: random per run, given to both.
+		// The console's client secret in the sandboxes: random per run, given to both sides.
 		demoSecret := randomSecret()
 		cfg.ClientID, cfg.ClientSecret = demoClientID, demoSecret
-		if tenant, err = startSandbox(cfg, demoSecret, logger); err != nil {
-			return err
+		cfg.Tenants = nil
+		for _, dt := range []struct {
+			seed      sandbox.Seed
+			path, own string
+			name      string
+			color     string
+		}{
+			{sandbox.SeedSandbox, sandboxPath, cfg.SandboxAddr, "Sandbox", "blue"},
+			{sandbox.SeedProduction, productionPath, "", "Production", "red"},
+		} {
+			d, err := startSandbox(cfg, dt.seed, dt.path, dt.own, demoSecret, logger)
+			if err != nil {
+				return err
+			}
+			defer d.ln.Close()
+			demoTenants = append(demoTenants, d)
+			// The browser is sent to the public URL; the console's own calls stay on loopback.
+			cfg.Tenants = append(cfg.Tenants, TenantConfig{Key: d.sandbox.TenantName(), Name: dt.name, Color: dt.color,
+				APIURL: d.internalURL, AuthorizeURL: d.publicURL + "/oauth/authorize", TokenURL: d.internalURL + "/oauth/token",
+				ClientID: demoClientID, ClientSecret: demoSecret, LogoutURL: d.publicURL + "/logout"})
+			logger.Info("demo mode: sandbox tenant started", slog.String("tenant", d.sandbox.TenantName()), slog.String("url", d.publicURL))
 		}
-		defer tenant.ln.Close()
-		app.Sandbox, app.SandboxURL = tenant.sandbox, tenant.publicURL
-		// The browser is sent to the public URL; the console's own calls stay on loopback.
-		cfg.AuthorizeURL = tenant.publicURL + "/oauth/authorize"
-		cfg.APIURL, cfg.TokenURL = tenant.internalURL, tenant.internalURL+"/oauth/token"
-		logger.Info("demo mode: sandbox tenant started", slog.String("url", tenant.publicURL))
+		app.Sandbox, app.SandboxURL = demoTenants[0].sandbox, demoTenants[0].publicURL
+		app.Production, app.ProductionURL = demoTenants[1].sandbox, demoTenants[1].publicURL
 	}
 
 	// One connection pool to SESSION_STORE, shared by the sessions and the activity
@@ -146,10 +164,6 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 	if err != nil {
 		return fmt.Errorf("activity log: %w", err)
 	}
-	tenantLogout := ""
-	if demo {
-		tenantLogout = tenant.publicURL + "/logout"
-	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -159,16 +173,34 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 	// bounded by their contexts, and a silent server by ResponseHeaderTimeout.
 	apiTransport := http.DefaultTransport.(*http.Transport).Clone()
 	apiTransport.ResponseHeaderTimeout = cfg.UpstreamTimeout
-	iscClient, err := api.New(api.Config{
-		BaseURL:    cfg.APIURL,
-		HTTPClient: &http.Client{Transport: apiTransport},
-		Observe:    metrics.ObserveUpstream,
-		// The budget lives in the session store: shared by every replica on Redis/Postgres.
-		Limiter: sessions.Limiter(cfg.TenantKey()),
-	})
-	if err != nil {
-		return fmt.Errorf("API client: %w", err)
+	apiHTTP := &http.Client{Transport: apiTransport}
+	var tenants []bff.Tenant
+	ready := []bff.ReadyCheck{{Name: "session store", Check: sessions.Ready}}
+	for _, tc := range cfg.Tenants {
+		iscClient, err := api.New(api.Config{
+			BaseURL:    tc.APIURL,
+			HTTPClient: apiHTTP,
+			Observe:    metrics.ObserveUpstream,
+			// Each tenant's budget lives in the session store: shared by every
+			// replica on Redis/Postgres, and its own (ISC counts per OAuth client).
+			Limiter: sessions.Limiter(tc.Key),
+		})
+		if err != nil {
+			return fmt.Errorf("API client of %s: %w", tc.Key, err)
+		}
+		tenants = append(tenants, bff.Tenant{Key: tc.Key, Name: tc.Name, Color: tc.Color, API: iscClient, LogoutURL: tc.LogoutURL})
+		name, apiURL := "tenant", tc.APIURL
+		if len(cfg.Tenants) > 1 {
+			name = "tenant " + tc.Key
+		}
+		ready = append(ready, bff.ReadyCheck{Name: name, Reported: true, Check: func(ctx context.Context) error { return checkTenant(ctx, upstream, apiURL) }})
 	}
+	ready = append(ready, bff.ReadyCheck{Name: "replica", Check: func(context.Context) error {
+		if stopping.Load() {
+			return errShuttingDown
+		}
+		return nil
+	}})
 	console, err := bff.New(bff.Config{
 		BodyReadTimeout: cfg.BodyReadTimeout,
 		UploadMinRate:   cfg.UploadMinRate,
@@ -181,30 +213,20 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 		UploadTempDir:   cfg.UploadTempDir,
 		Registry:        reg,
 		Metrics:         metrics,
-		API:             iscClient,
+		Tenants:         tenants,
 		Sessions:        sessions,
 		Activity:        activityLog,
 		Reads:           newReads(cfg, store, logger),
-		TenantLogoutURL: tenantLogout,
 		ScheduleZone:    cfg.ScheduleZone,
-		Ready: []bff.ReadyCheck{
-			{Name: "session store", Check: sessions.Ready},
-			{Name: "tenant", Reported: true, Check: func(ctx context.Context) error { return checkTenant(ctx, upstream, cfg.APIURL) }},
-			{Name: "replica", Check: func(context.Context) error {
-				if stopping.Load() {
-					return errShuttingDown
-				}
-				return nil
-			}},
-		},
+		Ready:           ready,
 	})
 	if err != nil {
 		return err
 	}
 	app.Console = console
 	var handler http.Handler = console
-	if tenant != nil && tenant.mounted {
-		handler = withSandbox(console, tenant)
+	if len(demoTenants) > 0 {
+		handler = withSandbox(console, demoTenants...)
 	}
 	srv := newHTTPServer(handler, logger)
 	go serve(srv, consoleLn, logger, "console")
@@ -227,8 +249,8 @@ func run(ctx context.Context, cfg *Config, logger *slog.Logger, started func(*Ap
 	defer cancel()
 	// The console first: its in-flight requests may still call the sandbox.
 	servers := []*http.Server{srv}
-	if tenant != nil {
-		servers = append(servers, tenant.srv)
+	for _, d := range demoTenants {
+		servers = append(servers, d.srv)
 	}
 	var errs []error
 	for _, s := range servers {

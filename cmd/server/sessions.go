@@ -19,8 +19,8 @@ import (
 )
 
 // newSessions builds the session manager on the open store: the token-vault key
-// ring and the OAuth client (confidential, PKCE, one constant redirect URI under
-// PUBLIC_URL).
+// ring and each tenant's OAuth client (confidential, PKCE, one constant redirect
+// URI under PUBLIC_URL).
 func newSessions(ctx context.Context, cfg *Config, store *session.StoreConn, logger *slog.Logger) (*session.Manager, error) {
 	keys, err := sessionKeys(cfg, store, logger)
 	if err != nil {
@@ -30,29 +30,34 @@ func newSessions(ctx context.Context, cfg *Config, store *session.StoreConn, log
 		logger.Warn("session cookies are NOT Secure and have no __Host- prefix: the console is served over plain HTTP (loopback only)",
 			slog.String("public_url", cfg.PublicURL.String()))
 	}
+	var tenants []session.Tenant
+	for _, t := range cfg.Tenants {
+		tenants = append(tenants, session.Tenant{Key: t.Key, OAuth2: &oauth2.Config{
+			ClientID:     t.ClientID,
+			ClientSecret: t.ClientSecret,
+			Endpoint: oauth2.Endpoint{
+				AuthURL:  t.AuthorizeURL,
+				TokenURL: t.TokenURL,
+				// client_id and client_secret as form fields, as SailPoint's SDKs
+				// send them (session.New sees to it whatever is set here).
+				AuthStyle: oauth2.AuthStyleInParams,
+			},
+			// One constant redirect URI for every tenant: the sign-in attempt
+			// remembers which tenant it is for.
+			RedirectURL: strings.TrimSuffix(cfg.PublicURL.String(), "/") + "/auth/callback",
+		}})
+	}
 	return session.New(ctx, session.Config{
 		Conn:        store,
 		Keys:        keys,
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
 		Secure:      cfg.Secure(),
-		Tenants: []session.Tenant{{Key: cfg.TenantKey(), OAuth2: &oauth2.Config{
-			ClientID:     cfg.ClientID,
-			ClientSecret: cfg.ClientSecret,
-			Endpoint: oauth2.Endpoint{
-				AuthURL:  cfg.AuthorizeURL,
-				TokenURL: cfg.TokenURL,
-				// client_id and client_secret as form fields, as SailPoint's SDKs
-				// send them (session.New sees to it whatever is set here).
-				AuthStyle: oauth2.AuthStyleInParams,
-			},
-			RedirectURL: strings.TrimSuffix(cfg.PublicURL.String(), "/") + "/auth/callback",
-		}}},
-		HTTPClient: &http.Client{Timeout: 10 * time.Second},
-		RateLimit:  cfg.RateLimit, // negative: no client-side budget
-
-		RateWindow: cfg.RateWindow,
-		Logger:     logger.With(slog.String("component", "session")),
+		Tenants:     tenants,
+		HTTPClient:  &http.Client{Timeout: 10 * time.Second},
+		RateLimit:   cfg.RateLimit, // negative: no client-side budget
+		RateWindow:  cfg.RateWindow,
+		Logger:      logger.With(slog.String("component", "session")),
 	})
 }
 

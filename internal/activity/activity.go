@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,6 +29,9 @@ type Entry struct {
 	// ID orders entries: it starts with the time in hex nanoseconds, so it sorts like At.
 	ID string    `json:"id"`
 	At time.Time `json:"at"`
+	// Tenant is the key of the ISC tenant the action was on ("" in entries
+	// written before the console knew several tenants).
+	Tenant string `json:"tenant,omitempty"`
 	// UserID is the ISC identity id; UserName the name ISC gave at sign-in.
 	UserID   string `json:"userId,omitempty"`
 	UserName string `json:"userName,omitempty"`
@@ -55,6 +59,9 @@ func (e Entry) OK() bool { return e.Status >= 200 && e.Status < 400 }
 
 // Filter selects entries for Query. Zero fields do not filter.
 type Filter struct {
+	// Tenants keeps the entries of these tenants ("" stands for entries written
+	// before the console knew several tenants); none keeps every tenant's.
+	Tenants []string
 	// User matches the identity id or the user name exactly.
 	User     string
 	SourceID string
@@ -111,6 +118,9 @@ func (f Filter) limits() (offset, limit int) {
 
 // Match reports whether e passes f (the time and text fields; not the page).
 func (f Filter) Match(e Entry) bool {
+	if len(f.Tenants) > 0 && !slices.Contains(f.Tenants, e.Tenant) {
+		return false
+	}
 	if f.User != "" && e.UserID != f.User && e.UserName != f.User {
 		return false
 	}

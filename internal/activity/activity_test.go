@@ -63,9 +63,9 @@ func seed(t *testing.T, s Store) []Entry {
 	es := []Entry{
 		{At: t0, UserID: "id-ada", UserName: "ada", SourceID: "src1", Action: "source.update", Status: 200,
 			Details: map[string]string{"patch": `[{"op":"replace","path":"/description","value":"x"}]`}},
-		{At: t0.Add(time.Minute), UserID: "id-bob", UserName: "bob", SourceID: "src2", Action: "source.delete", Status: 202, TaskID: "task-1"},
+		{At: t0.Add(time.Minute), Tenant: "production", UserID: "id-bob", UserName: "bob", SourceID: "src2", Action: "source.delete", Status: 202, TaskID: "task-1"},
 		{At: t0.Add(2 * time.Minute), UserID: "id-ada", UserName: "ada", SourceID: "src2", Action: "schedule.create", Status: 409, Error: "ISC says: exists"},
-		{At: t0.Add(3 * time.Minute), UserID: "id-ada", UserName: "ada", Action: "sign-in", Status: 200},
+		{At: t0.Add(3 * time.Minute), Tenant: "sandbox", UserID: "id-ada", UserName: "ada", Action: "sign-in", Status: 200},
 		// The same millisecond as the previous one: the id keeps them in order.
 		{At: t0.Add(3*time.Minute + time.Microsecond), UserID: "id-bob", UserName: "bob", SourceID: "src1", Action: "upload.accounts", Status: 202, TaskID: "task-2",
 			Details: map[string]string{"file": "a.csv", "size": "123", "sha256": "ab"}},
@@ -108,6 +108,8 @@ func TestStoreQuery(t *testing.T) {
 			{"page 2 of 2", Filter{Offset: 2, Limit: 2}, []string{"schedule.create", "source.delete"}, 5},
 			{"past the end", Filter{Offset: 10}, nil, 5},
 			{"nothing matches", Filter{User: "nobody"}, nil, 0},
+			{"one tenant's", Filter{Tenants: []string{"production"}}, []string{"source.delete"}, 1},
+			{"a tenant's and those from before tenants", Filter{Tenants: []string{"sandbox", ""}}, []string{"upload.accounts", "sign-in", "schedule.create", "source.update"}, 4},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -133,6 +135,7 @@ func TestStoreKeepsEntries(t *testing.T) {
 			assert.Equal(t, e.Details, g.Details)
 			assert.Equal(t, e.Error, g.Error)
 			assert.Equal(t, e.Status, g.Status)
+			assert.Equal(t, e.Tenant, g.Tenant)
 		}
 	})
 }
@@ -199,4 +202,31 @@ func TestKeepForPrunesOldEntries(t *testing.T) {
 	got, _, err := s.Query(context.Background(), Filter{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"recent"}, actions(got))
+}
+
+// A log written before the console knew several tenants gets the tenant column;
+// its entries count as written before tenants ("").
+func TestSQLLogFromBeforeTenantsIsKept(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "log.db")+"?_pragma=busy_timeout(5000)")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	ctx := context.Background()
+	_, err = db.ExecContext(ctx, `CREATE TABLE sd_activity (id TEXT PRIMARY KEY, at BIGINT NOT NULL, user_id TEXT NOT NULL,
+		user_name TEXT NOT NULL, source_id TEXT NOT NULL, action TEXT NOT NULL, task_id TEXT NOT NULL, task_status TEXT NOT NULL, body TEXT NOT NULL)`)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `INSERT INTO sd_activity VALUES ('0001', 1, 'id-ada', 'ada', '', 'sign-in', '', '', '{"id":"0001","action":"sign-in"}')`)
+	require.NoError(t, err)
+
+	s, err := NewSQL(ctx, db, SQLite)
+	require.NoError(t, err)
+	require.NoError(t, s.Append(ctx, Entry{At: t0, Tenant: "production", Action: "source.update"}))
+	_, err = NewSQL(ctx, db, SQLite)
+	require.NoError(t, err, "opening it again changes nothing")
+	old, n, err := s.Query(ctx, Filter{Tenants: []string{""}})
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, []string{"sign-in"}, actions(old))
+	prod, _, err := s.Query(ctx, Filter{Tenants: []string{"production"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"source.update"}, actions(prod))
 }

@@ -42,6 +42,7 @@ func NewSQL(ctx context.Context, db *sql.DB, dialect Dialect) (*SQL, error) {
 			user_name TEXT NOT NULL,
 			source_id TEXT NOT NULL,
 			action TEXT NOT NULL,
+			tenant TEXT NOT NULL DEFAULT '',
 			task_id TEXT NOT NULL,
 			task_status TEXT NOT NULL,
 			body TEXT NOT NULL)`,
@@ -53,7 +54,28 @@ func NewSQL(ctx context.Context, db *sql.DB, dialect Dialect) (*SQL, error) {
 			return nil, fmt.Errorf("activity: create table: %w", err)
 		}
 	}
+	if err := s.addTenantColumn(ctx); err != nil {
+		return nil, fmt.Errorf("activity: add the tenant column: %w", err)
+	}
 	return s, nil
+}
+
+// addTenantColumn adds the tenant column to a table made before the console
+// knew several tenants (its entries keep tenant ”).
+func (s *SQL) addTenantColumn(ctx context.Context) error {
+	if s.dialect == Postgres {
+		_, err := s.db.ExecContext(ctx, `ALTER TABLE sd_activity ADD COLUMN IF NOT EXISTS tenant TEXT NOT NULL DEFAULT ''`)
+		return err
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('sd_activity') WHERE name = 'tenant'`).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, `ALTER TABLE sd_activity ADD COLUMN tenant TEXT NOT NULL DEFAULT ''`)
+	return err
 }
 
 // rebind turns ? placeholders into Postgres's $1, $2, ….
@@ -84,8 +106,8 @@ func (s *SQL) Append(ctx context.Context, e Entry) error {
 		return err
 	}
 	_, err = s.db.ExecContext(ctx, s.rebind(`INSERT INTO sd_activity
-		(id, at, user_id, user_name, source_id, action, task_id, task_status, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		e.ID, e.At.UnixNano(), e.UserID, e.UserName, e.SourceID, e.Action, e.TaskID, status, string(body))
+		(id, at, user_id, user_name, source_id, action, tenant, task_id, task_status, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		e.ID, e.At.UnixNano(), e.UserID, e.UserName, e.SourceID, e.Action, e.Tenant, e.TaskID, status, string(body))
 	if err != nil {
 		return fmt.Errorf("activity: append: %w", err)
 	}
@@ -97,6 +119,12 @@ func (s *SQL) Query(ctx context.Context, f Filter) ([]Entry, int, error) {
 	offset, limit := f.limits()
 	var where []string
 	var args []any
+	if len(f.Tenants) > 0 {
+		where = append(where, "tenant IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.Tenants)), ", ")+")")
+		for _, t := range f.Tenants {
+			args = append(args, t)
+		}
+	}
 	if f.User != "" {
 		where = append(where, "(user_id = ? OR user_name = ?)")
 		args = append(args, f.User, f.User)

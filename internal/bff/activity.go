@@ -116,7 +116,7 @@ func (s *Server) recordChanges(next echo.HandlerFunc) echo.HandlerFunc {
 		details := d.m
 		d.mu.Unlock()
 		e := activity.Entry{
-			At: s.cfg.Now(), UserID: s.userKey(c), SourceID: c.Param("id"), Action: actionName(c, ri.action),
+			At: s.cfg.Now(), Tenant: s.tenantOf(c).Key, UserID: s.userKey(c), SourceID: c.Param("id"), Action: actionName(c, ri.action),
 			Method: c.Request().Method, Route: c.Path(), Status: status, Error: errText, RequestID: requestIDOf(c),
 		}
 		if id, ok := c.Get(ctxUserID).(string); ok {

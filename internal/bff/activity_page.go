@@ -70,9 +70,11 @@ func parseActivityQuery(v url.Values) (templates.ActivityQuery, activity.Filter,
 	return q, f, nil
 }
 
-// restrictActivity limits what a subadmin reads to their own actions: the log names
-// sources they may not see.
+// restrictActivity limits what the user reads to the log of the tenant the page is
+// about, and a subadmin's to their own actions: the log names sources they may
+// not see.
 func (s *Server) restrictActivity(c echo.Context, q *templates.ActivityQuery, f *activity.Filter) bool {
+	f.Tenants = s.logTenants(c)
 	if !isSubadmin(c) {
 		return false
 	}

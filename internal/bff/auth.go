@@ -24,6 +24,8 @@ type sessionManager interface {
 	LoginWithPAT(ctx context.Context, clientID, secret, addr string) error
 	Logout(ctx context.Context) error
 	Current(ctx context.Context) (session.User, bool)
+	// SignedIn lists the tenants the session is signed in to.
+	SignedIn(ctx context.Context) []string
 	TokenSource(ctx context.Context) oauth2.TokenSource
 	Invalidate(ctx context.Context) error
 	// SetStoreErrorHandler sets the answer to a request whose session could not be
@@ -78,12 +80,12 @@ func (s *Server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// tokenSource is the signed-in user's token source for callAPI.
-func (s *Server) tokenSource(c echo.Context) (oauth2.TokenSource, error) {
+// tokenSource is the signed-in user's token source on the tenant ctx speaks of
+// (session.WithTenant), for callAPI.
+func (s *Server) tokenSource(ctx context.Context) (oauth2.TokenSource, error) {
 	if s.cfg.Sessions == nil {
 		return nil, errNeedLogin
 	}
-	ctx := c.Request().Context()
 	if _, ok := s.cfg.Sessions.Current(ctx); !ok {
 		return nil, errNeedLogin
 	}
@@ -91,11 +93,11 @@ func (s *Server) tokenSource(c echo.Context) (oauth2.TokenSource, error) {
 }
 
 // renewAfter401 forces one refresh of the user's token after ISC answered 401.
-func (s *Server) renewAfter401(c echo.Context) error {
+func (s *Server) renewAfter401(ctx context.Context) error {
 	if s.cfg.Sessions == nil {
 		return errNeedLogin
 	}
-	return s.cfg.Sessions.Invalidate(c.Request().Context())
+	return s.cfg.Sessions.Invalidate(ctx)
 }
 
 // login handles "GET /login": it starts the authorization-code sign-in and sends
@@ -104,7 +106,7 @@ func (s *Server) login(c echo.Context) error {
 	if s.cfg.Sessions == nil {
 		return userErrorf(http.StatusServiceUnavailable, "Sign-in is not configured.")
 	}
-	u, err := s.cfg.Sessions.StartLogin(c.Response(), c.Request(), c.QueryParam("next"))
+	u, err := s.cfg.Sessions.StartLogin(c.Response(), c.Request(), s.nextPage(c, c.QueryParam("next")))
 	if err != nil {
 		return err
 	}
@@ -118,9 +120,14 @@ func (s *Server) authCallback(c echo.Context) error {
 	if s.cfg.Sessions == nil {
 		return userErrorf(http.StatusServiceUnavailable, "Sign-in is not configured.")
 	}
-	_, next, err := s.cfg.Sessions.FinishLogin(c.Request().Context(), c.Response(), c.Request())
+	tenant, next, err := s.cfg.Sessions.FinishLogin(c.Request().Context(), c.Response(), c.Request())
 	if err != nil {
 		return s.signInProblem(c, err)
+	}
+	// The callback belongs to no tenant: the sign-in was to the one its attempt named.
+	if t := s.tenantByKey(tenant); t != nil {
+		c.Set(ctxTenant, t)
+		c.SetRequest(c.Request().WithContext(session.WithTenant(c.Request().Context(), t.Key)))
 	}
 	s.recordAuth(c, "sign-in", "authorization code")
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
@@ -136,7 +143,7 @@ func (s *Server) recordAuth(c echo.Context, action, how string) {
 }
 
 func (s *Server) recordAuthOf(c echo.Context, u session.User, action, how string) {
-	e := activity.Entry{UserID: u.IdentityID, UserName: u.Name, Action: action, Method: c.Request().Method,
+	e := activity.Entry{Tenant: s.tenantOf(c).Key, UserID: u.IdentityID, UserName: u.Name, Action: action, Method: c.Request().Method,
 		Route: c.Path(), Status: http.StatusOK, RequestID: requestIDOf(c)}
 	if how != "" {
 		e.Details = map[string]string{"with": how}
@@ -175,6 +182,12 @@ func (s *Server) signInProblem(c echo.Context, err error) error {
 	}
 	s.log.InfoContext(c.Request().Context(), "sign-in problem", "request_id", vm.RequestID, "status", status, "error", err.Error())
 	return s.render(c, status, Page{Title: vm.Title, Body: templates.AuthMessage(vm)})
+}
+
+// nextPage is where a sign-in to the request's tenant leads: next when it is a
+// local page, on that tenant unless it names one, else the tenant's home.
+func (s *Server) nextPage(c echo.Context, next string) string {
+	return s.tenantPath(s.tenantOf(c), session.SafeNext(next))
 }
 
 // patForm handles "GET /login/pat": the personal-access-token sign-in form.
@@ -232,7 +245,7 @@ func (s *Server) patLogin(c echo.Context) error {
 		return s.signInProblem(c, err)
 	}
 	s.recordAuth(c, "sign-in", "personal access token")
-	next := session.SafeNext(req.Next)
+	next := s.nextPage(c, req.Next)
 	if c.Request().Header.Get("HX-Request") == "true" {
 		// A full page load, so the nav shows who is signed in now.
 		c.Response().Header().Set("HX-Redirect", next)
@@ -246,20 +259,36 @@ func (s *Server) patLogin(c echo.Context) error {
 // CSP's form-action 'self' would block a cross-origin redirect after a form POST).
 func (s *Server) logout(c echo.Context) error {
 	if s.cfg.Sessions != nil {
-		u, signedIn := s.cfg.Sessions.Current(c.Request().Context())
-		if err := s.cfg.Sessions.Logout(c.Request().Context()); err != nil {
+		// Signing out ends the session on every tenant: each tenant's log says so.
+		ctx := c.Request().Context()
+		type signedOut struct {
+			t *Tenant
+			u session.User
+		}
+		var outs []signedOut
+		for _, key := range s.cfg.Sessions.SignedIn(ctx) {
+			if t := s.tenantByKey(key); t != nil {
+				if u, ok := s.cfg.Sessions.Current(session.WithTenant(ctx, key)); ok {
+					outs = append(outs, signedOut{t, u})
+				}
+			}
+		}
+		if err := s.cfg.Sessions.Logout(ctx); err != nil {
 			return err
 		}
-		if signedIn {
-			s.recordAuthOf(c, u, "sign-out", "")
+		here := s.tenantOf(c)
+		for _, o := range outs {
+			c.Set(ctxTenant, o.t)
+			s.recordAuthOf(c, o.u, "sign-out", "")
 		}
+		c.Set(ctxTenant, here)
 	}
 	c.Set(ctxUser, nil)
 	vm := templates.AuthMessageVM{
 		Title: "Signed out", TestID: "signed-out",
 		Message:   "You are signed out of Sourcedesk. Your tenant session may still be open.",
 		LoginURL:  "/login",
-		LogoutURL: s.cfg.TenantLogoutURL,
+		LogoutURL: s.tenantOf(c).LogoutURL,
 	}
 	if isHTMX(c) {
 		c.Response().Header().Set("HX-Redirect", "/signed-out")
@@ -274,7 +303,7 @@ func (s *Server) signedOut(c echo.Context) error {
 		Title: "Signed out", TestID: "signed-out",
 		Message:   "You are signed out of Sourcedesk. Your tenant session may still be open.",
 		LoginURL:  "/login",
-		LogoutURL: s.cfg.TenantLogoutURL,
+		LogoutURL: s.tenantOf(c).LogoutURL,
 	}
 	return s.render(c, http.StatusOK, Page{Title: "Signed out", Body: templates.AuthMessage(vm)})
 }

@@ -60,7 +60,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"sourcedesk/internal/activity"
-	"sourcedesk/internal/api"
 	"sourcedesk/internal/readcache"
 )
 
@@ -105,15 +104,16 @@ type Config struct {
 	// Metrics records requests and upstream calls; nil registers new ones with Registry.
 	// cmd/server makes them first so the API client can report into them.
 	Metrics *Metrics
-	// API is the shared ISC client; handlers use it through callAPI, bound to the user's token.
-	API *api.Client
+	// Tenants are the ISC tenants users sign in to, the first being the
+	// default; handlers reach the request's through callAPI, bound to the
+	// user's token there. With more than one, addresses carry their tenant
+	// (tenants.go). None: one tenant without an API (tests of public pages).
+	Tenants []Tenant
 	// Ready lists what /readyz checks.
 	Ready []ReadyCheck
 	// Sessions signs users in and keeps their tokens (*session.Manager); nil means
 	// nobody can sign in (tests of public pages).
 	Sessions sessionManager
-	// TenantLogoutURL, when set, is offered on the signed-out page.
-	TenantLogoutURL string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client's address (sign-in throttling per address); none means the address is
 	// the connection's peer, and forwarding headers are ignored.
@@ -150,6 +150,9 @@ type Server struct {
 	pickers pickerCache
 	// reads shares answers from ISC between users and replicas (shared_reads.go).
 	reads *readcache.Cache
+	// tenantReads are reads's space for each tenant, by key: one tenant's answers
+	// and change marks apart from another's.
+	tenantReads map[string]*readcache.Cache
 }
 
 // New builds the server and its routes.
@@ -175,6 +178,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if len(cfg.Tenants) == 0 {
+		cfg.Tenants = []Tenant{{Key: "default"}}
+	}
+	if err := checkTenants(cfg.Tenants); err != nil {
+		return nil, err
+	}
 	if cfg.ScheduleZone == nil {
 		cfg.ScheduleZone = time.UTC
 	}
@@ -188,6 +197,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.Reads = readcache.New(readcache.NewMemory(), DefaultReadTTL, "sd:rc:")
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, dash: newDashboard(cfg), routeInfos: map[string]routeInfo{}, reads: cfg.Reads}
+	s.tenantReads = map[string]*readcache.Cache{}
+	for _, t := range cfg.Tenants {
+		s.tenantReads[t.Key] = cfg.Reads.Within(t.Key)
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

@@ -70,6 +70,12 @@ func (s *Server) userKey(c echo.Context) string {
 	return ""
 }
 
+// userCacheKey names the signed-in user on the request's tenant, for caches: a
+// user has one identity per tenant, and each tenant's data its own entries.
+func (s *Server) userCacheKey(c echo.Context) string {
+	return s.tenantOf(c).Key + "\x00" + s.userKey(c)
+}
+
 // isSubadmin reports whether ISC shows the user only the sources they manage.
 func isSubadmin(c echo.Context) bool {
 	u := currentUserVM(c)

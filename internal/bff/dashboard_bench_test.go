@@ -65,7 +65,7 @@ func newBenchConsole(b *testing.B, n int) *benchConsole {
 	b.Cleanup(func() { mgr.Close() })
 	cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(), Limiter: mgr.Limiter("sandbox")})
 	must(b, err)
-	srv, err := New(Config{Logger: slog.New(slog.DiscardHandler), API: cl, Sessions: mgr})
+	srv, err := New(Config{Logger: slog.New(slog.DiscardHandler), Tenants: []Tenant{{Key: "sandbox", API: cl}}, Sessions: mgr})
 	must(b, err)
 	cs := httptest.NewServer(srv)
 	b.Cleanup(cs.Close)

@@ -362,7 +362,7 @@ func (s *Server) dashTasks(c echo.Context) error {
 		return s.renderFragment(c, status, templates.TasksTile(templates.TasksTileVM{Error: te}))
 	}
 	ctx := c.Request().Context()
-	entries, _, err := s.dash.log.Query(ctx, activity.Filter{WithTask: true, Limit: tasksScanned})
+	entries, _, err := s.dash.log.Query(ctx, activity.Filter{Tenants: s.logTenants(c), WithTask: true, Limit: tasksScanned})
 	if err != nil {
 		return fmt.Errorf("dashboard tasks: %w", err)
 	}
@@ -431,7 +431,7 @@ func (s *Server) dashTasks(c echo.Context) error {
 					if entries[i].Action == "source.delete" {
 						scopes = append(scopes, scopeLists)
 					}
-					_ = s.reads.Changed(ctx, scopes...)
+					_ = s.readsOf(c).Changed(ctx, scopes...)
 				}
 			}
 		}

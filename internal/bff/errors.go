@@ -203,5 +203,5 @@ func returnPath(c echo.Context) string {
 	if req.Method != http.MethodGet {
 		return "/"
 	}
-	return req.URL.RequestURI()
+	return externalURI(c)
 }

@@ -29,6 +29,6 @@ func (s *Server) home(c echo.Context) error {
 // signedIn reports whether the request has a signed-in user: the auth middleware
 // does not run on "/", so ask for the token source the way callAPI would.
 func (s *Server) signedIn(c echo.Context) bool {
-	ts, err := s.tokenSource(c)
+	ts, err := s.tokenSource(c.Request().Context())
 	return err == nil && ts != nil
 }

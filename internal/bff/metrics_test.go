@@ -106,7 +106,7 @@ func newTestEnvObserved(t *testing.T, reg *prometheus.Registry, metrics *Metrics
 		cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(),
 			Limiter: c.Sessions.(*session.Manager).Limiter("sandbox"), Observe: metrics.ObserveUpstream})
 		require.NoError(t, err)
-		c.API = cl
+		c.Tenants = []Tenant{{Key: "sandbox", API: cl}}
 	})
 	e.csrfPrime()
 	form := url.Values{"client_id": {sandbox.DemoPATClientID}, "client_secret": {sandbox.DemoPATClientSecret}}

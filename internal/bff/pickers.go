@@ -94,7 +94,7 @@ type pickerEntry struct {
 // are searched), from the cache when fresh. limited says the list is what the
 // user's own sources reference, because ISC did not let the user list them.
 func (s *Server) pickLists(c echo.Context, kind string) ([]pickItem, bool, error) {
-	key := s.userKey(c) + "\x00" + kind
+	key := s.userCacheKey(c) + "\x00" + kind
 	s.pickers.mu.Lock()
 	if e, ok := s.pickers.entries[key]; ok && s.cfg.Now().Sub(e.at) < pickerTTL {
 		s.pickers.mu.Unlock()

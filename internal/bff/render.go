@@ -67,12 +67,12 @@ func (s *Server) write(c echo.Context, status int, comp templ.Component) error {
 	h.Add("Vary", "HX-Request")
 	h.Set("Cache-Control", "no-store")
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	return writeCompressed(c.Response(), c.Request(), status, buf.Bytes())
+	return writeCompressed(c.Response(), c.Request(), status, s.tenantLinks(c, buf.Bytes()))
 }
 
 // chrome builds the layout's view model for this request.
 func (s *Server) chrome(c echo.Context, title, section string) templates.Chrome {
-	return templates.Chrome{
+	ch := templates.Chrome{
 		Title:     title,
 		Section:   section,
 		Version:   s.cfg.Version,
@@ -81,6 +81,8 @@ func (s *Server) chrome(c echo.Context, title, section string) templates.Chrome 
 		DemoMode:  s.cfg.DemoMode,
 		RequestID: requestIDOf(c),
 	}
+	ch.Tenant, ch.Tenants = s.tenantsVM(c)
+	return ch
 }
 
 // csrfToken is the CSRF token of the request's session ("" when it has none yet:

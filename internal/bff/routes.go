@@ -18,6 +18,9 @@ func (s *Server) routes() {
 	e := s.echo
 	// A page address with a trailing slash (/sources/) is moved to the one without,
 	// so a hand-typed or pasted URL finds its page instead of a 404.
+	// /t/{tenant}/… names the tenant a request is about (tenants.go); it comes
+	// first, so that the redirect below gets the tenant back on its way out.
+	e.Pre(s.tenantRoute)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		RedirectCode: http.StatusMovedPermanently,
 		Skipper: func(c echo.Context) bool {

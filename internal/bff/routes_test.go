@@ -126,7 +126,7 @@ func tappedEnv(t *testing.T) (*testEnv, *tokenTap, *lockedBuffer) {
 	cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(), Limiter: noLimit{}})
 	require.NoError(t, err)
 	srv := newTestServer(t, func(c *Config) {
-		c.API, c.Sessions, c.Logger, c.HSTS = cl, mgr, logger, true
+		c.Tenants, c.Sessions, c.Logger, c.HSTS = []Tenant{{Key: "sandbox", API: cl}}, mgr, logger, true
 	})
 	return &testEnv{t: t, srv: srv, sandbox: sb, sbURL: hs.URL, sessions: mgr, headers: http.Header{}, cookies: map[string]string{}}, tap, logs
 }

@@ -123,7 +123,7 @@ func sharedGet[T any](ctx context.Context, s *Server, c echo.Context, r readcach
 		return v, err
 	}
 	r.Fresh = r.Fresh || wantsFresh(c)
-	v, res, err := readcache.Get(ctx, s.reads, r, fetch)
+	v, res, err := readcache.Get(ctx, s.readsOf(c), r, fetch)
 	if err == nil && res.Cached {
 		noteCopy(c, res.FetchedAt)
 	}
@@ -288,7 +288,7 @@ func (s *Server) changed(c echo.Context, ri routeInfo) {
 	case !ri.listsUnchanged:
 		scopes = append(scopes, scopeLists)
 	}
-	if err := s.reads.Changed(c.Request().Context(), scopes...); err != nil {
+	if err := s.readsOf(c).Changed(c.Request().Context(), scopes...); err != nil {
 		s.log.Warn("shared reads: a change could not be marked; copies may show the state before it until they expire",
 			"route", c.Path(), "error", err)
 	}

@@ -47,7 +47,7 @@ func (s *Server) taskPage(c echo.Context) error {
 	if ts.Done() && sourceID != "" {
 		// What the task did (deleted the source, aggregated its accounts) is a
 		// change made through the console that ISC finished only now.
-		if err := s.reads.Changed(c.Request().Context(), sourceScope(sourceID), scopeLists, scopeStatus); err != nil {
+		if err := s.readsOf(c).Changed(c.Request().Context(), sourceScope(sourceID), scopeLists, scopeStatus); err != nil {
 			s.log.Warn("shared reads: a finished task could not be marked", "task", id, "error", err)
 		}
 	}

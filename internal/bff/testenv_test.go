@@ -31,6 +31,9 @@ type testEnv struct {
 	sbURL    string
 	sessions *session.Manager
 	headers  http.Header // sent with every request (the CSRF token)
+	// prod is the second tenant, "production", of newTwoTenantEnv (nil otherwise).
+	prod    *sandbox.Sandbox
+	prodURL string
 
 	mu      sync.Mutex
 	cookies map[string]string // the browser's cookie jar, updated by every response
@@ -118,7 +121,7 @@ func newConsole(t *testing.T, sb *sandbox.Sandbox, hs *httptest.Server, store st
 	cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(), Limiter: mgr.Limiter("sandbox")})
 	require.NoError(t, err)
 	srv := newTestServer(t, func(c *Config) {
-		c.API = cl
+		c.Tenants = []Tenant{{Key: "sandbox", API: cl}}
 		c.Sessions = mgr
 		if mutate != nil {
 			mutate(c)

@@ -60,7 +60,7 @@ func newSinkEnv(t *testing.T, mutate func(*Config)) (*testEnv, *sink) {
 	env := newTestEnv(t, func(c *Config) {
 		cl, err := api.New(api.Config{BaseURL: sk.srv.URL, HTTPClient: sk.srv.Client()})
 		require.NoError(t, err)
-		c.API = cl
+		c.Tenants = []Tenant{{Key: "sandbox", API: cl}}
 		if mutate != nil {
 			mutate(c)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sourcedesk/internal/api"
+	"sourcedesk/internal/session"
 )
 
 // Every call to ISC goes through callAPI or callAPIOnce, or their value-returning
@@ -61,35 +62,45 @@ func fetchAPIOnce[T any](s *Server, c echo.Context, what string, call func(ctx c
 }
 
 func (s *Server) callUpstream(c echo.Context, what string, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
-	if err := s.runUpstream(c, retry, fn); err != nil {
+	if err := s.runUpstream(c, s.tenantOf(c), retry, fn); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
 
-func (s *Server) runUpstream(c echo.Context, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
-	if s.cfg.API == nil {
+// callTenantAPI is callAPI on another tenant than the request's, t, as the user
+// the session is signed in as there (a promotion reads one tenant and writes
+// another in one request).
+func (s *Server) callTenantAPI(c echo.Context, t *Tenant, what string, fn func(ctx context.Context, cl *api.Client) error) error {
+	if err := s.runUpstream(c, t, true, fn); err != nil {
+		return fmt.Errorf("%s on %s: %w", what, t.Name, err)
+	}
+	return nil
+}
+
+func (s *Server) runUpstream(c echo.Context, t *Tenant, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
+	if t.API == nil {
 		return errors.New("bff: no API client configured")
 	}
-	ts, err := s.tokenSource(c)
+	ctx := session.WithTenant(c.Request().Context(), t.Key)
+	ts, err := s.tokenSource(ctx)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	if p := s.priority(c); p != api.PriorityInteractive {
 		ctx = api.WithPriority(ctx, p)
 	}
-	err = fn(ctx, s.cfg.API.With(ts))
+	err = fn(ctx, t.API.With(ts))
 	if !retry || !api.IsUnauthorized(err) {
 		return err
 	}
-	if rerr := s.renewAfter401(c); rerr != nil {
+	if rerr := s.renewAfter401(ctx); rerr != nil {
 		return rerr
 	}
-	if ts, err = s.tokenSource(c); err != nil {
+	if ts, err = s.tokenSource(ctx); err != nil {
 		return err
 	}
-	err = fn(ctx, s.cfg.API.With(ts))
+	err = fn(ctx, t.API.With(ts))
 	if api.IsUnauthorized(err) {
 		return fmt.Errorf("%w: ISC refused the renewed token: %v", errNeedLogin, err)
 	}

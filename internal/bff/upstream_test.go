@@ -53,7 +53,7 @@ func newRelayEnv(t *testing.T) (*testEnv, *relay) {
 	env := newTestEnv(t, func(c *Config) {
 		cl, err := api.New(api.Config{BaseURL: rl.srv.URL, HTTPClient: rl.srv.Client(), RetryBackoff: 200 * time.Millisecond})
 		require.NoError(t, err)
-		c.API = cl
+		c.Tenants = []Tenant{{Key: "sandbox", API: cl}}
 		noSharedReads(c)
 	})
 	rl.sb, _ = url.Parse(env.sbURL)
@@ -417,7 +417,7 @@ func TestBackgroundWorkYieldsToPageLoads(t *testing.T) {
 	e := newConsole(t, sb, hs, "memory", func(c *Config) {
 		cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: hs.Client(), Limiter: lim})
 		require.NoError(t, err)
-		c.API = cl
+		c.Tenants = []Tenant{{Key: "sandbox", API: cl}}
 		noSharedReads(c)
 	})
 	e.csrfPrime()

@@ -68,6 +68,16 @@ func New(store Store, ttl time.Duration, prefix string) *Cache {
 	return &Cache{store: store, ttl: ttl, prefix: prefix, now: time.Now}
 }
 
+// Within returns a cache over the same store and TTL whose keys and change
+// marks live apart, under space (e.g. one tenant's answers beside another's:
+// a change in one marks nothing in the other).
+func (c *Cache) Within(space string) *Cache {
+	if c == nil {
+		return nil
+	}
+	return &Cache{store: c.store, ttl: c.ttl, prefix: c.prefix + space + ":", now: c.now, OnStoreError: c.OnStoreError}
+}
+
 // On reports whether the cache shares anything.
 func (c *Cache) On() bool { return c != nil && c.ttl > 0 && c.store != nil }
 

@@ -286,3 +286,28 @@ func TestEntriesExpire(t *testing.T) {
 	assert.True(t, get(Read{Key: "schedules:1", TTLFactor: 10, MaxAge: 30 * time.Second}), "which read it again, for both")
 	assert.Equal(t, int64(5), up.calls.Load())
 }
+
+// Answers kept within one space (one tenant's) are not served in another, and a
+// change marked in one leaves the other's copies alone.
+func TestSpacesKeepTheirAnswersApart(t *testing.T) {
+	root := New(NewMemory(), time.Minute, "sd:rc:")
+	a, b := root.Within("sandbox"), root.Within("production")
+	ctx := context.Background()
+	read := Read{Key: "source:1", Scopes: []string{"src:1"}}
+	calls := 0
+	fetch := func(name string) Fetch[string] {
+		return func(context.Context) (string, []string, error) { calls++; return name, nil, nil }
+	}
+	v, _, err := Get(ctx, a, read, fetch("sandbox's"))
+	require.NoError(t, err)
+	assert.Equal(t, "sandbox's", v)
+	v, _, err = Get(ctx, b, read, fetch("production's"))
+	require.NoError(t, err)
+	assert.Equal(t, "production's", v, "the same key in another space is another answer")
+	require.NoError(t, b.Changed(ctx, "src:1"))
+	v, res, err := Get(ctx, a, read, fetch("again"))
+	require.NoError(t, err)
+	assert.True(t, res.Cached, "a change in production leaves the sandbox's copy")
+	assert.Equal(t, "sandbox's", v)
+	assert.Equal(t, 2, calls)
+}

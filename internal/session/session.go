@@ -326,7 +326,7 @@ func validate(cfg Config) error {
 	}
 	seen := map[string]bool{}
 	for _, t := range cfg.Tenants {
-		if !validTenantKey(t.Key) {
+		if !ValidTenantKey(t.Key) {
 			errs = append(errs, fmt.Errorf("tenant key %q: lower-case letters, digits and hyphens, at most 32", t.Key))
 		}
 		if seen[t.Key] {
@@ -353,9 +353,10 @@ func validate(cfg Config) error {
 	return errors.Join(errs...)
 }
 
-// validTenantKey reports whether key can name a tenant: it appears in addresses
-// and store keys, so it is short and plain.
-func validTenantKey(key string) bool {
+// ValidTenantKey reports whether key can name a tenant: it appears in addresses
+// and store keys, so it is short and plain (lower-case letters, digits and
+// hyphens, at most 32).
+func ValidTenantKey(key string) bool {
 	if key == "" || len(key) > 32 || key[0] == '-' {
 		return false
 	}

@@ -15,6 +15,29 @@ type Chrome struct {
 	User      *UserVM // nil when signed out
 	DemoMode  bool
 	RequestID string
+	// Tenant is the tenant the page is about and Tenants every tenant, when the
+	// console has several (nil otherwise).
+	Tenant  *TenantVM
+	Tenants []TenantVM
+}
+
+// TenantVM is a tenant in the nav: its name in its colour, and where it leads
+// (its home when signed in there, its sign-in otherwise).
+type TenantVM struct {
+	Key      string
+	Name     string
+	Color    string // one of the tenant colours of app.css (sd-tenant-<color>)
+	URL      string
+	Current  bool
+	SignedIn bool
+}
+
+// ColorClass is the CSS class that shows the tenant in its colour.
+func (t TenantVM) ColorClass() string {
+	if t.Color == "" {
+		return "sd-tenant sd-tenant-grey"
+	}
+	return "sd-tenant sd-tenant-" + t.Color
 }
 
 // UserVM is the signed-in user, as the nav shows it.
