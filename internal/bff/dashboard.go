@@ -124,7 +124,7 @@ func (s *Server) storedSchedules(c echo.Context, ids []string) (map[string][]api
 			missing = append(missing, id)
 		}
 	}
-	vals, res, ok, err := readcache.Stored[[]api.Schedule](c.Request().Context(), s.reads, rs)
+	vals, res, ok, err := readcache.Stored[[]api.Schedule](c.Request().Context(), s.readsOf(c), rs)
 	for i, id := range asked {
 		if err == nil && ok[i] {
 			have[id] = vals[i]

@@ -228,3 +228,20 @@ func TestEachTenantHasItsOwnActivityLog(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, e.do(http.MethodGet, "/t/production/sources", nil, nil).Code)
 	assert.Equal(t, http.StatusSeeOther, e.do(http.MethodGet, "/t/sandbox/sources", nil, nil).Code)
 }
+
+// Answers shared between users (the read cache) stay within their tenant: the
+// same user level on two tenants reads two lists, and a change on one tenant
+// leaves the other's copies alone.
+func TestSharedReadsStayWithinTheirTenant(t *testing.T) {
+	e := newTwoTenantEnv(t, nil)
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "admin", "/")
+	for range 2 { // the second time from the copies
+		assert.Contains(t, e.do(http.MethodGet, "/t/sandbox/sources", nil, nil).Body.String(), "Interns 2026 CSV")
+		assert.NotContains(t, e.do(http.MethodGet, "/t/production/sources", nil, nil).Body.String(), "Interns 2026 CSV",
+			"production has no such source, whatever the sandbox's copy says")
+	}
+	calls := e.prod.Calls("listSources")
+	e.do(http.MethodGet, "/t/production/sources", nil, nil)
+	assert.Equal(t, calls, e.prod.Calls("listSources"), "production's own copy serves it")
+}
