@@ -220,7 +220,7 @@ func TestBrowserKeyboardAndScreenReader(t *testing.T) {
 			var clicked, reloaded string
 			b.run(t, "open tab "+tab,
 				chromedp.Navigate(app.ConsoleURL+templates.SourceTabURL(src, "tools")), visible(`[data-testid="source-tab-panel"]`),
-				clickTab(tabTestIDOf(tab)), waitJS(`location.pathname === `+jsString(templates.SourceTabURL(src, tab))), settled(),
+				clickTab(tabTestIDOf(tab)), waitJS(`location.pathname === `+jsString("/t/sandbox"+templates.SourceTabURL(src, tab))), settled(),
 				chromedp.Title(&clicked), chromedp.Reload(), visible(`[data-testid="source-tab-panel"]`), chromedp.Title(&reloaded))
 			assert.Equal(t, reloaded, clicked, "tab %q", tab)
 			if tab != "" {
