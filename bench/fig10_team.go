@@ -149,6 +149,7 @@ func figTeam(ctx context.Context, h *harness, r *report, s settings) error {
 		r.note(fig, "ISC counts a call when it arrives: calls the console's budget admitted at the end of one window can arrive in the next when the machine is slow, so a budget at exactly ISC's limit meets a few 429s (the console waits out Retry-After ≤ 2 s by itself, on GETs)")
 	}
 	for _, v := range variants {
+		r.note(fig, "%s: ISC calls by operation: %s", v.name, v.budget.ops())
 		if n := len(v.res.SignInFailures); n > 0 {
 			r.note(fig, "%s: %d failed sign-ins, first: %s", v.name, n, v.res.SignInFailures[0])
 		}
@@ -165,9 +166,29 @@ func figTeam(ctx context.Context, h *harness, r *report, s settings) error {
 
 // budgetUse is the tenant's view of the console's calls during a run.
 type budgetUse struct {
-	calls      int     // calls the tenant received
-	mean, peak float64 // calls per 10 s
-	refused    int     // 429s the tenant answered
+	calls      int            // calls the tenant received
+	byOp       map[string]int // of which, per operation
+	mean, peak float64        // calls per 10 s
+	refused    int            // 429s the tenant answered
+}
+
+// ops lists the calls per operation, most first, e.g. "getSource 120, listSources 40".
+func (b budgetUse) ops() string {
+	names := make([]string, 0, len(b.byOp))
+	for op := range b.byOp {
+		names = append(names, op)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if b.byOp[names[i]] != b.byOp[names[j]] {
+			return b.byOp[names[i]] > b.byOp[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	parts := make([]string, len(names))
+	for i, op := range names {
+		parts[i] = fmt.Sprintf("%s %d", op, b.byOp[op])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (b budgetUse) String() string { return fmt.Sprintf("mean %.0f, peak %.0f", b.mean, b.peak) }
@@ -182,6 +203,7 @@ func sampleBudget(t *scenario.Tenant) func() budgetUse {
 		wg      sync.WaitGroup
 	)
 	refused0 := t.Refused429()
+	ops0 := t.Sandbox.CallCounts()
 	wg.Go(func() {
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
@@ -202,6 +224,12 @@ func sampleBudget(t *scenario.Tenant) func() budgetUse {
 		b := budgetUse{refused: t.Refused429() - refused0}
 		if len(samples) > 0 {
 			b.calls = t.Sandbox.Calls("") - samples[0]
+		}
+		b.byOp = map[string]int{}
+		for op, n := range t.Sandbox.CallCounts() {
+			if d := n - ops0[op]; d > 0 {
+				b.byOp[op] = d
+			}
 		}
 		var windows []float64
 		for i := 10; i < len(samples); i++ {

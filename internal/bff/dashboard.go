@@ -24,6 +24,10 @@ const (
 	// tile loads itself again after scheduleBatchDelay until every source is covered.
 	scheduleBatch      = 40
 	scheduleBatchDelay = 10 * time.Second
+	// upcomingWait bounds the tile's wait for the schedules it reads; the reads go
+	// on without it for up to upcomingFillTimeout (readSchedules).
+	upcomingWait        = time.Second
+	upcomingFillTimeout = 30 * time.Second
 	// dashConcurrency bounds the calls the dashboard has in flight for one user.
 	dashConcurrency = 4
 	// taskPolls bounds the task-status calls of one load of the tasks tile.

@@ -2,6 +2,7 @@ package bff
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -275,6 +276,33 @@ func TestUpcomingTile(t *testing.T) {
 			assert.Greater(t, tile.Find(`[data-testid="upcoming-run"]`).Length(), 2, "the seeded schedules are there too")
 		})
 	}
+}
+
+// TestUpcomingTileAnswersWhileSchedulesAreSlow: when ISC is slow to give the
+// schedules (a busy budget puts them after every page load), the upcoming tile
+// answers with those read so far and says the rest follow; the reads go on without
+// it, so the next load shows them without asking ISC again.
+func TestUpcomingTileAnswersWhileSchedulesAreSlow(t *testing.T) {
+	env := newTestEnv(t, nil)
+	total, _, _, _, _ := sandboxCounts(t, env)
+	require.LessOrEqual(t, total, scheduleBatch, "one batch covers the tenant")
+	// 250 ms a call, dashConcurrency at a time: reading them all takes far longer
+	// than the tile waits.
+	env.sandbox.SetFault("getSourceSchedules", sandbox.Fault{Latency: 250 * time.Millisecond})
+	env.sandbox.ResetCalls()
+	first := body(t, env.do(http.MethodGet, "/dashboard/upcoming?tz=UTC", nil, htmxHeaders))
+	assert.Contains(t, first.Find(`[data-testid="upcoming-partial"]`).Text(), fmt.Sprintf("of %d sources so far", total))
+	assert.Contains(t, first.Find(`[data-testid="tile-upcoming"]`).AttrOr("hx-trigger", ""), "load delay:", "the tile loads itself again")
+
+	require.Eventually(t, func() bool { return env.sandbox.Calls("getSourceSchedules") == total }, 30*time.Second, 20*time.Millisecond,
+		"the reads go on after the answer")
+	var next *goquery.Document
+	require.Eventually(t, func() bool {
+		next = body(t, env.do(http.MethodGet, "/dashboard/upcoming?tz=UTC", nil, htmxHeaders))
+		return next.Find(`[data-testid="upcoming-partial"]`).Length() == 0
+	}, 10*time.Second, 20*time.Millisecond, "the last answers are stored as they arrive")
+	assert.Positive(t, next.Find(`[data-testid="upcoming-run"]`).Length())
+	assert.Equal(t, total, env.sandbox.Calls("getSourceSchedules"), "each source's schedules read once")
 }
 
 func TestUpcomingTileOverlap(t *testing.T) {

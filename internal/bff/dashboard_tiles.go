@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,11 +13,13 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/oauth2"
 	"golang.org/x/sync/errgroup"
 
 	"sourcedesk/internal/activity"
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/cron"
+	"sourcedesk/internal/readcache"
 	"sourcedesk/web/templates"
 )
 
@@ -142,32 +145,9 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 	have, missing := s.storedSchedules(c, ids)
 	batch := missing[:min(len(missing), scheduleBatch)]
 	if len(batch) > 0 {
-		fetched := make([][]api.Schedule, len(batch))
-		done := make([]bool, len(batch))
-		err = s.callAPI(c, "read schedules", func(ctx context.Context, cl *api.Client) error {
-			g, gctx := errgroup.WithContext(ctx)
-			g.SetLimit(dashConcurrency)
-			for i, id := range batch {
-				g.Go(func() error {
-					sc, err := sourceGet(gctx, s, c, id, sourceReadOf("schedules", id, schedulesTTLFactor), func(ctx context.Context) ([]api.Schedule, error) {
-						sc, err := cl.GetSourceSchedules(ctx, id)
-						if api.IsNotFound(err) {
-							return nil, nil // deleted since the list was read
-						}
-						return sc, err
-					})
-					fetched[i], done[i] = sc, err == nil
-					return err
-				})
-			}
-			return g.Wait()
-		})
 		// What arrived before a failure is shown (and was stored), so a retry starts further on.
-		for i, id := range batch {
-			if done[i] {
-				have[id] = fetched[i]
-			}
-		}
+		got, err := s.readSchedules(c, batch)
+		maps.Copy(have, got)
 		if err != nil {
 			return fail(err)
 		}
@@ -180,6 +160,112 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 		vm.ContinueIn = int(scheduleBatchDelay / time.Second)
 	}
 	return s.renderFragment(c, http.StatusOK, templates.UpcomingTile(vm))
+}
+
+// readSchedules reads the schedules of the sources ids for the upcoming tile, at
+// most dashConcurrency at a time, and returns those that arrived. With shared
+// reads on, the sources the user may share are read apart from the request (their
+// answers are shared copies, which the tile's next load shows) and the tile waits
+// for them at most upcomingWait: in a busy budget these reads come after every page
+// load, and a tile should not keep its user waiting for them. Without shared reads
+// nothing would keep what comes late, so the request waits for all.
+func (s *Server) readSchedules(c echo.Context, ids []string) (map[string][]api.Schedule, error) {
+	got := map[string][]api.Schedule{}
+	var (
+		mu       sync.Mutex
+		shared   []string
+		own      []string
+		fresh    = wantsFresh(c)
+		reads    = s.readsOf(c)
+		detached = reads.On() && s.viewKey(c) != ""
+	)
+	for _, id := range ids {
+		if detached && s.maySeeShared(c, id) {
+			shared = append(shared, id)
+		} else {
+			own = append(own, id)
+		}
+	}
+	keep := func(id string, sc []api.Schedule) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[id] = sc
+	}
+	read := func(ctx context.Context, cl *api.Client, id string) ([]api.Schedule, error) {
+		sc, err := cl.GetSourceSchedules(ctx, id)
+		if api.IsNotFound(err) {
+			return nil, nil // deleted since the list was read
+		}
+		return sc, err
+	}
+	err := s.callAPI(c, "read schedules", func(ctx context.Context, cl *api.Client) error {
+		var done chan error
+		if len(shared) > 0 {
+			// The reads outlive the request, so they take its token as it is now
+			// (a token that expires meanwhile ends them; the next load goes on).
+			ts, err := s.tokenSource(ctx)
+			if err != nil {
+				return err
+			}
+			tok, err := ts.Token()
+			if err != nil {
+				return err
+			}
+			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), upcomingFillTimeout)
+			bcl := cl.With(oauth2.StaticTokenSource(tok))
+			done = make(chan error, 1)
+			go func() {
+				defer cancel()
+				g, gctx := errgroup.WithContext(bg)
+				g.SetLimit(dashConcurrency)
+				for _, id := range shared {
+					g.Go(func() error {
+						r := sourceReadOf("schedules", id, schedulesTTLFactor)
+						r.Fresh = fresh
+						sc, _, err := readcache.Get(gctx, reads, r, func(ctx context.Context) ([]api.Schedule, []string, error) {
+							sc, err := read(ctx, bcl, id)
+							return sc, nil, err
+						})
+						if err == nil {
+							keep(id, sc)
+						}
+						return err
+					})
+				}
+				done <- g.Wait()
+			}()
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(dashConcurrency)
+		for _, id := range own {
+			g.Go(func() error {
+				sc, err := sourceGet(gctx, s, c, id, sourceReadOf("schedules", id, schedulesTTLFactor), func(ctx context.Context) ([]api.Schedule, error) {
+					return read(ctx, cl, id)
+				})
+				if err == nil {
+					keep(id, sc)
+				}
+				return err
+			})
+		}
+		err := g.Wait()
+		if done == nil {
+			return err
+		}
+		wait := time.NewTimer(upcomingWait)
+		defer wait.Stop()
+		select {
+		case ferr := <-done:
+			return cmp.Or(err, ferr)
+		case <-wait.C:
+			return err // the rest are shown at the next load
+		case <-ctx.Done():
+			return cmp.Or(err, ctx.Err())
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	return maps.Clone(got), err
 }
 
 // overlapWindow: two aggregations of one source that start closer than this overlap,
