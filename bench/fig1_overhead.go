@@ -84,7 +84,7 @@ func figOverhead(ctx context.Context, h *harness, r *report, s settings) error {
 			r.note(fig, "first console error: %s", cons.FirstErr)
 		}
 	}
-	r.note(fig, "the overview partial needs the source alone (health, connections and next runs load as parts of their own); with the default READ_CACHE_TTL the console serves the list and the source from the copies shared between users, so most requests make no upstream call; every upstream call passes the shared rate budget (Redis)")
+	r.note(fig, "the overview partial needs the source alone (health, connections and next runs load as parts of their own); with the default READ_CACHE_TTL the console serves the list and the source from the copies shared between users, so most requests make no upstream call; every upstream call passes the shared rate budget (one Redis round trip)")
 	r.note(fig, "closed loop, %d workers, %s per measurement after 1 s of warm-up each, keep-alive; direct = GET /v2025/... with a bearer token, as the console sends it", conc, s.loadDuration)
 	r.note(fig, "console: the real binary, SESSION_STORE=redis, ISC_RATE_LIMIT=100000/10s (the shared budget is still counted in Redis); sandbox rate limit off; both on this machine's 2 cores with the load generator")
 	return nil

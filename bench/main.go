@@ -59,6 +59,7 @@ var figures = []figure{
 	{7, "Faults: tenant down, Redis down, upstream hang", figFaults},
 	{9, "Upcoming tile with schedules that fire every second", figUpcoming},
 	{10, "Team scale: 20 admins and a bulk user on one OAuth client, 1,000 sources, ISC latency and budget", figTeam},
+	{11, "Fair share of the ISC budget: a list page while another user runs bulk actions", figFairShare},
 	{6, "Soak: two replicas on one Redis, 50 users, injected faults", figSoak},
 }
 

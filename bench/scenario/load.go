@@ -13,12 +13,12 @@ import (
 
 // LoadResult summarises one closed-loop load run.
 type LoadResult struct {
-	Requests uint64
-	P50, P99 time.Duration
-	RPS      float64        // answered requests per second
-	Bad      int            // responses other than the wanted status, or transport errors
-	Codes    map[uint16]int // status → count
-	FirstErr string         // the first bad response, for the report
+	Requests      uint64
+	P50, P95, P99 time.Duration
+	RPS           float64        // answered requests per second
+	Bad           int            // responses other than the wanted status, or transport errors
+	Codes         map[uint16]int // status → count
+	FirstErr      string         // the first bad response, for the report
 }
 
 // String gives the latencies and the rate, e.g. "p50 2.1 ms, p99 9.8 ms, 812 req/s".
@@ -46,6 +46,17 @@ func (l LoadResult) CodesText() string {
 // does the sending and the latency bookkeeping; a status other than want
 // counts as an error.
 func ClosedLoop(ctx context.Context, targets []vegeta.Target, concurrency int, d time.Duration, want int) LoadResult {
+	return attack(ctx, targets, concurrency, vegeta.ConstantPacer{}, d, want)
+}
+
+// Paced sends the targets round-robin at rate per second, whatever the answers
+// (an open loop, as people click): latency when the console is not the one
+// setting the pace. workers bounds the requests in flight.
+func Paced(ctx context.Context, targets []vegeta.Target, rate float64, workers int, d time.Duration, want int) LoadResult {
+	return attack(ctx, targets, workers, vegeta.ConstantPacer{Freq: int(rate * 1000), Per: 1000 * time.Second}, d, want)
+}
+
+func attack(ctx context.Context, targets []vegeta.Target, concurrency int, pacer vegeta.Pacer, d time.Duration, want int) LoadResult {
 	atk := vegeta.NewAttacker(
 		vegeta.Workers(uint64(concurrency)), vegeta.MaxWorkers(uint64(concurrency)),
 		vegeta.Connections(concurrency), vegeta.MaxConnections(concurrency),
@@ -54,7 +65,7 @@ func ClosedLoop(ctx context.Context, targets []vegeta.Target, concurrency int, d
 	)
 	var m vegeta.Metrics
 	res := LoadResult{Codes: map[uint16]int{}}
-	results := atk.Attack(vegeta.NewStaticTargeter(targets...), vegeta.ConstantPacer{}, d, "load")
+	results := atk.Attack(vegeta.NewStaticTargeter(targets...), pacer, d, "load")
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
 	for r := range results {
@@ -69,7 +80,7 @@ func ClosedLoop(ctx context.Context, targets []vegeta.Target, concurrency int, d
 	}
 	m.Close()
 	res.Requests = m.Requests
-	res.P50, res.P99 = m.Latencies.P50, m.Latencies.P99
+	res.P50, res.P95, res.P99 = m.Latencies.P50, m.Latencies.P95, m.Latencies.P99
 	if secs := (m.Duration + m.Wait).Seconds(); secs > 0 {
 		res.RPS = float64(m.Requests) / secs
 	}

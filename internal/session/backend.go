@@ -38,6 +38,11 @@ type backend interface {
 	Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error)
 	// Counters returns the sum of the counters at keys (missing ones count 0).
 	Counters(ctx context.Context, keys ...string) (int64, error)
+	// Admit takes one call from a shared rate budget, or refuses it and leaves the
+	// replica's claim (admit.go); one atomic step, on Redis one round trip.
+	Admit(ctx context.Context, req admitRequest) (admitResult, error)
+	// ReleaseClaim drops the replica's claim when it has nobody waiting any more.
+	ReleaseClaim(ctx context.Context, req admitRequest) error
 	// SAdd adds member to the set at key and resets the set's TTL.
 	SAdd(ctx context.Context, key, member string, ttl time.Duration) error
 	SMembers(ctx context.Context, key string) ([]string, error)
@@ -90,6 +95,7 @@ type memoryBackend struct {
 	vals     map[string]memEntry
 	counters map[string]memCounter
 	sets     map[string]memSet
+	claims   map[string]map[string]claimEntry // rate budget claims, by budget
 	writes   int
 	closed   bool
 }

@@ -16,6 +16,7 @@ import (
 // expected to run NTP, and the only sub-second-sensitive use (the refresh lock's
 // lease of a few seconds) tolerates the usual skew.
 type sqlBackend struct {
+	admitMu  sync.Mutex // orders this process's budget admissions (admit.go)
 	db       *sql.DB
 	postgres bool
 	now      func() time.Time

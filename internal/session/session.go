@@ -261,7 +261,7 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 		oc.Endpoint.AuthStyle = oauth2.AuthStyleInParams
 		t.OAuth2 = &oc
 		m.tenants[t.Key] = t
-		m.budgets[t.Key] = &RateBudget{m: m, tenant: t.Key, limit: cfg.RateLimit, window: cfg.RateWindow, turn: make(chan struct{}, 1)}
+		m.budgets[t.Key] = newRateBudget(m, t.Key, cfg.RateLimit, cfg.RateWindow)
 	}
 	conn := cfg.Conn
 	if conn == nil {
