@@ -71,12 +71,12 @@ func TestBrowserEveryPageFitsATablet(t *testing.T) {
 	assert.Empty(t, b.Problems(), "the pages logged errors or CSP violations")
 }
 
-// saveShot keeps a screenshot of the window (not the full page: what a user sees
-// first) in the artifacts and, with UPDATE_SCREENSHOTS=1, in docs/screenshots/.
+// saveShot keeps a screenshot of the whole page at the window's width in the
+// artifacts and, with UPDATE_SCREENSHOTS=1, in docs/screenshots/.
 func saveShot(t *testing.T, b *browser, name string) {
 	t.Helper()
 	var png []byte
-	b.run(t, "screenshot "+name, chromedp.CaptureScreenshot(&png))
+	b.run(t, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
 	require.NoError(t, os.WriteFile(filepath.Join(artifactDir(t), name+".png"), png, 0o644))
 	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
 		dir := filepath.Join("..", "..", "docs", "screenshots")

@@ -125,6 +125,14 @@ func TestStatusTileCountsAndLinks(t *testing.T) {
 				assert.Equal(t, "/sources?"+url.Values{"type": {tr.AttrOr("data-type", "")}}.Encode(), href)
 			})
 			assert.Equal(t, total, sum, "the type lines add up to the total")
+			// The bar: a part per status, as wide as its share (the counts above are its text).
+			bar := tile.Find(`[data-testid="status-bar"]`)
+			assert.Equal(t, "true", bar.AttrOr("aria-hidden", ""))
+			for cls, n := range map[string]int{"sd-bar-ok": healthy, "sd-bar-bad": unhealthy, "sd-bar-none": unchecked} {
+				w, err := strconv.ParseFloat(bar.Find("rect."+cls).AttrOr("width", ""), 64)
+				require.NoError(t, err, cls)
+				assert.InDelta(t, 100*float64(n)/float64(total), w, 0.06, cls)
+			}
 		})
 	}
 
@@ -274,6 +282,18 @@ func TestUpcomingTile(t *testing.T) {
 			assert.Equal(t, tc.wantLocal, ours[0])
 			assert.Equal(t, 2, warned, "10 minutes apart: both are flagged")
 			assert.Greater(t, tile.Find(`[data-testid="upcoming-run"]`).Length(), 2, "the seeded schedules are there too")
+
+			// The timeline: a row for the source with both starts flagged, now marked,
+			// and the picture named for screen readers by its summary.
+			svg := tile.Find(`[data-testid="upcoming-timeline"] svg`)
+			assert.Equal(t, "img", svg.AttrOr("role", ""))
+			assert.Regexp(t, `^\d+ aggregation starts of \d+ sources in the next 24 hours, \d+ of them overlapping`, svg.AttrOr("aria-label", ""))
+			row := svg.Find(`[data-testid="timeline-row"][data-source-id="` + src.ID + `"]`)
+			require.Equal(t, 1, row.Length(), "one row for the source")
+			assert.Equal(t, 2, row.Find(`[data-testid="timeline-overlap"]`).Length())
+			assert.Zero(t, row.Find(`[data-testid="timeline-mark"]`).Length())
+			assert.Contains(t, row.Find("title").First().Text(), "Account aggregation at "+tc.wantLocal[len(tc.wantLocal)-9:len(tc.wantLocal)-4])
+			assert.Equal(t, 1, svg.Find(`[data-testid="timeline-now"]`).Length())
 		})
 	}
 }
@@ -333,6 +353,62 @@ func TestUpcomingTileOverlap(t *testing.T) {
 	b := expandRuns(sched["b"], now.Add(23*time.Hour), now.Add(24*time.Hour))
 	assert.Len(t, b.runs, 5, "23:10 to 23:50: the next midnight is outside the window")
 	assert.Zero(t, b.capped)
+}
+
+// TestUpcomingTimeline: the picture of the next 24 hours has one row per source in
+// the order they first start, a mark per start at its place in the day (now at the
+// left edge), overlapping starts flagged, the hours every 6 hours of the viewer's
+// clock, and a bounded size however many sources and starts there are.
+func TestUpcomingTimeline(t *testing.T) {
+	now := time.Date(2026, 11, 30, 0, 30, 0, 0, time.UTC)
+	list := []api.Source{{ID: "a", Name: "A"}, {ID: "b", Name: "B"}, {ID: "c", Name: "C"}}
+	sched := map[string][]api.Schedule{
+		"a": {{Type: api.ScheduleAccountAggregation, CronExpression: "0 30 12 * * ?"}, {Type: api.ScheduleGroupAggregation, CronExpression: "0 35 12 * * ?"}},
+		"b": {{Type: api.ScheduleAccountAggregation, CronExpression: "0 30 6 * * ?"}},
+		"c": {{Type: api.ScheduleAccountAggregation, CronExpression: "not cron"}},
+	}
+	tl := upcomingTile(list, sched, now, 24*time.Hour, time.UTC, nil).Timeline
+	require.Len(t, tl.Rows, 2, "a source without a readable start has no row")
+	assert.Equal(t, "b", tl.Rows[0].SourceID, "rows in the order the sources first start")
+	require.Len(t, tl.Rows[0].Marks, 1)
+	assert.InDelta(t, 0.25, tl.Rows[0].Marks[0].X, 1e-9, "06:30 is a quarter of the day after 00:30")
+	assert.False(t, tl.Rows[0].Marks[0].Overlap)
+	assert.Equal(t, "Account aggregation at 06:30", tl.Rows[0].Marks[0].Title)
+	require.Len(t, tl.Rows[1].Marks, 2)
+	assert.InDelta(t, 0.5, tl.Rows[1].Marks[0].X, 1e-9)
+	assert.True(t, tl.Rows[1].Marks[0].Overlap && tl.Rows[1].Marks[1].Overlap, "5 minutes apart: both flagged")
+	assert.Contains(t, tl.Rows[1].Marks[1].Title, "overlapping")
+	assert.Equal(t, 3, tl.Starts)
+	assert.Equal(t, 2, tl.Overlaps)
+	assert.Equal(t, "3 aggregation starts of 2 sources in the next 24 hours, 2 of them overlapping another start of the same source. The list below has each start.", tl.Summary())
+	var ticks []string
+	for _, tk := range tl.Ticks {
+		ticks = append(ticks, tk.Label)
+	}
+	assert.Equal(t, []string{"06:00", "12:00", "18:00"}, ticks, "midnight, half an hour before the right edge, would be cut off")
+
+	// In New York (UTC-5) the ticks fall on its own clock's hours.
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	tl = upcomingTile(list, sched, now, 24*time.Hour, ny, nil).Timeline
+	assert.Equal(t, "00:00", tl.Ticks[0].Label)
+	assert.InDelta(t, 4.5/24, tl.Ticks[0].X, 1e-9, "midnight in New York is 05:00 UTC")
+	assert.Equal(t, "Account aggregation at 01:30", tl.Rows[0].Marks[0].Title, "marks say the viewer's time")
+
+	// Many sources, each starting every minute: the picture stays small.
+	list, sched = nil, map[string][]api.Schedule{}
+	for i := range timelineRows + 5 {
+		id := fmt.Sprint("s", i)
+		list = append(list, api.Source{ID: id, Name: id})
+		sched[id] = []api.Schedule{{Type: api.ScheduleAccountAggregation, CronExpression: "0 * * * * ?"}}
+	}
+	tl = upcomingTile(list, sched, now, 24*time.Hour, time.UTC, nil).Timeline
+	assert.Len(t, tl.Rows, timelineRows)
+	assert.Equal(t, 5, tl.HiddenRows)
+	for _, r := range tl.Rows {
+		assert.Len(t, r.Marks, timelineMarks)
+	}
+	assert.Equal(t, (timelineRows+5)*upcomingPerSchedule, tl.Starts, "the summary counts every start")
 }
 
 // TestUpcomingOverlapSweepFindsTheNearestStart: the sweep over sorted starts finds,

@@ -384,12 +384,7 @@ func (rc *runsCache) get(id string, scheds []api.Schedule, now time.Time, horizo
 // no cache); only the listed starts are formatted.
 func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now time.Time, horizon time.Duration, show *time.Location, cache *runsCache) templates.UpcomingTileVM {
 	vm := templates.UpcomingTileVM{Sources: len(list)}
-	type ref struct {
-		src  *api.Source
-		runs []upcomingRun
-		i    int
-	}
-	var all []ref
+	var all []upcomingRef
 	end := now.Add(horizon)
 	for i := range list {
 		src := &list[i]
@@ -405,13 +400,13 @@ func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now ti
 			if r.at.Before(now) || !r.at.Before(end) {
 				continue
 			}
-			all = append(all, ref{src, sr.runs, j})
+			all = append(all, upcomingRef{src, sr.runs, j})
 			if r.near >= 0 {
 				vm.Overlaps++
 			}
 		}
 	}
-	slices.SortStableFunc(all, func(a, b ref) int {
+	slices.SortStableFunc(all, func(a, b upcomingRef) int {
 		return cmp.Or(a.runs[a.i].at.Compare(b.runs[b.i].at), strings.Compare(a.src.Name, b.src.Name))
 	})
 	shown := all[:min(len(all), upcomingShown)]
@@ -426,7 +421,68 @@ func upcomingTile(list []api.Source, schedules map[string][]api.Schedule, now ti
 		}
 		vm.Runs = append(vm.Runs, run)
 	}
+	vm.Timeline = upcomingTimeline(all, now, horizon, show)
 	return vm
+}
+
+// upcomingRef is one start: the i-th of a source's expanded runs.
+type upcomingRef struct {
+	src  *api.Source
+	runs []upcomingRun
+	i    int
+}
+
+// Timeline bounds: rows (sources) and marks per row, so a tenant of a thousand
+// sources still gets a small picture (the list and the counts say the rest).
+const (
+	timelineRows  = 12
+	timelineMarks = 48
+)
+
+// upcomingTimeline draws the starts (in time order) as one row per source: the
+// first timelineRows sources to start, each with its first timelineMarks starts.
+// Starts and Overlaps count every start. One pass; the hour ticks every 6 hours
+// of show's clock.
+func upcomingTimeline(all []upcomingRef, now time.Time, horizon time.Duration, show *time.Location) templates.TimelineVM {
+	var tl templates.TimelineVM
+	row := map[string]int{}
+	hidden := map[string]bool{}
+	for _, x := range all {
+		src, r := x.src, x.runs[x.i]
+		tl.Starts++
+		if r.near >= 0 {
+			tl.Overlaps++
+		}
+		k, ok := row[src.ID]
+		if !ok {
+			if len(tl.Rows) == timelineRows {
+				hidden[src.ID] = true
+				continue
+			}
+			k = len(tl.Rows)
+			row[src.ID] = k
+			tl.Rows = append(tl.Rows, templates.TimelineRowVM{SourceID: src.ID, SourceName: src.Name})
+		}
+		if len(tl.Rows[k].Marks) == timelineMarks {
+			continue
+		}
+		m := templates.TimelineMarkVM{X: float64(r.at.Sub(now)) / float64(horizon), Overlap: r.near >= 0,
+			Title: r.label + " at " + r.at.In(show).Format("15:04")}
+		if m.Overlap {
+			m.Title += ", overlapping another aggregation of this source"
+		}
+		tl.Rows[k].Marks = append(tl.Rows[k].Marks, m)
+	}
+	tl.HiddenRows = len(hidden)
+	local := now.In(show)
+	h := time.Date(local.Year(), local.Month(), local.Day(), local.Hour(), 0, 0, 0, show).Add(time.Hour)
+	for ; h.Before(now.Add(horizon)); h = h.Add(time.Hour) {
+		// Every 6 hours, but not where "now" or the right edge would cover it.
+		if x := float64(h.Sub(now)) / float64(horizon); h.Hour()%6 == 0 && x > .06 && x < .96 {
+			tl.Ticks = append(tl.Ticks, templates.TimelineTickVM{X: x, Label: h.Format("15:04")})
+		}
+	}
+	return tl
 }
 
 // Tasks tile limits.

@@ -87,6 +87,37 @@ type UpcomingTileVM struct {
 	// Capped counts the schedules that fire too often to count every start: the
 	// tile lists their first starts, and More is then a lower bound.
 	Capped int
+	// Timeline is the picture of the same starts.
+	Timeline TimelineVM
+}
+
+// TimelineVM is the upcoming tile's picture: one row per source, its starts as
+// marks along the next 24 hours (X in [0,1), 0 being now), overlaps flagged.
+type TimelineVM struct {
+	Rows  []TimelineRowVM
+	Ticks []TimelineTickVM
+	// HiddenRows counts the sources left out (the timeline shows the first
+	// few to start); Starts and Overlaps count every start, drawn or not.
+	HiddenRows, Starts, Overlaps int
+}
+
+// TimelineRowVM is one source's row.
+type TimelineRowVM struct {
+	SourceID, SourceName string
+	Marks                []TimelineMarkVM
+}
+
+// TimelineMarkVM is one start.
+type TimelineMarkVM struct {
+	X       float64
+	Overlap bool
+	Title   string // "Account aggregation at 05:00"
+}
+
+// TimelineTickVM is an hour mark on the axis.
+type TimelineTickVM struct {
+	X     float64
+	Label string
 }
 
 // UpcomingRunVM is one aggregation start.
@@ -203,3 +234,48 @@ type ActivityRowVM struct {
 
 // ISOTime formats t for <time datetime>.
 func ISOTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// Timeline geometry: across, percentages of the picture's width (names on the
+// left quarter, the 24 hours on the rest); down, pixels.
+const (
+	tlLabelX = "24%"
+	tlPlotL  = 25.0
+	tlPlotW  = 73.0
+	tlRowH   = 22.0
+	tlAxisH  = 26.0
+)
+
+func tlPlotX(x float64) string { return ftoa(tlPlotL+x*tlPlotW) + "%" }
+func tlRowY(i int) string      { return ftoa(tlAxisH + float64(i)*tlRowH + tlRowH/2) }
+func tlHeight(t TimelineVM) string {
+	return ftoa(tlAxisH + float64(len(t.Rows))*tlRowH + 4)
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// tlName shortens a source name to fit the label column.
+func tlName(s string) string {
+	r := []rune(s)
+	if len(r) > 24 {
+		return string(r[:23]) + "…"
+	}
+	return s
+}
+
+// Summary is the timeline in words, for screen readers.
+func (t TimelineVM) Summary() string {
+	s := strconv.Itoa(t.Starts) + " aggregation starts of " + strconv.Itoa(len(t.Rows)+t.HiddenRows) + " sources in the next 24 hours"
+	if t.Overlaps > 0 {
+		s += ", " + strconv.Itoa(t.Overlaps) + " of them overlapping another start of the same source"
+	}
+	return s + ". The list below has each start."
+}
+
+// StatusBar is the sources-by-status tile's bar: each part's share of 100.
+func (t StatusTileVM) StatusBar() (healthy, unhealthy, unchecked float64) {
+	if t.Total == 0 {
+		return 0, 0, 0
+	}
+	f := func(n int) float64 { return 100 * float64(n) / float64(t.Total) }
+	return f(t.Healthy), f(t.Unhealthy), f(t.Unchecked)
+}
