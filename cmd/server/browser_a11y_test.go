@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"sourcedesk/internal/sandbox"
@@ -139,6 +140,17 @@ func axeWalk(t *testing.T, app *App, audit *axeAudit, u a11yUser) {
 		at("a page under " + sub.tab + " (swap)")
 		b.run(t, "reload it", chromedp.Reload(), visible(`[data-testid="source-tab-panel"]`))
 		at("a page under " + sub.tab)
+		if sub.tab == "schemas" {
+			b.run(t, "can edit an attribute", exists(`[data-testid="attributes"] [data-testid^="edit-"]`))
+			if has {
+				var focus string
+				b.run(t, "open an attribute's edit row", click(`[data-testid="attributes"] [data-testid^="edit-"]`),
+					visible(`[data-testid="attribute-edit-row"]`),
+					chromedp.Evaluate(`document.activeElement.closest("[data-testid]").dataset.testid`, &focus))
+				assert.Equal(t, "attribute-edit-row", focus, "focus moves into the row that opened")
+				at("attribute edit row (swap)")
+			}
+		}
 	}
 
 	// Swaps inside a source.

@@ -23,9 +23,22 @@ const widestJS = `[...document.querySelectorAll("body *")].filter(e => e.getBoun
 	!(e.parentElement && e.parentElement.closest(".sd-table-wrap, .sd-tabs-main")))
 	.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.dataset.testid ? "[" + e.dataset.testid + "]" : "") + " " + Math.round(e.getBoundingClientRect().right) + "px").join(", ")`
 
+// timesWrapJS lists the times in tables that take more than one line.
+const timesWrapJS = `[...document.querySelectorAll("table time")].filter(e => e.getClientRects().length > 1).map(e => e.textContent)`
+
+// clippedJS lists the column headers whose text does not fit their cell.
+const clippedJS = `[...document.querySelectorAll("th")].filter(e => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim())`
+
+// scrollingBoxesJS lists the tables to read (not a grid of fields to edit, such as a
+// policy's field table, which may scroll in its box) that scroll sideways.
+const scrollingBoxesJS = `[...document.querySelectorAll(".sd-table-wrap")].filter(e => e.scrollWidth > e.clientWidth + 1 &&
+	!e.querySelector("input:not([type=hidden]), select, textarea")).map(e => (e.querySelector("table").dataset.testid || "table") + " " + e.scrollWidth + ">" + e.clientWidth)`
+
 // TestBrowserEveryPageFitsATablet opens every page at 768 px (a tablet, half a
 // laptop screen) and at 1366 px, as an admin, and asserts that no page scrolls
-// sideways. It keeps screenshots of the sources list, a source's overview, the home
+// sideways: the list, the new-source form, each source tab and the pages under
+// them (a schema, an attribute's edit row, a policy, a schedule), a task, the cron
+// previewer, the activity log, the token sign-in. It keeps screenshots of the sources list, a source's overview, the home
 // page and the activity log at both widths (UPDATE_SCREENSHOTS=1 also copies them to
 // docs/screenshots/, where the README shows them).
 func TestBrowserEveryPageFitsATablet(t *testing.T) {
@@ -43,12 +56,37 @@ func TestBrowserEveryPageFitsATablet(t *testing.T) {
 		for (let i = 0; i < 12; i++) await fetch(%q, {method: "POST", headers: h});
 		return true })()`, templates.SourceTabURL(src, "tools/test-connection")), nil, awaitPromise))
 
+	// The pages under the tabs, found as a user finds them, and a task's page.
+	var schema, attrEdit, policy, schedule, task string
+	firstHref := func(tab, sel string, into *string) chromedp.Action {
+		return chromedp.Tasks{chromedp.Navigate(app.ConsoleURL + templates.SourceTabURL(src, tab)), visible(`[data-testid="source-tab-panel"]`),
+			chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).getAttribute("href")`, sel), into)}
+	}
+	b.run(t, "find a schema", firstHref("schemas", `[data-testid="schema-list"] a`, &schema))
+	b.run(t, "find a policy", firstHref("provisioning", `#source-tab table a`, &policy))
+	b.run(t, "find a schedule", firstHref("schedules", `[data-testid="schedule-open"]`, &schedule))
+	b.run(t, "find an attribute and start a task",
+		chromedp.Navigate(app.ConsoleURL+schema), visible(`[data-testid="attributes"]`),
+		chromedp.Evaluate(`document.querySelector('[data-testid="attributes"] [data-testid^="edit-"]').getAttribute("href")`, &attrEdit),
+		chromedp.Evaluate(fmt.Sprintf(`(async () => {
+			const h = JSON.parse(document.body.getAttribute("hx-headers"));
+			const r = await fetch(%q, {method: "POST", headers: Object.assign({"HX-Request": "true"}, h)});
+			const l = r.headers.get("HX-Location") || "";
+			return l.startsWith("{") ? JSON.parse(l).path : l })()`, templates.SourceTabURL(sandbox.SeedAuthoritativeSourceID, "import/aggregate")), &task, awaitPromise))
+	require.Contains(t, task, "/tasks/", "an aggregation leads to its task")
+
 	pages := []struct{ name, path, sel string }{
 		{"home", "/", `[data-testid="tile-upcoming"][data-state="ready"]`},
 		{"sources", "/sources", `[data-testid="sources-table"]`},
 		{"new-source", "/sources/new", `[data-testid="create-form"]`},
 		{"cron", "/cron?tz=UTC&expr=0+0+12+%3F+*+MON-FRI", `[data-testid="cron-next"]`},
 		{"activity", "/activity", `[data-testid="activity-table"]`},
+		{"schema", schema, `[data-testid="attributes"]`},
+		{"attribute-edit", attrEdit, `[data-testid="attribute-edit-row"]`},
+		{"policy", policy, `[data-testid="source-tab-panel"]`},
+		{"schedule", schedule, `[data-testid="source-tab-panel"]`},
+		{"task", task, `[data-testid="task-panel"]`},
+		{"personal-access-token-sign-in", "/login/pat", `main form`},
 	}
 	for _, tab := range templates.SourceTabs {
 		pages = append(pages, struct{ name, path, sel string }{"tab-" + tab.Label, templates.SourceTabURL(src, tab.Slug), `[data-testid="source-tab-panel"]`})
@@ -62,6 +100,15 @@ func TestBrowserEveryPageFitsATablet(t *testing.T) {
 			b.run(t, fmt.Sprintf("%s at %d px", p.name, width), chromedp.Navigate(app.ConsoleURL+p.path), visible(p.sel),
 				chromedp.Evaluate(noSideScrollJS, &fits), chromedp.Evaluate(widestJS, &wide))
 			assert.True(t, fits, "%s scrolls sideways at %d px: %s", p.name, width, wide)
+			var wrapped, clipped []string
+			b.run(t, p.name+": times and headers", chromedp.Evaluate(timesWrapJS, &wrapped), chromedp.Evaluate(clippedJS, &clipped))
+			assert.Empty(t, wrapped, "%s at %d px: a time in a table wraps", p.name, width)
+			assert.Empty(t, clipped, "%s at %d px: a column header is cut off", p.name, width)
+			if width == 1366 {
+				var boxes []string
+				b.run(t, p.name+": table boxes", chromedp.Evaluate(scrollingBoxesJS, &boxes))
+				assert.Empty(t, boxes, "%s: a table does not fit a laptop's width", p.name)
+			}
 			if name, ok := shots[p.name]; ok {
 				saveShot(t, b, fmt.Sprintf("%s-%d", name, width))
 			}

@@ -203,6 +203,7 @@ func schemaVM(sc *schemaWithContext) templates.SchemaVM {
 		NativeObjectType: sc.schema.NativeObjectType, IdentityAttribute: sc.schema.IdentityAttribute,
 		DisplayAttribute: sc.schema.DisplayAttribute, HierarchyAttribute: sc.schema.HierarchyAttribute,
 		ListURL:    schemasURL(srcID),
+		URL:        schemaURL(srcID, sc.schema.ID),
 		PreviewURL: schemaURL(srcID, sc.schema.ID) + "/preview",
 		DeleteURL:  schemaURL(srcID, sc.schema.ID),
 		Add:        templates.AttributeFormVM{Action: "add", Type: "STRING"},
@@ -236,6 +237,16 @@ func (s *Server) schemaView(c echo.Context) error {
 		return err
 	}
 	vm := schemaVM(sc)
+	// ?edit=name opens that attribute's row for editing (a name the schema no longer
+	// has, e.g. from an old link, opens none).
+	if name := c.QueryParam("edit"); name != "" {
+		for _, a := range vm.Attributes {
+			if a.Name == name {
+				vm.Edit = templates.AttributeFormVM{Action: "edit", Index: a.Index, Original: a.Name, Name: a.Name, Type: a.Type,
+					Multi: a.Multi, Entitlement: a.Entitlement, Group: a.Group, Description: a.Description}
+			}
+		}
+	}
 	return s.renderSourceTab(c, http.StatusOK, sc.src.ID, sc.src, "schemas", templates.SchemaView(vm))
 }
 

@@ -98,7 +98,36 @@ func TestSchemaEditByJSONPatch(t *testing.T) {
 			assert.Equal(t, "id", doc.Find(`[data-testid="identity-attribute"]`).Text())
 			assert.Equal(t, len(account.Attributes), doc.Find(`[data-testid="attributes"] tbody tr`).Length())
 			assert.Equal(t, "yes", doc.Find(`tr[data-attribute="groups"] td`).Eq(4).Text(), "group column")
+			// The last column holds one link per row, no form.
+			assert.Zero(t, doc.Find(`[data-testid="attributes"] form`).Length())
+			edit := doc.Find(`tr[data-attribute="groups"] [data-testid="edit-groups"]`)
+			assert.Equal(t, base+"?edit=groups", edit.AttrOr("href", ""))
+			assert.Equal(t, "false", edit.AttrOr("aria-expanded", ""))
 		}
+	})
+
+	t.Run("an attribute edits in a row opened below it", func(t *testing.T) {
+		for _, hx := range []bool{false, true} {
+			rec := env.do(http.MethodGet, base+"?edit=groups", nil, withHX(hx, nil))
+			require.Equal(t, http.StatusOK, rec.Code)
+			doc := parse(t, rec.Body)
+			row := doc.Find(`tr[data-attribute="groups"]`)
+			assert.Equal(t, "true", row.Find(`[data-testid="edit-groups"]`).AttrOr("aria-expanded", ""))
+			assert.Equal(t, base, row.Find(`[data-testid="edit-groups"]`).AttrOr("href", ""), "Close goes back to the schema")
+			open := row.Next()
+			require.Equal(t, "attribute-edit-row", open.AttrOr("data-testid", ""), "the edit row follows the attribute")
+			assert.Equal(t, "7", open.Find("td").AttrOr("colspan", ""), "across the whole table")
+			form := open.Find(`form[data-testid^="attr-form-"]`)
+			assert.Equal(t, "groups", form.Find(`input[name="name"]`).AttrOr("value", ""), "filled in with the attribute")
+			assert.Equal(t, "groups", form.Find(`input[name="original"]`).AttrOr("value", ""))
+			assert.Equal(t, 1, form.Find(`input[name="group"][checked]`).Length())
+			assert.Equal(t, 1, open.Find(`[data-testid="remove-groups"]`).Length(), "remove is there too")
+			assert.Equal(t, 1, doc.Find(`[data-testid="attribute-edit-row"]`).Length(), "one row open")
+		}
+		// A name the schema does not have (an old link) opens nothing.
+		rec := env.do(http.MethodGet, base+"?edit=nosuch", nil, htmxHeaders)
+		require.Equal(t, http.StatusOK, rec.Code)
+		assert.Zero(t, parse(t, rec.Body).Find(`[data-testid="attribute-edit-row"]`).Length())
 	})
 
 	var patch string

@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -63,15 +64,24 @@ type SchemaVM struct {
 	Attributes         []AttributeVM
 	GroupSchemas       []string // names of the source's group schemas, for isGroup
 	ListURL            string
+	URL                string // the schema's page
 	PreviewURL         string // POST: build the JSON Patch of an edit and show it
 	DeleteURL          string
 	Add                AttributeFormVM
 	// Edit, when its Action is "edit", is the edit form of the attribute at its Index
-	// as the user left it (with its problems), shown open in place of the blank one.
+	// (as the user left it, with its problems), shown in a row opened below it.
 	Edit   AttributeFormVM
 	Notice string // e.g. "Schema updated."
 	// JSON edits the whole schema (advanced: a full replace).
 	JSON JSONEditorVM
+}
+
+// EditURL is the schema's page with the row of attribute name opened for editing.
+func (vm SchemaVM) EditURL(name string) string { return vm.URL + "?edit=" + url.QueryEscape(name) }
+
+// Editing is true for the attribute whose edit row is open.
+func (vm SchemaVM) Editing(a AttributeVM) bool {
+	return vm.Edit.Action == "edit" && vm.Edit.Index == a.Index
 }
 
 // AttributeVM is one attribute of a schema.
