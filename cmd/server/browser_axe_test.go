@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -39,6 +40,7 @@ type axeViolation struct {
 type axeAudit struct {
 	mu     sync.Mutex
 	checks int
+	spent  time.Duration  // in axe itself (injection and run), over all checks
 	nodes  map[string]int // rule id → elements in violation, over all checks
 	where  []string       // "page: rule (impact) on element, …" for the failure message
 }
@@ -60,8 +62,10 @@ func (b *browser) axe(t *testing.T, a *axeAudit, where string) {
 	require.NoError(t, err)
 	var loaded bool
 	var out string
+	var start time.Time
 	b.run(t, "axe: "+where,
 		waitJS(quietJS), // the tenant's sign-in page has no htmx
+		chromedp.ActionFunc(func(context.Context) error { start = time.Now(); return nil }),
 		chromedp.Evaluate(`typeof axe !== "undefined"`, &loaded),
 		chromedp.ActionFunc(func(ctx context.Context) error {
 			if loaded {
@@ -76,6 +80,7 @@ func (b *browser) axe(t *testing.T, a *axeAudit, where string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.checks++
+	a.spent += time.Since(start)
 	for _, v := range vs {
 		a.nodes[v.ID] += len(v.Nodes)
 		nodes := v.Nodes
@@ -99,7 +104,7 @@ func (a *axeAudit) report(t *testing.T) {
 	}
 	sort.Strings(rules)
 	var sum strings.Builder
-	fmt.Fprintf(&sum, "axe-core: %d pages and swaps checked, %d elements in violation", a.checks, total)
+	fmt.Fprintf(&sum, "axe-core: %d pages and swaps checked in %s, %d elements in violation", a.checks, a.spent.Round(time.Millisecond), total)
 	for _, id := range rules {
 		fmt.Fprintf(&sum, "\n  %-28s %d", id, a.nodes[id])
 	}

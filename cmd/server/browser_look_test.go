@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,9 +41,11 @@ const scrollingBoxesJS = `[...document.querySelectorAll(".sd-table-wrap")].filte
 // laptop screen) and at 1366 px, as an admin, and asserts that no page scrolls
 // sideways: the list, the new-source form, each source tab and the pages under
 // them (a schema, an attribute's edit row, a policy, a schedule), a task, the cron
-// previewer, the activity log, the token sign-in. It keeps screenshots of the sources list, a source's overview, the home
-// page and the activity log at both widths (UPDATE_SCREENSHOTS=1 also copies them to
-// docs/screenshots/, where the README shows them).
+// previewer, the activity log, the token sign-in; that no time in a table wraps, no
+// column header is cut off and, at 1366 px, no table to read scrolls; and that the
+// console turns dark with the system. It keeps screenshots of the sources list, a
+// source's overview, the home page and the activity log at both widths, and of the
+// home page in dark mode (SCREENSHOTS_TO=$PWD/docs/screenshots writes them there too).
 func TestBrowserEveryPageFitsATablet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser walkthrough skipped in -short mode")
@@ -114,20 +119,60 @@ func TestBrowserEveryPageFitsATablet(t *testing.T) {
 			}
 		}
 	}
+
+	t.Run("dark mode follows the system setting", func(t *testing.T) {
+		var look struct {
+			Page, Text, OK, Accent string
+		}
+		b.run(t, "dark mode", chromedp.EmulateViewport(1366, 900), colorScheme(true),
+			chromedp.Navigate(app.ConsoleURL+"/"), visible(`[data-testid="tile-upcoming"][data-state="ready"]`),
+			chromedp.Evaluate(`(() => { const s = getComputedStyle(document.body), root = getComputedStyle(document.documentElement);
+			return {page: s.backgroundColor, text: s.color, ok: root.getPropertyValue("--sd-ok").trim(), accent: root.getPropertyValue("--sd-accent").trim()}; })()`, &look))
+		assert.Less(t, luminance(t, look.Page), 0.1, "a dark page (Pico's): %s", look.Page)
+		assert.Greater(t, luminance(t, look.Text), 0.5, "light text: %s", look.Text)
+		assert.Equal(t, "#6fdd8b", look.OK, "the dark set of our status colours")
+		assert.Equal(t, "#6cb6ff", look.Accent)
+		saveShot(t, b, "home-dark-1366")
+	})
 	b.flush(t)
 	assert.Empty(t, b.Problems(), "the pages logged errors or CSP violations")
 }
 
+// colorScheme sets the system's light or dark mode the page sees
+// (prefers-color-scheme).
+func colorScheme(dark bool) chromedp.Action {
+	v := "light"
+	if dark {
+		v = "dark"
+	}
+	return emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}})
+}
+
+// luminance is the relative luminance (WCAG) of a CSS rgb()/rgba() colour.
+func luminance(t *testing.T, css string) float64 {
+	t.Helper()
+	var r, g, b float64
+	_, err := fmt.Sscanf(strings.NewReplacer("rgba(", "", "rgb(", "", ",", " ", ")", " ").Replace(css), "%f %f %f", &r, &g, &b)
+	require.NoError(t, err, css)
+	lin := func(c float64) float64 {
+		c /= 255
+		if c <= 0.03928 {
+			return c / 12.92
+		}
+		return math.Pow((c+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+}
+
 // saveShot keeps a screenshot of the whole page at the window's width in the
-// artifacts and, with UPDATE_SCREENSHOTS=1, in docs/screenshots/.
+// artifacts and, when SCREENSHOTS_TO names a directory (docs/screenshots, where
+// they are committed), there too.
 func saveShot(t *testing.T, b *browser, name string) {
 	t.Helper()
 	var png []byte
 	b.run(t, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
 	require.NoError(t, os.WriteFile(filepath.Join(artifactDir(t), name+".png"), png, 0o644))
-	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
-		dir := filepath.Join("..", "..", "docs", "screenshots")
-		require.NoError(t, os.MkdirAll(dir, 0o755))
+	if dir := os.Getenv("SCREENSHOTS_TO"); dir != "" {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
 	}
 }
