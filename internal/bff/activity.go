@@ -180,6 +180,7 @@ var actionLabels = map[string]string{
 	"source.update":                  "Edit source",
 	"source.replace":                 "Replace source",
 	"source.delete":                  "Delete source",
+	"source.promote":                 "Promote source",
 	"source.remove-accounts":         "Remove accounts",
 	"tool.test-connection":           "Test connection",
 	"tool.test-configuration":        "Test configuration",

@@ -32,9 +32,15 @@
 //     answers shared between users (internal/readcache), never showing a user what
 //     their own ISC answers would not; changed marks what a change touched.
 //   - render.go: render (page or fragment), renderFragment, goTo after an action;
+//     pageAround, the layout split around its body, for a page sent as it is made;
 //     compress.go compresses what render writes.
 //   - errors.go: UserError and userErrorf for problems the user can fix; classify,
-//     the one status table; httpErrorHandler, the one error writer.
+//     the one status table; httpErrorHandler, the one error writer; inWords, what an
+//     error tells the user, for a page that shows it itself.
+//   - tenants.go: several tenants: tenantOf (the request's), tenantByKey, tenantPath
+//     (a tenant's address), tenantName, needSignedIn (refuses a tenant the user is not
+//     signed in to), readsOf and logTenants; callTenantAPI (upstream.go) calls a
+//     tenant other than the request's, as the user signed in there.
 //   - pickers.go: choosing an identity, cluster, governance group, password policy or
 //     connector by name: pickerVM for a form, resolvePick (a typed name to exactly one
 //     id, or a message), pickField (the same into a form's FieldErrors), nameRefs

@@ -7,10 +7,11 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// csrfFormRoutes are the small urlencoded forms that may also send the token as a
-// _csrf field of the body (plain, non-htmx POSTs). Nowhere else is the body read
+// csrfFormRoutes are the urlencoded forms that may also send the token as a _csrf
+// field of the body (plain, non-htmx POSTs: the promotion's are, so the browser
+// shows the apply page as it is sent). Nowhere else is the body read
 // for CSRF: a form parser would read a whole multipart upload before the handler.
-var csrfFormRoutes = map[string]bool{"/logout": true, "/login/pat": true}
+var csrfFormRoutes = map[string]bool{"/logout": true, "/login/pat": true, "/promote": true, "/promote/apply": true}
 
 // errCSRF is a refused request; its message is the one users see.
 var errCSRF = errors.New("csrf: missing or wrong token")

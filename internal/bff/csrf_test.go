@@ -144,7 +144,7 @@ func TestCSRFLeavesTheUploadBodyToItsHandler(t *testing.T) {
 				n++
 			}
 		}
-		assert.Equal(t, 15, n, "five upload routes, three refusals each")
+		assert.Equal(t, 18, n, "six upload routes, three refusals each")
 	})
 }
 

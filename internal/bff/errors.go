@@ -205,3 +205,6 @@ func returnPath(c echo.Context) string {
 	}
 	return externalURI(c)
 }
+
+// inWords is what an error tells the user (the error handler's words).
+func (s *Server) inWords(err error) string { return classify(err).message }

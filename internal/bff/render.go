@@ -1,8 +1,10 @@
 package bff
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -133,4 +135,22 @@ func (s *Server) goTo(c echo.Context, path, done string) error {
 		return c.NoContent(http.StatusOK)
 	}
 	return c.Redirect(http.StatusSeeOther, path)
+}
+
+// pageAround renders the layout of a page with nothing in it, split where its
+// body goes, both halves with the tenant on their addresses.
+func (s *Server) pageAround(c echo.Context, title, section string) (head, tail []byte, err error) {
+	const mark = "<!--sd:body-->"
+	var buf bytes.Buffer
+	ctx := templ.WithNonce(context.WithoutCancel(c.Request().Context()), cspNonce(c))
+	ctx = templates.WithAccess(ctx, accessOf(c))
+	if err := templates.Page(s.chrome(c, title, section), templ.Raw(mark)).Render(ctx, &buf); err != nil {
+		return nil, nil, err
+	}
+	page := s.tenantLinks(c, buf.Bytes())
+	i := bytes.Index(page, []byte(mark))
+	if i < 0 {
+		return nil, nil, fmt.Errorf("bff: the layout lost its body")
+	}
+	return page[:i], page[i+len(mark):], nil
 }

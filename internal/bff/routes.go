@@ -105,6 +105,15 @@ func (s *Server) routes() {
 	protected.POST("/sources/:id/entitlement-requests", s.sourceEntitlementRequestsSave, action("config.entitlement-requests"), listsUnchanged)
 	protected.GET("/sources/:id/password-policies", s.sourcePasswordPolicies)
 	protected.POST("/sources/:id/password-policies", s.sourcePasswordPoliciesSave, action("config.password-policies"), listsUnchanged)
+	// Sources as code (promote.go): a source's document, comparisons, and
+	// promotions planned and applied on the target tenant's address.
+	protected.GET("/sources/:id/code", s.sourceCode)
+	protected.GET("/sources/:id/code/export", s.sourceExport)
+	protected.GET("/sources/:id/code/compare", s.sourceCompare)
+	protected.POST("/sources/:id/code/compare", s.sourceCompareDocument, changesNothing, streamsUpload)
+	protected.GET("/promote", s.promotePlan)
+	protected.POST("/promote", s.promoteDocumentPlan, changesNothing, use(s.csrfProtect(true)))
+	protected.POST("/promote/apply", s.promoteApply, recordedByHandler("source.promote"), use(s.csrfProtect(true)))
 	// Type-ahead suggestions for the pickers (pickers.go).
 	protected.GET("/pickers/:kind", s.pickerOptions)
 

@@ -189,6 +189,7 @@ func TestEveryChangingRouteHasAnAction(t *testing.T) {
 		assert.True(t, actions[a], "the activity page offers %q, which no route records", a)
 	}
 	assert.Equal(t, []string{
+		"/sources/:id/code/compare",
 		"/sources/:id/import/:kind", "/sources/:id/import/:kind/preflight",
 		"/sources/:id/schema-files/:kind", "/sources/:id/schema-files/:kind/diff",
 		"/sources/:id/tools/connector-file",

@@ -290,7 +290,7 @@ func TestSourceShellAndTabs(t *testing.T) {
 				assert.Equal(t, "true", doc.Find(`[data-testid="source-tabs"]`).AttrOr("hx-swap-oob", ""), "the tab list is swapped out of band")
 			}
 			tabs := doc.Find(`[data-testid="source-tabs"] a[data-testid^="tab-"]`)
-			assert.Equal(t, 13, tabs.Length())
+			assert.Equal(t, 14, tabs.Length())
 			cfg := doc.Find(`[data-testid="tab-configuration"]`)
 			assert.Equal(t, base+"/configuration", cfg.AttrOr("href", ""), "tabs work without JavaScript")
 			assert.Equal(t, "#source-tab", cfg.AttrOr("hx-target", ""))

@@ -1,8 +1,10 @@
 package bff
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -263,3 +265,16 @@ func (s *Server) tenantsVM(c echo.Context) (*templates.TenantVM, []templates.Ten
 	}
 	return current, out
 }
+
+// needSignedIn refuses to use tenant t for a user not signed in there, with the
+// way to sign in.
+func (s *Server) needSignedIn(c echo.Context, t *Tenant) error {
+	if s.cfg.Sessions != nil && slices.Contains(s.cfg.Sessions.SignedIn(c.Request().Context()), t.Key) {
+		return nil
+	}
+	return &UserError{Status: http.StatusConflict, Message: fmt.Sprintf("Sign in to %s first (%s), then try again.",
+		tenantName(t), s.tenantPath(t, "/login"))}
+}
+
+// tenantName is what the console calls a tenant.
+func tenantName(t *Tenant) string { return cmp.Or(t.Name, t.Key) }

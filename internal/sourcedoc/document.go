@@ -293,6 +293,9 @@ var ErrInvalid = errors.New("not a source document")
 // hand-edited or foreign file is refused with the place of the first problems
 // rather than half understood.
 func Parse(data []byte) (*Document, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%w: the file is empty", ErrInvalid)
+	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: not valid JSON: %v", ErrInvalid, err)

@@ -72,18 +72,23 @@ func (p *Plan) Ready() bool { return len(p.Blocking) == 0 }
 // Creates reports whether the plan creates the source.
 func (p *Plan) Creates() bool { return p.SourceID == "" }
 
-// Fingerprint identifies the plan's calls. A plan reviewed in one request and
-// applied in the next is computed again before it runs; the two must have the
-// same fingerprint, or the target has changed since the review.
+// Fingerprint identifies the plan as reviewed: its calls, what they were said
+// to change (so the target's values too), what blocks it, what it leaves alone
+// and the secrets it lists. A plan reviewed in one request and applied in the
+// next is computed again before it runs; the two must have the same
+// fingerprint, or the target (or the source) has changed since the review.
 func (p *Plan) Fingerprint() string {
 	h := sha256.New()
 	for _, s := range p.Steps {
-		fmt.Fprintf(h, "%s %s %s %s %q %t %t\n", s.Operation, s.Method, s.Path, s.key, s.makes, s.csv, s.orElse)
+		fmt.Fprintf(h, "%s %s %s %s %q %t %t %q\n", s.Operation, s.Method, s.Path, s.key, s.makes, s.csv, s.orElse, s.Summary)
 		h.Write(s.Body)
 		h.Write([]byte{0})
 	}
-	for _, b := range p.Blocking {
-		fmt.Fprintf(h, "!%s\n", b)
+	for _, list := range [][]string{p.Blocking, p.Notes, p.Secrets} {
+		for _, v := range list {
+			fmt.Fprintf(h, "%q\n", v)
+		}
+		h.Write([]byte{1})
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

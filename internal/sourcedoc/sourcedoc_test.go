@@ -387,6 +387,7 @@ func TestParseRefusesWhatIsNotASourceDocument(t *testing.T) {
 	good := marshal(t, tn.export(t, "HR Contractors CSV"))
 	for name, tc := range map[string]struct{ doc, want string }{
 		"not JSON":       {"{", "not valid JSON"},
+		"empty":          {" \n", "the file is empty"},
 		"other format":   {`{"format":"something"}`, `format is "something"`},
 		"newer version":  {strings.Replace(good, `"version": 1`, `"version": 2`, 1), "version 2 is not supported"},
 		"wrong type":     {strings.Replace(good, `"deleteThreshold": 10`, `"deleteThreshold": "ten"`, 1), "at /source/deleteThreshold"},

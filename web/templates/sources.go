@@ -255,6 +255,7 @@ var SourceTabs = []SourceTab{
 	{Slug: "change-detection", Label: "Change detection", More: true},
 	{Slug: "entitlement-requests", Label: "Entitlement requests", More: true},
 	{Slug: "password-policies", Label: "Password policies", More: true},
+	{Slug: "code", Label: "As code", More: true},
 	{Slug: "danger", Label: "Danger zone", WritersOnly: true, More: true},
 }
 

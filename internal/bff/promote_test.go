@@ -1,0 +1,250 @@
+package bff
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"sourcedesk/internal/activity"
+	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/sourcedoc"
+)
+
+// applyForm is the apply form of a plan page, as the browser would post it.
+func applyForm(t *testing.T, page string) url.Values {
+	t.Helper()
+	form := parse(t, strings.NewReader(page)).Find(`[data-testid="apply-form"]`)
+	require.Equal(t, 1, form.Length(), "the plan page has an apply form")
+	v := url.Values{}
+	form.Find(`input[type="hidden"]`).Each(func(_ int, s *goquery.Selection) { v.Set(s.AttrOr("name", ""), s.AttrOr("value", "")) })
+	return v
+}
+
+// writes counts the calls a tenant received that could change something.
+func writes(sb *sandbox.Sandbox) int { return sb.Calls("") - sb.CallsByMethod("GET") }
+
+// The As code tab downloads a source as its document: the format's JSON, no
+// secret, a file name from the source's name.
+func TestSourceExportDownloadsTheDocument(t *testing.T) {
+	env := newTestEnv(t, nil)
+	rec := env.do(http.MethodGet, "/sources/"+sandbox.SeedUnhealthySourceID+"/code/export", nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Equal(t, `attachment; filename="Corporate-AD-EMEA.source.json"`, rec.Header().Get("Content-Disposition"))
+	assert.Contains(t, rec.Header().Get("Content-Type"), "application/json")
+	doc, err := sourcedoc.Parse(rec.Body.Bytes())
+	require.NoError(t, err, "the download is a source document")
+	assert.Equal(t, "Corporate AD (EMEA)", doc.Source.Name)
+	assert.Equal(t, []string{"password"}, doc.Source.Secrets)
+	assert.NotContains(t, rec.Body.String(), ":ENC:")
+
+	tab := env.do(http.MethodGet, "/sources/"+sandbox.SeedUnhealthySourceID+"/code", nil, nil)
+	require.Equal(t, http.StatusOK, tab.Code)
+	assert.Equal(t, "/sources/"+sandbox.SeedUnhealthySourceID+"/code/export",
+		parse(t, tab.Body).Find(`[data-testid="export-download"]`).AttrOr("href", ""))
+}
+
+// Compared with production, the sandbox's source differs; the plan made from it,
+// reviewed and applied, makes production's the same, and both tenants' logs
+// record the promotion.
+func TestPromoteFromTheComparisonToIdentical(t *testing.T) {
+	e := newTwoTenantEnv(t, nil)
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "admin", "/")
+	hr := sandbox.SeedDelimitedSourceID
+	compare := "/t/sandbox/sources/" + hr + "/code/compare?" + url.Values{"tenant": {"production"}, "name": {"HR Contractors CSV"}}.Encode()
+
+	rec := e.do(http.MethodGet, compare, nil, map[string]string{"HX-Request": "true", "HX-Target": "compare-result"})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	doc := parse(t, rec.Body)
+	assert.Equal(t, "false", doc.Find(`[data-testid="compare"]`).AttrOr("data-identical", ""))
+	assert.Equal(t, "Production: HR Contractors CSV", doc.Find(`[data-testid="compare-from"]`).Text())
+	assert.Equal(t, "true", doc.Find(`[data-section="nativeChangeDetection"]`).AttrOr("data-same", ""))
+	assert.Equal(t, "false", doc.Find(`[data-section="schemas"]`).AttrOr("data-same", ""))
+	assert.Contains(t, doc.Find(`[data-section="schemas"]`).Text(), "account › attributes › level")
+	planURL := doc.Find(`[data-testid="plan-link"]`).AttrOr("href", "")
+	assert.Equal(t, "/t/production/promote?from=sandbox&source="+hr, planURL)
+
+	// The plan, reviewed: nothing sent yet.
+	before := writes(e.prod)
+	rec = e.do(http.MethodGet, planURL, nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	page := rec.Body.String()
+	doc = parse(t, strings.NewReader(page))
+	assert.Equal(t, "true", doc.Find(`[data-testid="plan"]`).AttrOr("data-ready", ""))
+	var ops []string
+	doc.Find(`[data-testid="plan-step"]`).Each(func(_ int, s *goquery.Selection) { ops = append(ops, s.AttrOr("data-operation", "")) })
+	assert.Equal(t, []string{"updateSource", "putSourceSchema", "putProvisioningPolicy", "updateSourceSchedule", "createSourceSchedule",
+		"putCorrelationConfig", "putSourceAttrSyncConfig", "updateSourceEntitlementRequestConfig"}, ops)
+	assert.Contains(t, doc.Find(`[data-testid="plan-step-body"]`).First().Text(), sandbox.ProductionID("2c9180857a1b4c2d017a1b4c2d0e0002"),
+		"the body names production's own ids")
+	assert.Equal(t, before, writes(e.prod), "reviewing sends nothing")
+
+	// Applied: every call done, in order, shown as it goes.
+	rec = e.postForm("/t/production/promote/apply", applyForm(t, page), nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	doc = parse(t, rec.Body)
+	var states []string
+	doc.Find(`[data-testid="apply-step"]`).Each(func(_ int, s *goquery.Selection) { states = append(states, s.AttrOr("data-state", "")) })
+	assert.Equal(t, []string{"done", "done", "done", "done", "done", "done", "done", "done"}, states)
+	assert.Equal(t, "true", doc.Find(`[data-testid="apply-result"]`).AttrOr("data-ok", ""))
+	again := doc.Find(`[data-testid="apply-compare"]`).AttrOr("href", "")
+	assert.True(t, strings.HasPrefix(again, "/t/sandbox/sources/"+hr+"/code/compare?"), again)
+
+	rec = e.do(http.MethodGet, again, nil, map[string]string{"HX-Request": "true", "HX-Target": "compare-result"})
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "true", parse(t, rec.Body).Find(`[data-testid="compare"]`).AttrOr("data-identical", ""), "identical after the promotion")
+
+	for _, key := range []string{"sandbox", "production"} {
+		es, _, err := e.srv.dash.log.Query(context.Background(), activity.Filter{Tenants: []string{key}, Action: "source.promote"})
+		require.NoError(t, err)
+		require.Len(t, es, 1, "%s's log records the promotion", key)
+		assert.Equal(t, "8", es[0].Details["done"])
+	}
+}
+
+// A plan is applied only as it was reviewed: when the target changed since, the
+// plan is made again and shown, and nothing is sent.
+func TestApplyRefusesAPlanTheTargetChangedSince(t *testing.T) {
+	e := newTwoTenantEnv(t, nil)
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "admin", "/")
+	rec := e.do(http.MethodGet, "/t/production/promote?from=sandbox&source="+sandbox.SeedDelimitedSourceID, nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	form := applyForm(t, rec.Body.String())
+
+	// Someone changes production's source meanwhile.
+	rec = e.do(http.MethodPost, "/t/production/sources/"+sandbox.ProductionID(sandbox.SeedDelimitedSourceID)+"/schedules/ACCOUNT_AGGREGATION",
+		strings.NewReader(url.Values{"cronExpression": {"0 0 5 * * ?"}}.Encode()),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"})
+	require.Less(t, rec.Code, 300, rec.Body.String())
+	before := writes(e.prod)
+
+	rec = e.postForm("/t/production/promote/apply", form, nil)
+	assert.Equal(t, http.StatusConflict, rec.Code)
+	doc := parse(t, rec.Body)
+	assert.Equal(t, 1, doc.Find(`[data-testid="plan-changed"]`).Length(), "says the target changed")
+	assert.Equal(t, 1, doc.Find(`[data-testid="apply-form"]`).Length(), "and offers the new plan")
+	assert.Equal(t, before, writes(e.prod), "nothing was sent")
+}
+
+// A SOURCE_SUBADMIN cannot promote into a source it does not manage: the plan is
+// blocked with the reason, and an apply sends nothing.
+func TestSubadminCannotPromoteIntoASourceItDoesNotManage(t *testing.T) {
+	e := newTwoTenantEnv(t, nil)
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "subadmin", "/")
+	roster := sandbox.SeedSubadminSourceID // managed by the subadmin's group in the sandbox, by another in production
+	before := writes(e.prod)
+	rec := e.do(http.MethodGet, "/t/production/promote?from=sandbox&source="+roster, nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	doc := parse(t, rec.Body)
+	assert.Equal(t, "false", doc.Find(`[data-testid="plan"]`).AttrOr("data-ready", ""))
+	assert.Contains(t, doc.Find(`[data-testid="plan-blocking"]`).Text(), `none of the sources you manage on Production is named "Subadmin Team Roster"`)
+	assert.Zero(t, doc.Find(`[data-testid="apply-form"]`).Length(), "no apply form for a blocked plan")
+
+	// Posting an apply anyway (a forged form) is refused: the plan is made again, blocked.
+	rec = e.postForm("/t/production/promote/apply", url.Values{"from": {"sandbox"}, "source": {roster}, "fingerprint": {"x"}}, nil)
+	assert.Equal(t, http.StatusConflict, rec.Code)
+	assert.Equal(t, before, writes(e.prod), "nothing was sent to production")
+
+	// And a helpdesk user, who may change nothing, is blocked too.
+	e.signInTo("production", "helpdesk", "/")
+	rec = e.do(http.MethodGet, "/t/production/promote?from=sandbox&source="+sandbox.SeedDelimitedSourceID, nil, nil)
+	assert.Contains(t, parse(t, rec.Body).Find(`[data-testid="plan-blocking"]`).Text(), "Your user level on Production (HELPDESK) can change no source.")
+}
+
+// A document uploaded on a source's tab is compared with it and can be applied
+// to its tenant; a file that is not a document is refused, saying why.
+func TestCompareAndApplyAnUploadedDocument(t *testing.T) {
+	e := newTwoTenantEnv(t, nil)
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "admin", "/")
+	prodHR := sandbox.ProductionID(sandbox.SeedDelimitedSourceID)
+	rec := e.do(http.MethodGet, "/t/production/sources/"+prodHR+"/code/export", nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	document := rec.Body.Bytes()
+
+	upload := func(name string, content []byte) *httptest.ResponseRecorder {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, err := mw.CreateFormFile("file", name)
+		require.NoError(t, err)
+		_, _ = fw.Write(content)
+		require.NoError(t, mw.Close())
+		return e.do(http.MethodPost, "/t/sandbox/sources/"+sandbox.SeedDelimitedSourceID+"/code/compare", &body,
+			map[string]string{"Content-Type": mw.FormDataContentType(), "HX-Request": "true", "HX-Target": "compare-result"})
+	}
+	rec = upload("hr.source.json", document)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	doc := parse(t, rec.Body)
+	assert.Equal(t, "false", doc.Find(`[data-testid="compare"]`).AttrOr("data-identical", ""))
+	form := doc.Find(`[data-testid="plan-document-form"]`)
+	assert.Equal(t, "/t/sandbox/promote", form.AttrOr("action", ""))
+	v := url.Values{}
+	form.Find(`input[type="hidden"]`).Each(func(_ int, s *goquery.Selection) { v.Set(s.AttrOr("name", ""), s.AttrOr("value", "")) })
+	rec = e.postForm("/t/sandbox/promote", v, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	rec = e.postForm("/t/sandbox/promote/apply", applyForm(t, rec.Body.String()), nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "true", parse(t, rec.Body).Find(`[data-testid="apply-result"]`).AttrOr("data-ok", ""))
+	rec = upload("hr.source.json", document)
+	assert.Equal(t, "true", parse(t, rec.Body).Find(`[data-testid="compare"]`).AttrOr("data-identical", ""), "the sandbox's source is the document now")
+
+	rec = upload("notes.json", []byte(`{"format": "something else"}`))
+	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Contains(t, rec.Body.String(), "notes.json is not a source document: format is &#34;something else&#34;")
+	rec = upload("cut.json", document[:len(document)/2])
+	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Contains(t, rec.Body.String(), "cut.json is not a source document: not valid JSON")
+	broken := strings.Replace(string(document), `"schedules": [`, `"schedules": 7, "x": [`, 1)
+	rec = upload("edited.json", []byte(broken))
+	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Contains(t, rec.Body.String(), "edited.json is not a source document: at /schedules:", "names where the document breaks the format")
+}
+
+// Applying stops at the first call that fails: the page marks the calls before
+// it done, it failed with ISC's reason, every later one not done (never sent),
+// and says so; both tenants' logs record the failed promotion.
+func TestApplyStopsAtTheFirstFailureAndSaysWhatWasNotDone(t *testing.T) {
+	e := newTwoTenantEnv(t, nil)
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "admin", "/")
+	rec := e.do(http.MethodGet, "/t/production/promote?from=sandbox&source="+sandbox.SeedDelimitedSourceID, nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	form := applyForm(t, rec.Body.String())
+
+	e.prod.SetFault("updateSourceSchedule", sandbox.Fault{Status: http.StatusInternalServerError})
+	rec = e.postForm("/t/production/promote/apply", form, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	doc := parse(t, rec.Body)
+	var states []string
+	doc.Find(`[data-testid="apply-step"]`).Each(func(_ int, s *goquery.Selection) {
+		states = append(states, s.AttrOr("data-operation", "")+" "+s.AttrOr("data-state", ""))
+	})
+	assert.Equal(t, []string{"updateSource done", "putSourceSchema done", "putProvisioningPolicy done", "updateSourceSchedule failed",
+		"createSourceSchedule not-done", "putCorrelationConfig not-done", "putSourceAttrSyncConfig not-done",
+		"updateSourceEntitlementRequestConfig not-done"}, states)
+	assert.NotEmpty(t, strings.TrimSpace(doc.Find(`[data-testid="apply-error"]`).Text()), "the failure says why")
+	result := doc.Find(`[data-testid="apply-result"]`)
+	assert.Equal(t, "false", result.AttrOr("data-ok", ""))
+	assert.Contains(t, strings.Join(strings.Fields(result.Text()), " "), "Stopped: updateSourceSchedule failed. Done: 3 of 8; not done: 4 (never sent).")
+	assert.Zero(t, e.prod.Calls("createSourceSchedule"), "nothing after the failure was sent")
+
+	for _, key := range []string{"sandbox", "production"} {
+		es, _, err := e.srv.dash.log.Query(context.Background(), activity.Filter{Tenants: []string{key}, Action: "source.promote"})
+		require.NoError(t, err)
+		require.Len(t, es, 1, "%s's log records the promotion", key)
+		assert.Equal(t, "3", es[0].Details["done"])
+		assert.Equal(t, "updateSourceSchedule", es[0].Details["failed"])
+		assert.NotEmpty(t, es[0].Error)
+	}
+}
