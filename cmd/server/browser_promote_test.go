@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -19,7 +17,7 @@ import (
 // production through the nav's tenant switch; exports HR Contractors CSV from
 // the sandbox, compares it with production's (they differ), plans the
 // promotion, applies it, and compares again: identical. With
-// UPDATE_SCREENSHOTS=1 the compare and plan pages go to docs/screenshots/;
+// SCREENSHOTS_TO=$PWD/docs/screenshots the compare and plan pages go there too;
 // axe-core checks the comparison, the plan and the applied plan.
 func TestBrowserPromoteASourceFromSandboxToProduction(t *testing.T) {
 	if testing.Short() {
@@ -62,7 +60,7 @@ func TestBrowserPromoteASourceFromSandboxToProduction(t *testing.T) {
 		chromedp.Text(`[data-testid="compare-count"]`, &text, chromedp.ByQuery))
 	assert.Equal(t, "false", state)
 	assert.Regexp(t, `^\d+ differences?\.$`, text)
-	b.screenshot(t, "compare-page")
+	saveShot(t, b, "compare-page")
 	b.axe(t, audit, "comparison")
 
 	b.run(t, "plan the promotion: reviewed, nothing sent",
@@ -71,7 +69,7 @@ func TestBrowserPromoteASourceFromSandboxToProduction(t *testing.T) {
 		chromedp.Text(`[data-testid="plan-tenant"]`, &text, chromedp.ByQuery))
 	assert.Equal(t, "true", state)
 	assert.Equal(t, "Production", text)
-	b.screenshot(t, "plan-page")
+	saveShot(t, b, "plan-page")
 	b.axe(t, audit, "plan")
 
 	b.run(t, "apply it",
@@ -79,6 +77,7 @@ func TestBrowserPromoteASourceFromSandboxToProduction(t *testing.T) {
 		chromedp.AttributeValue(`[data-testid="apply-result"]`, "data-ok", &state, nil, chromedp.ByQuery))
 	assert.Equal(t, "true", state)
 	b.axe(t, audit, "applied plan")
+	b.screenshot(t, "applied")
 
 	b.run(t, "compare again: identical",
 		click(`[data-testid="apply-compare"]`), visible(`[data-testid="compare"]`),
@@ -87,12 +86,4 @@ func TestBrowserPromoteASourceFromSandboxToProduction(t *testing.T) {
 	audit.report(t)
 	b.flush(t)
 	assert.Empty(t, b.Problems(), "the pages logged errors or CSP violations")
-
-	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
-		for _, name := range []string{"compare-page", "plan-page"} {
-			png, err := os.ReadFile(filepath.Join(artifactDir(t), name+".png"))
-			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", name+".png"), png, 0o644))
-		}
-	}
 }

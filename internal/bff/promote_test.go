@@ -248,3 +248,32 @@ func TestApplyStopsAtTheFirstFailureAndSaysWhatWasNotDone(t *testing.T) {
 		assert.NotEmpty(t, es[0].Error)
 	}
 }
+
+// A source the target lacks is created by the plan's first call; its secret is
+// never copied: the plan lists it as a field to fill in on the target, no call
+// carries it, and the applied page says so again and links to the new source.
+func TestPromotingASourceTheTargetLacksCreatesItAndListsItsSecrets(t *testing.T) {
+	e := newTwoTenantEnv(t, nil)
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "admin", "/")
+	const azure = "2c9180887e5f4a1b017e5f4a1b000010" // Azure AD Sandbox, only in the sandbox
+	rec := e.do(http.MethodGet, "/t/production/promote?from=sandbox&source="+azure, nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	page := rec.Body.String()
+	doc := parse(t, strings.NewReader(page))
+	assert.Equal(t, 1, doc.Find(`[data-testid="plan-creates"]`).Length(), "says the first call creates it")
+	assert.Equal(t, "createSource", doc.Find(`[data-testid="plan-step"]`).First().AttrOr("data-operation", ""))
+	assert.Equal(t, "clientSecret", doc.Find(`[data-testid="plan-secrets"] code`).Text())
+	assert.NotContains(t, doc.Find(`[data-testid="plan-steps"]`).Text(), "clientSecret", "no call sends the secret")
+
+	rec = e.postForm("/t/production/promote/apply", applyForm(t, page), nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	doc = parse(t, rec.Body)
+	assert.Equal(t, "true", doc.Find(`[data-testid="apply-result"]`).AttrOr("data-ok", ""))
+	assert.Equal(t, "clientSecret", doc.Find(`[data-testid="apply-secrets"] code`).Text())
+	link := doc.Find(`[data-testid="apply-source"]`).AttrOr("href", "")
+	require.True(t, strings.HasPrefix(link, "/t/production/sources/"), link)
+	rec = e.do(http.MethodGet, link, nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), "Azure AD Sandbox", "production has the source now")
+}
