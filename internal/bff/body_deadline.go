@@ -39,7 +39,12 @@ const (
 func (s *Server) bodyDeadlines(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.Body == nil || r.Body == http.NoBody {
+		if r.Body == nil || r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
+			// No body (BodyLimit's wrapper hides http.NoBody). A read deadline here
+			// would cut off the server's own wait for the client to go away: a
+			// request that took longer (a page waiting for ISC's budget) would have
+			// its context cancelled, and so would every later request on the same
+			// keep-alive connection, each answered with nothing.
 			return next(c)
 		}
 		rc := http.NewResponseController(c.Response())

@@ -3,6 +3,7 @@ package bff
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"sourcedesk/internal/sandbox"
 )
 
 // trickle sends body over conn a few bytes at a time, every tick, until it is all
@@ -120,4 +123,38 @@ func TestSlowRequestBodiesAreCutOff(t *testing.T) {
 		assert.Zero(t, started, "nothing was sent to ISC")
 		assert.Zero(t, completed, "no aggregation was triggered")
 	})
+}
+
+// TestLongRequestsKeepTheirConnection: a page that takes longer than the body read
+// deadline (ISC slow, or the budget busy) still gets its answer, and so does the
+// next request on the same keep-alive connection: the deadline is for bodies, and
+// a request without one is not cut off.
+func TestLongRequestsKeepTheirConnection(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.BodyReadTimeout = time.Second })
+	console := httptest.NewServer(env.srv)
+	defer console.Close()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(console.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	get := func() (int, string) {
+		t.Helper()
+		fmt.Fprintf(conn, "GET /sources/%s/schedules HTTP/1.1\r\nHost: x\r\nHX-Request: true\r\nHX-Target: source-tab\r\nCache-Control: no-cache\r\n%s\r\n",
+			delimitedID, env.rawSessionHeaders())
+		require.NoError(t, conn.SetReadDeadline(time.Now().Add(30*time.Second)))
+		resp, err := http.ReadResponse(br, nil)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	env.sandbox.SetFault("getSourceSchedules", sandbox.Fault{Latency: 1500 * time.Millisecond})
+	status, page := get()
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, page, `data-testid="schedules`, "the slow page arrives")
+	env.sandbox.ClearFaults()
+	status, page = get()
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, page, `data-testid="schedules`, "and so does the next one on the same connection")
 }
