@@ -277,3 +277,37 @@ func TestPromotingASourceTheTargetLacksCreatesItAndListsItsSecrets(t *testing.T)
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Contains(t, rec.Body.String(), "Azure AD Sandbox", "production has the source now")
 }
+
+// A source compares with another source of its own tenant, with itself
+// (identical), and with a name the other side lacks; comparing with a tenant
+// the user is not signed in to says to sign in there first.
+func TestCompareWithinATenantAndWithATenantNotSignedIn(t *testing.T) {
+	e := newTwoTenantEnv(t, nil)
+	e.signInTo("sandbox", "admin", "/")
+	hr := sandbox.SeedDelimitedSourceID
+	compare := func(tenant, name string) *httptest.ResponseRecorder {
+		return e.do(http.MethodGet, "/t/sandbox/sources/"+hr+"/code/compare?"+url.Values{"tenant": {tenant}, "name": {name}}.Encode(), nil,
+			map[string]string{"HX-Request": "true", "HX-Target": "compare-result"})
+	}
+	tab := parse(t, e.do(http.MethodGet, "/t/sandbox/sources/"+hr+"/code", nil, nil).Body)
+	var offered []string
+	tab.Find(`[data-testid="compare-tenant"] option`).Each(func(_ int, s *goquery.Selection) { offered = append(offered, s.AttrOr("value", "")) })
+	assert.Equal(t, []string{"sandbox"}, offered, "only tenants the user is signed in to are offered")
+
+	rec := compare("sandbox", "Interns 2026 CSV")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	doc := parse(t, rec.Body)
+	assert.Equal(t, "false", doc.Find(`[data-testid="compare"]`).AttrOr("data-identical", ""))
+	assert.Equal(t, "Sandbox: Interns 2026 CSV", doc.Find(`[data-testid="compare-from"]`).Text())
+	assert.Contains(t, doc.Find(`[data-section="source"]`).Text(), "description")
+	assert.Zero(t, doc.Find(`[data-testid="plan-link"]`).Length(), "no promotion between two sources of one tenant")
+
+	rec = compare("sandbox", "HR Contractors CSV")
+	assert.Equal(t, "true", parse(t, rec.Body).Find(`[data-testid="compare"]`).AttrOr("data-identical", ""), "a source is identical to itself")
+	rec = compare("sandbox", "No Such Source")
+	assert.Equal(t, 1, parse(t, rec.Body).Find(`[data-testid="compare-missing"]`).Length(), "says the other side has no such source")
+
+	rec = compare("production", "HR Contractors CSV")
+	assert.Equal(t, http.StatusConflict, rec.Code)
+	assert.Contains(t, rec.Body.String(), "Sign in to Production first")
+}
