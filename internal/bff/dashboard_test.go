@@ -294,6 +294,7 @@ func TestUpcomingTile(t *testing.T) {
 			assert.Zero(t, row.Find(`[data-testid="timeline-mark"]`).Length())
 			assert.Contains(t, row.Find("title").First().Text(), "Account aggregation at "+tc.wantLocal[len(tc.wantLocal)-9:len(tc.wantLocal)-4])
 			assert.Equal(t, 1, svg.Find(`[data-testid="timeline-now"]`).Length())
+			assert.Equal(t, 1, tile.Find(`[data-testid="upcoming-details"][open]`).Length(), "some overlap: the list with their warnings is open")
 		})
 	}
 }
