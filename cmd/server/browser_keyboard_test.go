@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -23,6 +24,15 @@ func acceptDialogs(ctx context.Context) {
 		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
 			go func() { _ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true)) }()
 		}
+	})
+}
+
+// emulateNetwork holds back the requests whose URL matches a rule by its latency
+// (nil: none held back).
+func emulateNetwork(rules []*network.Conditions) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := network.EmulateNetworkConditionsByRule(append([]*network.Conditions{}, rules...)).Do(ctx)
+		return err
 	})
 }
 
@@ -49,13 +59,20 @@ func TestBrowserChangesEndWithANotice(t *testing.T) {
 	var has bool
 
 	b.run(t, "sign in", signIn(app.ConsoleURL, "admin", "/sources/new", `[data-testid="create-form"]`))
+	// The owner picker asks for suggestions 250 ms after the last keystroke. The
+	// user submits at once, and the page the change leads to is slow to come (held
+	// back here): the suggestions request leaves after the notice appeared, and the
+	// notice, newer than the keystroke, stays.
+	slowPage := []*network.Conditions{{URLPattern: app.ConsoleURL + "/t/sandbox/sources/*", Latency: 800, DownloadThroughput: -1, UploadThroughput: -1}}
 	b.run(t, "create a source",
+		network.Enable(), emulateNetwork(slowPage),
 		chromedp.SendKeys(`#create-form-name`, "Notice test CSV", chromedp.ByQuery),
 		chromedp.SetValue(`#create-form-connector`, "delimited-file", chromedp.ByQuery),
 		chromedp.SendKeys(`#create-form-owner`, "Ada Admin (ada.admin)", chromedp.ByQuery),
 		click(`[data-testid="create-submit"]`),
 		visible(`[data-testid="source-overview"]`),
-		noticeText(&text), chromedp.Title(&title))
+		noticeText(&text), chromedp.Title(&title),
+		emulateNetwork(nil))
 	assert.Equal(t, "Source Notice test CSV created.", text)
 	assert.Equal(t, "Notice test CSV · Sourcedesk", title, "the page the change led to brings its title")
 

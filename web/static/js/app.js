@@ -21,20 +21,33 @@
   // A request the user started (a click, a submit, typing; not a tile loading itself,
   // not a poll) makes what the last one said stale: its alert or error goes, and so
   // does an earlier change's success notice. Requests from the alerts region (Retry)
-  // keep it.
-  function userStarted(evt) {
+  // keep it. Only what was shown before the user's action is stale: a debounced
+  // request (a picker's type-ahead) fires a moment after the keystroke that started
+  // it, and when the user submitted a change in that moment, the change's notice is
+  // newer than the keystroke and stays.
+  function userEvent(evt) {
     var e = evt.detail.requestConfig && evt.detail.requestConfig.triggeringEvent;
-    return !!e && e.type !== "load" && !/^htmx:/.test(e.type);
+    return e && e.type !== "load" && !/^htmx:/.test(e.type) ? e : null;
   }
-  function clearStale() {
-    var alerts = document.getElementById("alerts");
-    if (alerts) alerts.replaceChildren();
-    document.querySelectorAll("[data-notice]").forEach(function (n) { n.remove(); });
+  // shownAt stamps a message with the time it appeared (event timeStamps count from
+  // the same origin); what the server swapped in is stamped once the swap settles.
+  function shownAt(el) {
+    if (!el.hasAttribute("data-shown-at")) el.setAttribute("data-shown-at", String(performance.now()));
+  }
+  function messages() {
+    return document.querySelectorAll("#alerts > *, [data-notice]");
+  }
+  document.addEventListener("htmx:afterSettle", function () { messages().forEach(shownAt); });
+  function clearStale(before) {
+    messages().forEach(function (n) {
+      if (!(Number(n.getAttribute("data-shown-at")) > before)) n.remove();
+    });
   }
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var alerts = document.getElementById("alerts");
     if (alerts && alerts.contains(evt.detail.elt)) return;
-    if (userStarted(evt)) clearStale();
+    var e = userEvent(evt);
+    if (e) clearStale(e.timeStamp);
   });
   // An error answer clears the success notices it contradicts (the error itself is
   // swapped in by the server's HX-Retarget, or in place for a form's problems).
@@ -56,6 +69,7 @@
     div.setAttribute("data-testid", "notice");
     div.setAttribute("data-notice", "");
     div.textContent = message;
+    shownAt(div);
     alerts.replaceChildren(div);
   }
   document.addEventListener("sd:notice", function (evt) {
@@ -79,6 +93,7 @@
     div.className = "sd-alert";
     div.setAttribute("role", "alert");
     div.textContent = "The console could not be reached. Check your connection and try again.";
+    shownAt(div);
     alerts.replaceChildren(div);
   });
 })();
