@@ -28,7 +28,8 @@ type a11yUser struct {
 // user (two of them with the system in dark mode) (sign-in, home, the list, the new-source form, each source tab and the
 // pages under them, the cron previewer, the activity log with many entries) and
 // after representative htmx swaps (search, filter, sort, a tab opened by click, a
-// patch review, a refused form, a tool's result, a cron preview, a bulk action),
+// patch review, a refused form, a tool's result, a cron preview, a bulk action, an
+// attribute's edit row, a comparison with another source),
 // and fails on any violation. One tab per user, signed in once.
 func TestBrowserAxeEveryPage(t *testing.T) {
 	if testing.Short() {
@@ -158,6 +159,13 @@ func axeWalk(t *testing.T, app *App, audit *axeAudit, u a11yUser) {
 	}
 
 	// Swaps inside a source.
+	// A comparison: with another source where the user sees one, else with itself.
+	b.run(t, "open the source as code", chromedp.Navigate(app.ConsoleURL+templates.SourceTabURL(u.sourceID, "code")), visible(`[data-testid="compare-form"]`))
+	if u.sourceID == sandbox.SeedDelimitedSourceID {
+		b.run(t, "name another source", chromedp.SetValue(`[data-testid="compare-name"]`, "Board Portal CSV", chromedp.ByQuery))
+	}
+	b.run(t, "compare", click(`[data-testid="compare-submit"]`), visible(`[data-testid="compare-result"] [data-testid="compare-from"]`))
+	at("comparison")
 	b.run(t, "open a tab by click",
 		chromedp.Navigate(app.ConsoleURL+templates.SourceTabURL(u.sourceID, "")), visible(`[data-testid="source-overview"]`),
 		click(`[data-testid="tab-configuration"]`), waitJS(`location.pathname.endsWith("/configuration")`), settled())

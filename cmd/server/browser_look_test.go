@@ -40,7 +40,8 @@ const scrollingBoxesJS = `[...document.querySelectorAll(".sd-table-wrap")].filte
 // TestBrowserEveryPageFitsATablet opens every page at 768 px (a tablet, half a
 // laptop screen) and at 1366 px, as an admin, and asserts that no page scrolls
 // sideways: the list, the new-source form, each source tab and the pages under
-// them (a schema, an attribute's edit row, a policy, a schedule), a task, the cron
+// them (a schema, an attribute's edit row, a policy, a schedule, a comparison with
+// another source), a task, the cron
 // previewer, the activity log, the token sign-in; that no time in a table wraps, no
 // column header is cut off and, at 1366 px, no table to read scrolls; and that the
 // console turns dark with the system. It keeps screenshots of the sources list, a
@@ -91,6 +92,7 @@ func TestBrowserEveryPageFitsATablet(t *testing.T) {
 		{"policy", policy, `[data-testid="source-tab-panel"]`},
 		{"schedule", schedule, `[data-testid="source-tab-panel"]`},
 		{"task", task, `[data-testid="task-panel"]`},
+		{"compare", templates.SourceTabURL(src, "code") + "/compare?tenant=sandbox&name=Board+Portal+CSV", `[data-testid="compare-count"]`},
 		{"personal-access-token-sign-in", "/login/pat", `main form`},
 	}
 	for _, tab := range templates.SourceTabs {
