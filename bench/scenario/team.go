@@ -66,6 +66,7 @@ type ActionStats struct {
 	Latency []time.Duration
 	Calls   int             // upstream calls, from the console's Server-Timing
 	Waits   []time.Duration // time the action's calls waited for the budget
+	ISC     []time.Duration // time ISC took to answer the action's calls (summed)
 	Status  map[int]int     // the worst status of each action
 	Sample  map[int]string  // what the first page of each non-200 status said
 }
@@ -78,6 +79,9 @@ func (a *ActionStats) P(q float64) time.Duration { return quantile(a.Latency, q)
 
 // WaitP returns the budget-wait percentile q.
 func (a *ActionStats) WaitP(q float64) time.Duration { return quantile(a.Waits, q) }
+
+// ISCP returns the percentile q of the time ISC took per action.
+func (a *ActionStats) ISCP(q float64) time.Duration { return quantile(a.ISC, q) }
 
 // CallsPer is the mean number of upstream calls per action.
 func (a *ActionStats) CallsPer() float64 {
@@ -306,11 +310,12 @@ type outcome struct {
 	elapsed time.Duration
 	calls   int
 	waited  time.Duration
+	isc     time.Duration
 	status  int // the worst status
 	body    []byte
 }
 
-var serverTimingRE = regexp.MustCompile(`isc;desc="(\d+) calls?";dur=[0-9.]+, budget;dur=([0-9.]+)`)
+var serverTimingRE = regexp.MustCompile(`isc;desc="(\d+) calls?";dur=([0-9.]+), budget;dur=([0-9.]+)`)
 
 // send runs the steps at once (as a browser loads a page's parts) and sums them.
 func send(ctx context.Context, u *User, steps ...step) (outcome, error) {
@@ -337,8 +342,10 @@ func send(ctx context.Context, u *User, steps ...step) (outcome, error) {
 			}
 			if m := serverTimingRE.FindStringSubmatch(resp.Header.Get("Server-Timing")); m != nil {
 				n, _ := strconv.Atoi(m[1])
-				w, _ := strconv.ParseFloat(m[2], 64)
+				d, _ := strconv.ParseFloat(m[2], 64)
+				w, _ := strconv.ParseFloat(m[3], 64)
 				out.calls += n
+				out.isc += time.Duration(d * float64(time.Millisecond))
 				out.waited += time.Duration(w * float64(time.Millisecond))
 			}
 			if resp.Status > out.status {
@@ -375,6 +382,7 @@ func (t *teamRun) record(ctx context.Context, name string, o outcome, err error)
 	a.Latency = append(a.Latency, o.elapsed)
 	a.Calls += o.calls
 	a.Waits = append(a.Waits, o.waited)
+	a.ISC = append(a.ISC, o.isc)
 	a.Status[o.status]++
 	if _, ok := a.Sample[o.status]; !ok && o.status != http.StatusOK {
 		a.Sample[o.status] = pageMessage(o.body)

@@ -20,6 +20,10 @@ const (
 	// PriorityBackground is work nobody is looking at yet: dashboard tiles that
 	// refresh themselves, task polling.
 	PriorityBackground
+	// PriorityPrefetch is reading ahead for a later load, which nobody waits for
+	// at all (the upcoming tile's schedules, read on after the tile answered): it
+	// yields even to background work.
+	PriorityPrefetch
 )
 
 type priorityKey struct{}

@@ -165,9 +165,9 @@ func (s *Server) dashUpcoming(c echo.Context) error {
 // readSchedules reads the schedules of the sources ids for the upcoming tile, at
 // most dashConcurrency at a time, and returns those that arrived. With shared
 // reads on, the sources the user may share are read apart from the request (their
-// answers are shared copies, which the tile's next load shows) and the tile waits
-// for them at most upcomingWait: in a busy budget these reads come after every page
-// load, and a tile should not keep its user waiting for them. Without shared reads
+// answers are shared copies, which the tile's next load shows), as prefetch in the
+// budget (after page loads and the other tiles' reads), and the tile waits for them
+// at most upcomingWait: a tile should not keep its user waiting for them. Without shared reads
 // nothing would keep what comes late, so the request waits for all.
 func (s *Server) readSchedules(c echo.Context, ids []string) (map[string][]api.Schedule, error) {
 	got := map[string][]api.Schedule{}
@@ -211,7 +211,7 @@ func (s *Server) readSchedules(c echo.Context, ids []string) (map[string][]api.S
 			if err != nil {
 				return err
 			}
-			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), upcomingFillTimeout)
+			bg, cancel := context.WithTimeout(api.WithPriority(context.WithoutCancel(ctx), api.PriorityPrefetch), upcomingFillTimeout)
 			bcl := cl.With(oauth2.StaticTokenSource(tok))
 			done = make(chan error, 1)
 			go func() {
