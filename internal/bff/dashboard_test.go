@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/sandbox"
+	"sourcedesk/internal/session"
 )
 
 // adminAPI is a client of the env's sandbox as its demo admin, for setting up and
@@ -527,4 +530,47 @@ func TestDashboardForOtherUserLevels(t *testing.T) {
 		assert.Equal(t, 1, doc.Find(`[data-testid="home-login"]`).Length())
 		assert.Zero(t, doc.Find(`[data-testid="home-tiles"]`).Length())
 	})
+}
+
+// priorityRecorder is a transport that notes the budget priority of each call to ISC.
+type priorityRecorder struct {
+	mu   sync.Mutex
+	seen map[string][]api.Priority // by the path's last segment
+}
+
+func (p *priorityRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	p.mu.Lock()
+	seg := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+	p.seen[seg] = append(p.seen[seg], api.PriorityOf(r.Context()))
+	p.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (p *priorityRecorder) of(seg string) []api.Priority {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.seen[seg])
+}
+
+// TestUpcomingTileReadsAheadAfterEverythingElse: the tile's own reads are
+// background work in the ISC budget (after page loads), and the schedules it reads
+// on after answering are prefetch, after the other tiles' reads too: nobody waits
+// for them.
+func TestUpcomingTileReadsAheadAfterEverythingElse(t *testing.T) {
+	sb, hs := newTestSandbox(t)
+	rec := &priorityRecorder{seen: map[string][]api.Priority{}}
+	env := newConsole(t, sb, hs, "memory", func(c *Config) {
+		cl, err := api.New(api.Config{BaseURL: hs.URL, HTTPClient: &http.Client{Transport: rec},
+			Limiter: c.Sessions.(*session.Manager).Limiter("sandbox")})
+		require.NoError(t, err)
+		c.Tenants[0].API = cl
+	})
+	require.Equal(t, http.StatusOK, env.signIn("admin", "/").Code)
+	total, _, _, _, _ := sandboxCounts(t, env)
+	require.Equal(t, http.StatusOK, env.do(http.MethodGet, "/dashboard/upcoming?tz=UTC", nil, htmxHeaders).Code)
+	require.Eventually(t, func() bool { return len(rec.of("schedules")) == total }, 30*time.Second, 10*time.Millisecond)
+	for _, p := range rec.of("schedules") {
+		assert.Equal(t, api.PriorityPrefetch, p, "each schedule read ahead")
+	}
+	assert.Contains(t, rec.of("sources"), api.PriorityBackground, "the tile's list of sources")
 }
