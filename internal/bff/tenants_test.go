@@ -2,9 +2,13 @@ package bff
 
 import (
 	"context"
+	"io/fs"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +22,7 @@ import (
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/sandbox"
 	"sourcedesk/internal/session"
+	"sourcedesk/web/static"
 )
 
 // newTwoTenantEnv is a console with two tenants, "sandbox" (the default, blue)
@@ -244,4 +249,32 @@ func TestSharedReadsStayWithinTheirTenant(t *testing.T) {
 	calls := e.prod.Calls("listSources")
 	e.do(http.MethodGet, "/t/production/sources", nil, nil)
 	assert.Equal(t, calls, e.prod.Calls("listSources"), "production's own copy serves it")
+}
+
+// TestEveryTenantColourKeepsItsNameReadable: the nav writes the tenant's name in
+// white on the colour its configuration gives it; every colour offered keeps that
+// text at WCAG AA contrast (4.5:1), so no configuration makes the name unreadable.
+func TestEveryTenantColourKeepsItsNameReadable(t *testing.T) {
+	css, err := fs.ReadFile(static.FS(), "css/app.css")
+	require.NoError(t, err)
+	luminance := func(hex string) float64 {
+		var rgb [3]float64
+		for i := range rgb {
+			v, err := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
+			require.NoError(t, err, hex)
+			c := float64(v) / 255
+			if c <= 0.03928 {
+				rgb[i] = c / 12.92
+			} else {
+				rgb[i] = math.Pow((c+0.055)/1.055, 2.4)
+			}
+		}
+		return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
+	}
+	for _, colour := range TenantColors {
+		m := regexp.MustCompile(`\.sd-tenant-` + colour + ` \{ background: (#[0-9a-fA-F]{6}); \}`).FindSubmatch(css)
+		require.NotNil(t, m, "app.css gives .sd-tenant-%s a background", colour)
+		ratio := 1.05 / (luminance(string(m[1])) + 0.05)
+		assert.GreaterOrEqual(t, ratio, 4.5, "white on %s (%s)", colour, m[1])
+	}
 }

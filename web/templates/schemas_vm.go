@@ -190,3 +190,12 @@ func pluralWord(n int, one, many string) string {
 	}
 	return many
 }
+
+// groupHint labels the attribute form's Group box: what a group attribute needs,
+// naming the source's group schema when it has one.
+func groupHint(groupSchemas []string) string {
+	if len(groupSchemas) == 0 {
+		return "Group (needs Entitlement and a group schema)"
+	}
+	return "Group (needs Entitlement and the group schema “" + groupSchemas[0] + "”)"
+}
