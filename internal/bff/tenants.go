@@ -159,6 +159,11 @@ func (s *Server) tenantRoute(next echo.HandlerFunc) echo.HandlerFunc {
 		} else if s.multiTenant() && !globalPath(r.URL.Path) && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
 			r.Header.Get("HX-Request") != "true" {
 			// A page asked for without its tenant (an old bookmark): the default tenant's.
+			// A path a browser would read as another site's (//host, /\host) is no page:
+			// sending it back in Location would make the console an open redirect.
+			if strings.HasPrefix(r.URL.Path, "//") || strings.HasPrefix(r.URL.Path, "/\\") {
+				return echo.ErrNotFound
+			}
 			return c.Redirect(http.StatusFound, s.tenantPath(t, r.URL.RequestURI()))
 		}
 		c.Set(ctxTenant, t)
