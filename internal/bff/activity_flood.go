@@ -37,8 +37,9 @@ type activityFlood struct {
 }
 
 type floodKey struct {
-	user  string
-	start int64 // the window's start, Unix nanoseconds
+	user   string
+	tenant string // the summary goes to the log of the tenant the changes were on
+	start  int64  // the window's start, Unix nanoseconds
 }
 
 type floodCount struct {
@@ -62,7 +63,7 @@ func (s *Server) appendBounded(ctx context.Context, e activity.Entry) {
 	if f.pending == nil {
 		f.pending = map[floodKey]*floodCount{}
 	}
-	k := floodKey{e.UserID, start.UnixNano()}
+	k := floodKey{e.UserID, e.Tenant, start.UnixNano()}
 	fc := f.pending[k]
 	if fc == nil {
 		fc = &floodCount{userName: e.UserName, byAction: map[string]int{}}
@@ -94,7 +95,7 @@ func (s *Server) flushSuppressed(ctx context.Context) {
 			acts = append(acts, fmt.Sprintf("%s ×%d", a, fc.byAction[a]))
 		}
 		due = append(due, activity.Entry{
-			At: end.Add(-time.Millisecond), UserID: k.user, UserName: fc.userName, Action: suppressedAction,
+			At: end.Add(-time.Millisecond), UserID: k.user, UserName: fc.userName, Tenant: k.tenant, Action: suppressedAction,
 			Status: http.StatusTooManyRequests,
 			Error:  fmt.Sprintf("More than %d changes in a minute: the rest were made but not recorded one by one.", activityPerWindow),
 			Details: map[string]string{

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sourcedesk/internal/activity"
+	"sourcedesk/internal/sandbox"
 )
 
 // stepClock is a clock the test moves by hand.
@@ -80,4 +81,28 @@ func TestActivityLogRecordsOnlyWhatReachedISCAndBoundsFloods(t *testing.T) {
 	assert.True(t, strings.HasPrefix(entries[0].Details["count"], strconv.Itoa(flood-recorded)+" "), "%q counts the %d left out", entries[0].Details["count"], flood-recorded)
 	assert.Contains(t, rec.Body.String(), "Similar requests not recorded")
 	assert.Equal(t, recorded+1, count()-before, "nothing else was written")
+}
+
+// TestFloodSummaryGoesToTheTenantOfTheChanges: with several tenants, the entry that
+// sums up a flood of changes made on production is in production's activity log,
+// beside the changes it stands for, and not in the sandbox's.
+func TestFloodSummaryGoesToTheTenantOfTheChanges(t *testing.T) {
+	clock := &stepClock{t: time.Now().Truncate(time.Minute).Add(time.Second)}
+	e := newTwoTenantEnv(t, func(c *Config) { c.Now = clock.Now })
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "admin", "/")
+	id := sandbox.ProductionID(sandbox.SeedDelimitedSourceID)
+	for range activityPerWindow + 5 {
+		rec := e.do(http.MethodPost, "/t/production/sources/"+id+"/tools/test-connection", nil, htmxHeaders)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	}
+	clock.Advance(time.Minute) // the minute is over: its summary is written
+	require.Equal(t, http.StatusOK, e.do(http.MethodGet, "/t/production/activity", nil, nil).Code)
+
+	entries, _, err := e.srv.dash.log.Query(context.Background(), activity.Filter{Action: suppressedAction})
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "one summary entry for the minute")
+	assert.Equal(t, "production", entries[0].Tenant)
+	assert.Contains(t, e.do(http.MethodGet, "/t/production/activity", nil, nil).Body.String(), suppressedLabel)
+	assert.NotContains(t, e.do(http.MethodGet, "/t/sandbox/activity", nil, nil).Body.String(), suppressedLabel)
 }
