@@ -62,8 +62,8 @@ func (r admitRequest) claimExpKey() string     { return r.prefix + "claimexp" }
 // the other replicas' claims.
 //
 // Priorities beyond the first also keep out of the way of page loads: a call of
-// rank r (1 bulk, 2 background) leaves r buckets' worth of the window free
-// (limit/rateBuckets each), and once half the window is used it takes at most one
+// rank r (1 bulk, 2 background, 3 prefetch) leaves r buckets' worth of the window
+// free (limit/rateBuckets each; on a budget of a few calls, still room for one), and once half the window is used it takes at most one
 // bucket's worth per bucket. Without that, a saturated window frees its calls in
 // bursts, the oldest bucket at once, which the waiting bulk calls would take
 // whole: a page load arriving after such a burst would wait a whole window. Paced,
@@ -72,7 +72,7 @@ func (r admitRequest) claimExpKey() string     { return r.prefix + "claimexp" }
 func decide(total, current, used int64, claims map[string]claimEntry, r admitRequest) (admitResult, int64) {
 	score := r.rank*rankStep + used
 	share := max(1, r.limit/rateBuckets)
-	if total >= r.limit-r.rank*share || (r.rank > 0 && total*2 >= r.limit && current >= share) {
+	if total >= max(1, r.limit-r.rank*share) || (r.rank > 0 && total*2 >= r.limit && current >= share) {
 		return admitResult{full: true}, score
 	}
 	for id, c := range claims {
@@ -113,7 +113,7 @@ local total, current = window(KEYS[1])
 local used = window(KEYS[2])
 local score = rank * 4294967296 + used
 local share = math.max(1, math.floor(limit / nb))
-local full = total >= limit - rank * share or (rank > 0 and total * 2 >= limit and current >= share)
+local full = total >= math.max(1, limit - rank * share) or (rank > 0 and total * 2 >= limit and current >= share)
 if not full then
   local ahead = false
   local claims = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')

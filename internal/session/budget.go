@@ -26,7 +26,7 @@ const rateBuckets = 10
 //
 //  1. by priority (api.PriorityOf the call's context): page loads
 //     (PriorityInteractive, the default) before bulk actions (PriorityBulk) before
-//     background work (PriorityBackground). Marking work as background is all it
+//     background work (PriorityBackground) before reading ahead (PriorityPrefetch). Marking work as background is all it
 //     takes for it to yield to page loads: internal/bff states a route's priority
 //     where it registers the route;
 //  2. within a priority, by user: on this replica the user served least recently

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -168,4 +169,35 @@ func TestRateBudgetPageLoadsDoNotWaitBehindSaturatingBulk(t *testing.T) {
 	stop()
 	wg.Wait()
 	assert.Less(t, worst, 300*time.Millisecond, "a page load waited %s behind bulk work (the window is 1 s)", worst)
+}
+
+// TestSmallBudgetsStillAdmitEveryPriority: with a budget of a few calls per window
+// (ISC_RATE_LIMIT=2/1s is a valid setting), bulk, background and read-ahead work
+// still go when the budget is quiet; leaving room for page loads must never leave
+// a priority no room at all (home page tiles would never load).
+func TestSmallBudgetsStillAdmitEveryPriority(t *testing.T) {
+	for _, kind := range []string{"memory", "redis"} {
+		for _, limit := range []int{1, 2, 3} {
+			t.Run(fmt.Sprintf("%s/%d per window", kind, limit), func(t *testing.T) {
+				store := "memory"
+				if kind == "redis" {
+					store = testservers.Redis(t)
+				}
+				clock := newFakeClock()
+				m, err := New(context.Background(), Config{
+					Store: store, Keys: [][]byte{testBudgetKey}, Tenants: testTenants(), HTTPClient: http.DefaultClient,
+					RateLimit: limit, RateWindow: time.Second, Now: clock.Now,
+				})
+				require.NoError(t, err)
+				t.Cleanup(func() { m.Close() })
+				rb := m.Limiter(testTenant)
+				for _, p := range []api.Priority{api.PriorityPrefetch, api.PriorityBackground, api.PriorityBulk} {
+					ctx, cancel := context.WithTimeout(asUser("admin", p), 2*time.Second)
+					require.NoError(t, rb.Wait(ctx), "priority %v on a quiet budget of %d", p, limit)
+					cancel()
+					clock.Advance(2 * time.Second) // a fresh window for the next priority
+				}
+			})
+		}
+	}
 }
