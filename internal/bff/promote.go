@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -34,6 +35,9 @@ import (
 // maxDocumentBytes caps an uploaded source document (a source with hundreds of
 // schema attributes is well under 1 MiB).
 const maxDocumentBytes = 4 << 20
+
+// applyTimeout bounds a promotion's calls, which go on when the client goes away.
+const applyTimeout = 2 * time.Minute
 
 // sourceCode handles "GET /sources/:id/code": the As code tab.
 func (s *Server) sourceCode(c echo.Context) error {
@@ -66,7 +70,7 @@ func (s *Server) sourceCodeVM(c echo.Context, id, sourceName, key, name string, 
 			}
 		}
 	}
-	vm := templates.SourceCodeVM{SourceID: id, SourceName: sourceName, Tenant: here.Name, Name: cmp.Or(name, sourceName), Result: result,
+	vm := templates.SourceCodeVM{SourceID: id, SourceName: sourceName, Tenant: tenantName(here), Name: cmp.Or(name, sourceName), Result: result,
 		ExportURL: templates.SourceTabURL(id, "code/export"), CompareURL: templates.SourceTabURL(id, "code/compare")}
 	for i := range s.cfg.Tenants {
 		t := &s.cfg.Tenants[i]
@@ -412,8 +416,12 @@ func (s *Server) promoteApply(c echo.Context) error {
 	_, _ = w.Write(head)
 	send(templates.ApplyHead(templates.ApplyHeadVM{Source: p.doc.Source.Name, Tenant: tvm, Calls: len(plan.Steps)}))
 
+	// The calls go on when the client goes away (a closed tab, a dropped
+	// connection): stopping half-way would leave the target half-promoted.
+	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), applyTimeout)
+	defer cancel()
 	res := &sourcedoc.Result{}
-	runErr := s.runUpstream(c, target, false, func(ctx context.Context, cl *api.Client) error {
+	runErr := s.runUpstream(c, applyCtx, target, false, func(ctx context.Context, cl *api.Client) error {
 		res = sourcedoc.Apply(ctx, sourcedoc.Tenant{Name: tenantName(target), Client: cl}, plan, func(pr sourcedoc.Progress) {
 			if !pr.Done {
 				return
@@ -448,14 +456,18 @@ func (s *Server) promoteApply(c echo.Context) error {
 		result.CompareURL = s.tenantPath(p.from, templates.SourceTabURL(p.sourceID, "code/compare")+"?"+
 			url.Values{"tenant": {target.Key}, "name": {p.doc.Source.Name}}.Encode())
 	}
+	// Marked before the result is shown, so the pages it links to read the new state.
+	if res.SourceID != "" && len(res.Done) > 0 {
+		if err := s.readsOf(c).Changed(applyCtx, sourceScope(res.SourceID), scopeLists, scopeStatus); err != nil {
+			s.log.Warn("shared reads: a change could not be marked; copies may show the state before it until they expire",
+				"route", c.Path(), "error", err)
+		}
+	}
 	send(templates.ApplyResult(result))
 	_, _ = w.Write(tail)
 	w.Flush()
 
 	s.recordPromotion(c, p, target, plan, res, runErr)
-	if res.SourceID != "" && len(res.Done) > 0 {
-		_ = s.tenantReads[target.Key].Changed(c.Request().Context(), sourceScope(res.SourceID), scopeLists, scopeStatus)
-	}
 	return nil
 }
 
@@ -475,7 +487,7 @@ func (s *Server) recordPromotion(c echo.Context, p *promotion, target *Tenant, p
 	if p.from != nil {
 		from = p.from.Key + ":" + p.sourceID
 	}
-	ctx := c.Request().Context()
+	ctx := context.WithoutCancel(c.Request().Context()) // recorded when the client went away too
 	entry := func(t *Tenant, sourceID string, extra map[string]string) {
 		u, ok := s.cfg.Sessions.Current(session.WithTenant(ctx, t.Key))
 		if !ok {

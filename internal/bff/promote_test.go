@@ -7,14 +7,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"sourcedesk/internal/activity"
+	"sourcedesk/internal/api"
 	"sourcedesk/internal/sandbox"
 	"sourcedesk/internal/sourcedoc"
 )
@@ -136,8 +140,9 @@ func TestApplyRefusesAPlanTheTargetChangedSince(t *testing.T) {
 	assert.Equal(t, before, writes(e.prod), "nothing was sent")
 }
 
-// A SOURCE_SUBADMIN cannot promote into a source it does not manage: the plan is
-// blocked with the reason, and an apply sends nothing.
+// A SOURCE_SUBADMIN cannot promote into a source it does not manage, nor a
+// helpdesk user into any: the plan is blocked with the reason, and an apply,
+// even one carrying the blocked plan's fingerprint, sends nothing.
 func TestSubadminCannotPromoteIntoASourceItDoesNotManage(t *testing.T) {
 	e := newTwoTenantEnv(t, nil)
 	e.signInTo("sandbox", "admin", "/")
@@ -150,16 +155,37 @@ func TestSubadminCannotPromoteIntoASourceItDoesNotManage(t *testing.T) {
 	assert.Equal(t, "false", doc.Find(`[data-testid="plan"]`).AttrOr("data-ready", ""))
 	assert.Contains(t, doc.Find(`[data-testid="plan-blocking"]`).Text(), `none of the sources you manage on Production is named "Subadmin Team Roster"`)
 	assert.Zero(t, doc.Find(`[data-testid="apply-form"]`).Length(), "no apply form for a blocked plan")
-
-	// Posting an apply anyway (a forged form) is refused: the plan is made again, blocked.
 	rec = e.postForm("/t/production/promote/apply", url.Values{"from": {"sandbox"}, "source": {roster}, "fingerprint": {"x"}}, nil)
 	assert.Equal(t, http.StatusConflict, rec.Code)
-	assert.Equal(t, before, writes(e.prod), "nothing was sent to production")
+	assert.Equal(t, before, writes(e.prod), "a forged apply sends nothing to production")
 
 	// And a helpdesk user, who may change nothing, is blocked too.
 	e.signInTo("production", "helpdesk", "/")
 	rec = e.do(http.MethodGet, "/t/production/promote?from=sandbox&source="+sandbox.SeedDelimitedSourceID, nil, nil)
 	assert.Contains(t, parse(t, rec.Body).Find(`[data-testid="plan-blocking"]`).Text(), "Your user level on Production (HELPDESK) can change no source.")
+
+	// Posting an apply anyway, a forged form carrying the blocked plan's own
+	// fingerprint (the helpdesk user's plan has calls; only what blocks it stops
+	// them), is refused: the plan is shown again, blocked, not as changed.
+	ctx := context.Background()
+	hr := sandbox.SeedDelimitedSourceID
+	rec = e.do(http.MethodGet, "/t/sandbox/sources/"+hr+"/code/export", nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	src, err := sourcedoc.Parse(rec.Body.Bytes())
+	require.NoError(t, err)
+	pat := clientcredentials.Config{ClientID: "pat-helpdesk", ClientSecret: "secret-helpdesk", TokenURL: e.prodURL + "/oauth/token"}
+	helpdesk, err := api.New(api.Config{BaseURL: e.prodURL, HTTPClient: http.DefaultClient, Limiter: e.sessions.Limiter("production")})
+	require.NoError(t, err)
+	blocked, err := sourcedoc.MakePlan(ctx, sourcedoc.Tenant{Name: "Production", Client: helpdesk.With(pat.TokenSource(ctx))}, src)
+	require.NoError(t, err)
+	blocked.Blocking = append(blocked.Blocking, "Your user level on Production (HELPDESK) can change no source.")
+	require.NotEmpty(t, blocked.Steps, "the plan has calls to send")
+	rec = e.postForm("/t/production/promote/apply", url.Values{"from": {"sandbox"}, "source": {hr}, "fingerprint": {blocked.Fingerprint()}}, nil)
+	assert.Equal(t, http.StatusConflict, rec.Code)
+	doc = parse(t, rec.Body)
+	assert.Zero(t, doc.Find(`[data-testid="plan-changed"]`).Length(), "refused as blocked, not as changed since the review")
+	assert.Contains(t, doc.Find(`[data-testid="plan-blocking"]`).Text(), "Your user level on Production (HELPDESK) can change no source.")
+	assert.Equal(t, before, writes(e.prod), "nothing was sent to production")
 }
 
 // A document uploaded on a source's tab is compared with it and can be applied
@@ -310,4 +336,81 @@ func TestCompareWithinATenantAndWithATenantNotSignedIn(t *testing.T) {
 	rec = compare("production", "HR Contractors CSV")
 	assert.Equal(t, http.StatusConflict, rec.Code)
 	assert.Contains(t, rec.Body.String(), "Sign in to Production first")
+}
+
+// holdTransport holds the first request of one operation (method and a part of
+// the path) until release is closed, after saying it was reached; every other
+// request goes to the tenant at once.
+type holdTransport struct {
+	method, part string
+	once         sync.Once
+	reached      chan struct{}
+	release      chan struct{}
+}
+
+func (h *holdTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == h.method && strings.Contains(r.URL.Path, h.part) {
+		held := false
+		h.once.Do(func() { held = true })
+		if held {
+			close(h.reached)
+			<-h.release
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// A user who closes the tab (or whose connection drops) while a promotion is
+// applied does not leave the target half-promoted: every call of the plan is
+// still sent, and the log records the whole promotion.
+func TestApplyGoesOnWhenTheClientGoesAway(t *testing.T) {
+	e := newTwoTenantEnv(t, nil)
+	hold := &holdTransport{method: http.MethodPut, part: "/schemas/",
+		reached: make(chan struct{}), release: make(chan struct{})}
+	cl, err := api.New(api.Config{BaseURL: e.prodURL, HTTPClient: &http.Client{Transport: hold}, Limiter: e.sessions.Limiter("production")})
+	require.NoError(t, err)
+	e.srv.cfg.Tenants[1].API = cl
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "admin", "/")
+	rec := e.do(http.MethodGet, "/t/production/promote?from=sandbox&source="+sandbox.SeedDelimitedSourceID, nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	calls := parse(t, strings.NewReader(rec.Body.String())).Find(`[data-testid="plan-step"]`).Length()
+	require.Greater(t, calls, 2, "the plan has calls after the held one")
+	form := applyForm(t, rec.Body.String())
+	before := writes(e.prod)
+
+	// The apply, from a client that goes away while the schema's call is held.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req := httptest.NewRequest(http.MethodPost, "/t/production/promote/apply", strings.NewReader(form.Encode())).WithContext(ctx)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, vs := range e.headers {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	e.mu.Lock()
+	for name, v := range e.cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: v})
+	}
+	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.srv.ServeHTTP(httptest.NewRecorder(), req)
+	}()
+	select {
+	case <-hold.reached:
+	case <-done:
+		t.Fatal("the apply ended without sending the schema's call")
+	}
+	cancel()
+	close(hold.release)
+	<-done
+
+	assert.Equal(t, before+calls, writes(e.prod), "every call of the plan reached production")
+	es, _, err := e.srv.dash.log.Query(context.Background(), activity.Filter{Tenants: []string{"production"}, Action: "source.promote"})
+	require.NoError(t, err)
+	require.Len(t, es, 1, "production's log records the promotion")
+	assert.Equal(t, strconv.Itoa(calls), es[0].Details["done"])
 }

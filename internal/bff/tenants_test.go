@@ -31,10 +31,13 @@ import (
 func newTwoTenantEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	t.Helper()
 	sb, hs := newTestSandbox(t)
-	prod := sandbox.New(sandbox.Config{
-		Seed: sandbox.SeedProduction, TaskStep: 20 * time.Millisecond,
-		Clients: []sandbox.Client{{ID: testClientID, Secret: testClientSecret, RedirectURIs: []string{testRedirectURI}}},
-	})
+	// Production also takes a personal access token per demo user ("pat-" and
+	// "secret-" + username), so a test can read it as any of them directly.
+	clients := []sandbox.Client{{ID: testClientID, Secret: testClientSecret, RedirectURIs: []string{testRedirectURI}}}
+	for _, u := range sandbox.DemoUsers() {
+		clients = append(clients, sandbox.Client{ID: "pat-" + u.Username, Secret: "secret-" + u.Username, PATOwner: u.Username})
+	}
+	prod := sandbox.New(sandbox.Config{Seed: sandbox.SeedProduction, TaskStep: 20 * time.Millisecond, Clients: clients})
 	phs := httptest.NewServer(prod.Handler())
 	t.Cleanup(phs.Close)
 	client := func(base string) *oauth2.Config {

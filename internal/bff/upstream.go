@@ -62,7 +62,7 @@ func fetchAPIOnce[T any](s *Server, c echo.Context, what string, call func(ctx c
 }
 
 func (s *Server) callUpstream(c echo.Context, what string, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
-	if err := s.runUpstream(c, s.tenantOf(c), retry, fn); err != nil {
+	if err := s.runUpstream(c, c.Request().Context(), s.tenantOf(c), retry, fn); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
@@ -72,17 +72,19 @@ func (s *Server) callUpstream(c echo.Context, what string, retry bool, fn func(c
 // the session is signed in as there (a promotion reads one tenant and writes
 // another in one request).
 func (s *Server) callTenantAPI(c echo.Context, t *Tenant, what string, fn func(ctx context.Context, cl *api.Client) error) error {
-	if err := s.runUpstream(c, t, true, fn); err != nil {
-		return fmt.Errorf("%s on %s: %w", what, t.Name, err)
+	if err := s.runUpstream(c, c.Request().Context(), t, true, fn); err != nil {
+		return fmt.Errorf("%s on %s: %w", what, tenantName(t), err)
 	}
 	return nil
 }
 
-func (s *Server) runUpstream(c echo.Context, t *Tenant, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
+// runUpstream runs fn on tenant t as the user signed in there, on ctx (the
+// request's, or one detached from the client for calls that must all be made).
+func (s *Server) runUpstream(c echo.Context, ctx context.Context, t *Tenant, retry bool, fn func(ctx context.Context, cl *api.Client) error) error {
 	if t.API == nil {
 		return errors.New("bff: no API client configured")
 	}
-	ctx := session.WithTenant(c.Request().Context(), t.Key)
+	ctx = session.WithTenant(ctx, t.Key)
 	ts, err := s.tokenSource(ctx)
 	if err != nil {
 		return err
