@@ -18,6 +18,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"sourcedesk/internal/bff"
 	"sourcedesk/internal/upload"
 )
 
@@ -86,9 +87,6 @@ type TenantConfig struct {
 	// LogoutURL is the tenant's own sign-out page (demo mode only).
 	LogoutURL string `json:"-"`
 }
-
-// tenantColors are the colours the nav can show a tenant in.
-var tenantColors = []string{"red", "orange", "yellow", "green", "teal", "blue", "purple", "grey"}
 
 // DemoMode reports whether no tenant was configured, so the embedded sandbox serves.
 // It is decided once, when the configuration is loaded: in demo mode run points the
@@ -451,8 +449,8 @@ func (c *Config) deriveTenants() []string {
 		}
 		if t.Color == "" {
 			t.Color = defaultColor(t.Key, t.Name)
-		} else if !slices.Contains(tenantColors, t.Color) {
-			p = append(p, at+": color must be one of "+strings.Join(tenantColors, ", "))
+		} else if !slices.Contains(bff.TenantColors, t.Color) {
+			p = append(p, at+": color must be one of "+strings.Join(bff.TenantColors, ", "))
 		}
 		if t.Tenant != "" && !isDNSLabel(t.Tenant) {
 			p = append(p, at+": tenant must be a tenant name such as acme (letters, digits, hyphens)")

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -95,26 +96,13 @@ func (s *Server) sourceExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+documentFileName(doc.Source.Name)+`"`)
+	c.Response().Header().Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": documentFileName(doc.Source.Name)}))
 	return c.Blob(http.StatusOK, "application/json; charset=utf-8", b)
 }
 
 // documentFileName is a safe file name for a source's document.
 func documentFileName(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('-')
-		}
-	}
-	name = strings.Trim(b.String(), "-.")
-	for strings.Contains(name, "--") {
-		name = strings.ReplaceAll(name, "--", "-")
-	}
-	return name + ".source.json"
+	return cmp.Or(safeFilePart(name), "source") + ".source.json"
 }
 
 // exportSource reads source id on tenant t as the user signed in there.
@@ -440,14 +428,11 @@ func (s *Server) promoteApply(c echo.Context) error {
 	for i, st := range res.NotDone {
 		send(templates.ApplyStep(templates.ApplyStepVM{PlanStepVM: planStepVM(len(plan.Steps)-len(res.NotDone)+i, st), State: "not-done"}))
 	}
-	result := templates.ApplyResultVM{OK: runErr == nil && res.OK(), Done: len(res.Done), Calls: len(plan.Steps), Secrets: plan.Secrets}
+	result := templates.ApplyResultVM{OK: runErr == nil && res.OK(), Done: len(res.Done), Calls: len(plan.Steps), NotDone: len(res.NotDone), Secrets: plan.Secrets}
 	if res.Failed != nil {
 		result.Failed = res.Failed.Operation
 	} else if runErr != nil {
 		result.Failed, result.Error = "signing in", s.inWords(runErr)
-	}
-	for _, st := range res.NotDone {
-		result.NotDone = append(result.NotDone, planStepVM(0, st))
 	}
 	if res.SourceID != "" {
 		result.SourceURL = templates.SourceTabURL(res.SourceID, "")

@@ -114,8 +114,8 @@ type ApplyResultVM struct {
 	Done    int
 	Calls   int
 	Failed  string // the operation that failed
-	Error   string
-	NotDone []PlanStepVM
+	Error   string // why the calls could not be sent at all (the sign-in was gone)
+	NotDone int    // calls never sent
 	Secrets []string
 	// SourceURL opens the source on the target tenant; CompareURL compares again.
 	SourceURL  string
