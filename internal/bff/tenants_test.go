@@ -238,8 +238,9 @@ func TestEachTenantHasItsOwnActivityLog(t *testing.T) {
 }
 
 // Answers shared between users (the read cache) stay within their tenant: the
-// same user level on two tenants reads two lists, and a change on one tenant
-// leaves the other's copies alone.
+// same user level on two tenants reads two lists, and a change made on one
+// tenant through the console (a promotion to production) has that tenant's list
+// read again while the other keeps serving its copy.
 func TestSharedReadsStayWithinTheirTenant(t *testing.T) {
 	e := newTwoTenantEnv(t, nil)
 	e.signInTo("sandbox", "admin", "/")
@@ -249,9 +250,20 @@ func TestSharedReadsStayWithinTheirTenant(t *testing.T) {
 		assert.NotContains(t, e.do(http.MethodGet, "/t/production/sources", nil, nil).Body.String(), "Interns 2026 CSV",
 			"production has no such source, whatever the sandbox's copy says")
 	}
-	calls := e.prod.Calls("listSources")
+
+	// A change on production: the sandbox's HR source promoted to it.
+	rec := e.do(http.MethodGet, "/t/production/promote?from=sandbox&source="+sandbox.SeedDelimitedSourceID, nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	rec = e.postForm("/t/production/promote/apply", applyForm(t, rec.Body.String()), nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, "true", parse(t, rec.Body).Find(`[data-testid="apply-result"]`).AttrOr("data-ok", ""))
+
+	calls := e.sandbox.Calls("listSources")
+	assert.Contains(t, e.do(http.MethodGet, "/t/sandbox/sources", nil, nil).Body.String(), "Interns 2026 CSV")
+	assert.Equal(t, calls, e.sandbox.Calls("listSources"), "the sandbox's list is still served from its copy")
+	calls = e.prod.Calls("listSources")
 	e.do(http.MethodGet, "/t/production/sources", nil, nil)
-	assert.Equal(t, calls, e.prod.Calls("listSources"), "production's own copy serves it")
+	assert.Equal(t, calls+1, e.prod.Calls("listSources"), "production's list is read again after the change")
 }
 
 // TestEveryTenantColourKeepsItsNameReadable: the nav writes the tenant's name in
