@@ -32,6 +32,9 @@ const (
 	dashConcurrency = 4
 	// taskPolls bounds the task-status calls of one load of the tasks tile.
 	taskPolls = 5
+	// taskStatusMaxAge: a task's status read for one user's tile serves every
+	// user's tile this long (the tile polls every tasksPollIn seconds per user).
+	taskStatusMaxAge = 3 * time.Second
 	// taskPollHorizon: tasks older than this are not polled any more (ISC keeps
 	// task status, but a task this old that never reported is not "running").
 	taskPollHorizon = 24 * time.Hour
@@ -91,12 +94,17 @@ func isSubadmin(c echo.Context) bool {
 // load at the same time share one upstream call. The copy leaves out connector
 // attributes, which no tile shows, and depends on the lists and the statuses
 // only: a change to one source's parts (a schedule, a schema) leaves the tiles'
-// counts as they are.
+// counts as they are. A change of statuses only (a connection test, an
+// aggregation's end: the same sources) leaves the copy served, with its age, while
+// one refresh reads it again in the background (at most one per half
+// READ_CACHE_TTL for all users and replicas): a bulk connection test marks the
+// statuses every few seconds, and reading the whole list after each would spend
+// the budget page loads need.
 func (s *Server) visibleSources(c echo.Context) ([]api.Source, error) {
-	r := readcache.Read{Key: "sources:" + s.viewKey(c), Scopes: []string{scopeLists, scopeStatus}}
+	r := readcache.Read{Key: "sources:" + s.viewKey(c), Scopes: []string{scopeLists, scopeStatus}, StaleScopes: []string{scopeStatus}}
+	p := api.ListSourcesParams{Limit: api.MaxLimit, Sorters: []string{"name", "id"}, ForSubadmin: subadminScope(c)}
 	return sharedRead(s, c, "list sources", r, func(ctx context.Context, cl *api.Client) ([]api.Source, []string, error) {
 		var list []api.Source
-		p := api.ListSourcesParams{Limit: api.MaxLimit, Sorters: []string{"name", "id"}, ForSubadmin: subadminScope(c)}
 		for src, err := range cl.AllSources(ctx, p) {
 			if err != nil {
 				return nil, nil, err

@@ -494,7 +494,8 @@ const (
 
 // dashTasks handles "GET /dashboard/tasks": the tasks started from this console on
 // the user's sources, running ones first. It asks ISC about at most taskPolls
-// running tasks per load, and records a task's final status in the log once.
+// running tasks per load, each status shared by every user's tile for
+// taskStatusMaxAge, and records a task's final status in the log once.
 func (s *Server) dashTasks(c echo.Context) error {
 	fail := func(err error) error {
 		te, status, err := tileFailure(err)
@@ -546,10 +547,15 @@ func (s *Server) dashTasks(c echo.Context) error {
 			g.SetLimit(dashConcurrency)
 			for j, i := range poll {
 				g.Go(func() error {
-					ts, err := cl.GetTaskStatus(gctx, entries[i].TaskID)
-					if api.IsNotFound(err) {
-						return nil // ISC no longer knows it; it stays "running" until the horizon
-					}
+					id := entries[i].TaskID
+					r := readcache.Read{Key: "task:" + id, MaxAge: taskStatusMaxAge}
+					ts, err := sharedGet(gctx, s, c, r, func(ctx context.Context) (*api.TaskStatus, []string, error) {
+						ts, err := cl.GetTaskStatus(ctx, id)
+						if api.IsNotFound(err) {
+							return nil, nil, nil // ISC no longer knows it; it stays "running" until the horizon
+						}
+						return ts, nil, err
+					})
 					statuses[j] = ts
 					return err
 				})

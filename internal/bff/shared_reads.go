@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/oauth2"
 
 	"sourcedesk/internal/api"
 	"sourcedesk/internal/readcache"
@@ -34,7 +35,10 @@ import (
 //   - requests that change something, and reviews and previews (every non-GET),
 //     always read from ISC, and store nothing;
 //   - every change that reached ISC marks what it touched (recordChanges), on
-//     every replica at once, so no one is served the copy from before it.
+//     every replica at once, so no one is served the copy from before it; the
+//     one exception is the home page's list of every source after a change of
+//     statuses only (visibleSources): the same sources, shown with their age
+//     while one refresh runs, and still per view.
 //
 // Pages show the age of a copy and a refresh control (templates.Freshness); the
 // control sends Cache-Control: no-cache, as a browser's hard reload does, which
@@ -103,14 +107,54 @@ func wantsFresh(c echo.Context) bool {
 // the cache holds a valid one, else call's answer (coalesced with other users'
 // identical reads), stored for the next readers. call returns the answer and the
 // scopes it depends on beyond r.Scopes.
+//
+// A read with r.StaleScopes may answer with a copy changed in those only (see
+// readcache.Read); call then reads it again apart from the request (revalidate),
+// so call must not use c.
 func sharedRead[T any](s *Server, c echo.Context, what string, r readcache.Read, call func(ctx context.Context, cl *api.Client) (T, []string, error)) (T, error) {
 	var out T
 	err := s.callAPI(c, what, func(ctx context.Context, cl *api.Client) error {
-		var err error
-		out, err = sharedGet(ctx, s, c, r, func(ctx context.Context) (T, []string, error) { return call(ctx, cl) })
+		var (
+			err error
+			res readcache.Result
+		)
+		out, res, err = sharedLookup(ctx, s, c, r, func(ctx context.Context) (T, []string, error) { return call(ctx, cl) })
+		if err == nil && res.Stale {
+			revalidate(ctx, s, s.readsOf(c), r, cl, call)
+		}
 		return err
 	})
 	return out, err
+}
+
+// revalidateTimeout bounds a refresh of a stale copy, which runs apart from any
+// request.
+const revalidateTimeout = 30 * time.Second
+
+// revalidate reads again, apart from the request, a copy that was served stale:
+// with the user's token as it is now, as background work in the budget (after
+// page loads and bulk actions), and at most once per half READ_CACHE_TTL for all
+// users and replicas (readcache.Revalidate). Readers meanwhile get the copy with
+// its age.
+func revalidate[T any](ctx context.Context, s *Server, reads *readcache.Cache, r readcache.Read, cl *api.Client, call func(ctx context.Context, cl *api.Client) (T, []string, error)) {
+	ts, err := s.tokenSource(ctx)
+	if err != nil {
+		return
+	}
+	tok, err := ts.Token()
+	if err != nil {
+		return
+	}
+	bcl := cl.With(oauth2.StaticTokenSource(tok))
+	r.Fresh = false
+	go func() {
+		bg, cancel := context.WithTimeout(api.WithPriority(context.WithoutCancel(ctx), api.PriorityBackground), revalidateTimeout)
+		defer cancel()
+		_, err := readcache.Revalidate(bg, reads, r, reads.TTL()/2, func(ctx context.Context) (T, []string, error) { return call(ctx, bcl) })
+		if err != nil {
+			s.log.Debug("shared reads: refresh of a stale copy failed; readers keep the copy until it expires", "key", r.Key, "error", err)
+		}
+	}()
 }
 
 // sharedGet is sharedRead for a caller that holds a client already (inside
@@ -118,16 +162,23 @@ func sharedRead[T any](s *Server, c echo.Context, what string, r readcache.Read,
 // with no view, always fetch, and store nothing. Safe for concurrent use within
 // one request.
 func sharedGet[T any](ctx context.Context, s *Server, c echo.Context, r readcache.Read, fetch readcache.Fetch[T]) (T, error) {
+	r.StaleScopes = nil // nothing here reads a stale copy again
+	v, _, err := sharedLookup(ctx, s, c, r, fetch)
+	return v, err
+}
+
+// sharedLookup is sharedGet with what the cache said of the answer.
+func sharedLookup[T any](ctx context.Context, s *Server, c echo.Context, r readcache.Read, fetch readcache.Fetch[T]) (T, readcache.Result, error) {
 	if c.Request().Method != http.MethodGet || s.viewKey(c) == "" {
 		v, _, err := fetch(ctx)
-		return v, err
+		return v, readcache.Result{}, err
 	}
 	r.Fresh = r.Fresh || wantsFresh(c)
 	v, res, err := readcache.Get(ctx, s.readsOf(c), r, fetch)
 	if err == nil && res.Cached {
 		noteCopy(c, res.FetchedAt)
 	}
-	return v, err
+	return v, res, err
 }
 
 // ctxOldestCopy holds the *copyNote of a request that used a shared copy.

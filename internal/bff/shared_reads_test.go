@@ -243,3 +243,51 @@ func TestSharedReadsNeverShowAUserWhatISCWouldNot(t *testing.T) {
 		assert.Equal(t, 1, body(t, rec).Find(`[data-testid="freshness"]`).Length())
 	})
 }
+
+// TestStatusTilesShowTheirCopyWhileOneRefreshRuns: a bulk connection test may
+// change the statuses of the sources it tests (and a busy console runs them
+// non-stop). The team's status tiles, on both replicas, answer at once from the
+// list read before it, with its age, while one refresh for the whole team reads
+// the list again in the background; the tiles then show its counts.
+func TestStatusTilesShowTheirCopyWhileOneRefreshRuns(t *testing.T) {
+	tm := newTeam(t)
+	users := []*testEnv{tm.browser(t, 0, "admin"), tm.browser(t, 1, "admin"), tm.browser(t, 0, "admin2"), tm.browser(t, 1, "admin2")}
+	_, healthy, _, unchecked, by := sandboxCounts(t, tm.replicas[0])
+	require.NotEmpty(t, by["unchecked"])
+	tile := func(e *testEnv) (counts [2]int, age bool) {
+		doc := body(t, page(t, e, "/dashboard/status", htmxHeaders)).Find(`[data-testid="tile-status"]`)
+		counts = [2]int{intText(t, doc.Find(`[data-testid="count-healthy"]`)), intText(t, doc.Find(`[data-testid="count-unchecked"]`))}
+		return counts, doc.Find(`[data-testid="freshness"] [data-testid="copy-age"]`).Length() == 1
+	}
+	assert.Equal(t, 1, tm.calls("listSources", func() {
+		for _, u := range users {
+			tile(u)
+		}
+	}), "the team shares one list")
+
+	rec := users[0].postForm("/sources/bulk/test-connection", url.Values{"id": {by["unchecked"][0].ID}}, htmxHeaders)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+
+	n := tm.calls("listSources", func() {
+		counts, age := tile(users[1])
+		assert.Equal(t, [2]int{healthy, unchecked}, counts, "the first load after the test: the copy from before it")
+		assert.True(t, age, "with its age")
+		var wg sync.WaitGroup
+		for _, u := range users {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 3 {
+					_, age := tile(u)
+					assert.True(t, age, "a copy, with its age")
+				}
+			}()
+		}
+		wg.Wait()
+	})
+	assert.LessOrEqual(t, n, 1, "one refresh for the whole team, on both replicas")
+	require.Eventually(t, func() bool {
+		counts, _ := tile(users[2])
+		return counts == [2]int{healthy + 1, unchecked - 1}
+	}, 10*time.Second, 20*time.Millisecond, "the refreshed counts follow: the tested source is healthy")
+}

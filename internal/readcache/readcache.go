@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,8 @@ type Store interface {
 	// Mark advances the change counter at counterKey and sets every key of scopes
 	// to its new value (decimal) for markTTL, atomically, and returns the value.
 	Mark(ctx context.Context, counterKey string, scopes []string, markTTL time.Duration) (int64, error)
+	// Claim sets key for ttl unless it is set, and reports whether it did.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
 }
 
 // markTTL is how long a change mark is kept: far longer than any entry lives,
@@ -107,6 +110,13 @@ type Read struct {
 	// Fresh skips the stored copy (the user asked for a refresh) but stores the
 	// answer for the next readers.
 	Fresh bool
+	// StaleScopes are scopes among Scopes whose change leaves the copy worth
+	// showing while it is read again (the statuses in a list of sources, after a
+	// connection test: the same sources, one status older). A copy changed in
+	// these only is served with Result.Stale set; the caller then reads it again
+	// apart from the request (Revalidate). A change of any other scope still
+	// drops it at once.
+	StaleScopes []string
 }
 
 // Result is what a read gave back.
@@ -118,6 +128,8 @@ type Result struct {
 	// request's call), rather than from a call made for this request, alone or
 	// coalesced with others.
 	Cached bool
+	// Stale reports that the copy was changed since, in Read.StaleScopes only.
+	Stale bool
 }
 
 // Fetch reads an answer upstream and returns it with the extra scopes it
@@ -136,7 +148,7 @@ func Get[T any](ctx context.Context, c *Cache, r Read, fetch Fetch[T]) (T, Resul
 		return v, Result{}, err
 	}
 	key := c.prefix + "e:" + r.Key
-	seq, stored, err := c.lookup(ctx, key, r)
+	seq, stored, stale, err := c.lookup(ctx, key, r)
 	if err != nil {
 		c.storeError("read", err)
 		v, _, err := fetch(ctx)
@@ -145,25 +157,10 @@ func Get[T any](ctx context.Context, c *Cache, r Read, fetch Fetch[T]) (T, Resul
 	if stored != nil {
 		var v T
 		if err := json.Unmarshal(stored.payload, &v); err == nil {
-			return v, Result{FetchedAt: stored.at, Cached: true}, nil
+			return v, Result{FetchedAt: stored.at, Cached: true, Stale: stale}, nil
 		}
 	}
-	fill := func(ctx context.Context) (*entry, error) {
-		v, extra, err := fetch(ctx)
-		if err != nil {
-			return nil, err
-		}
-		payload, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("readcache: encode %s: %w", r.Key, err)
-		}
-		e := &entry{seq: seq, at: c.now(), scopes: append(append([]string(nil), r.Scopes...), extra...), payload: payload}
-		ttl := c.ttl * time.Duration(max(r.TTLFactor, 1))
-		if err := c.store.Put(context.WithoutCancel(ctx), key, e.encode(), ttl); err != nil {
-			c.storeError("write", err)
-		}
-		return e, nil
-	}
+	fill := func(ctx context.Context) (*entry, error) { return fill(ctx, c, key, r, seq, fetch) }
 	flight := key
 	if r.Fresh {
 		flight += "\x00fresh"
@@ -174,7 +171,7 @@ func Get[T any](ctx context.Context, c *Cache, r Read, fetch Fetch[T]) (T, Resul
 		if !r.Fresh {
 			// A flight that just ended may have stored the answer after this
 			// request looked: look once more before calling upstream.
-			if _, e, err := c.lookup(ctx, key, r); err == nil && e != nil {
+			if _, e, stale, err := c.lookup(ctx, key, r); err == nil && e != nil && !stale {
 				return flown{e, true}, nil
 			}
 		}
@@ -198,6 +195,52 @@ func Get[T any](ctx context.Context, c *Cache, r Read, fetch Fetch[T]) (T, Resul
 	return v, Result{FetchedAt: f.e.at, Cached: f.stored}, nil
 }
 
+// fill reads r's answer with fetch and stores it under key with seq, the counter
+// as it was before the call.
+func fill[T any](ctx context.Context, c *Cache, key string, r Read, seq int64, fetch Fetch[T]) (*entry, error) {
+	v, extra, err := fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("readcache: encode %s: %w", r.Key, err)
+	}
+	e := &entry{seq: seq, at: c.now(), scopes: append(append([]string(nil), r.Scopes...), extra...), payload: payload}
+	ttl := c.ttl * time.Duration(max(r.TTLFactor, 1))
+	if err := c.store.Put(context.WithoutCancel(ctx), key, e.encode(), ttl); err != nil {
+		c.storeError("write", err)
+	}
+	return e, nil
+}
+
+// Revalidate reads r's answer again with fetch and stores it, for a copy Get
+// served stale, unless a refresh of it started within the last interval on any
+// replica (one claim in the store): however many users see the stale copy, and
+// however many changes keep marking it, it costs at most one call per interval.
+// It reports whether it read.
+func Revalidate[T any](ctx context.Context, c *Cache, r Read, interval time.Duration, fetch Fetch[T]) (bool, error) {
+	if !c.On() {
+		return false, nil
+	}
+	key := c.prefix + "e:" + r.Key
+	claimed, err := c.store.Claim(ctx, c.prefix+"refresh:"+r.Key, interval)
+	if err != nil {
+		c.storeError("claim", err)
+		return false, err
+	}
+	if !claimed {
+		return false, nil
+	}
+	vals, err := c.store.Get(ctx, c.prefix+"seq")
+	if err != nil {
+		c.storeError("read", err)
+		return false, err
+	}
+	_, err = fill(ctx, c, key, r, parseInt(vals[0]), fetch)
+	return err == nil, err
+}
+
 // tooOld reports whether e is older than r takes.
 func (r Read) tooOld(e *entry, now time.Time) bool {
 	return r.MaxAge > 0 && now.Sub(e.at) > r.MaxAge
@@ -212,20 +255,20 @@ type flown struct {
 // lookup reads key's entry, the counter and the marks of r.Scopes in one round
 // trip (and the marks of the entry's other scopes in a second one). It returns
 // the counter (the seq a new entry is stored with) and the entry when it is
-// still valid.
-func (c *Cache) lookup(ctx context.Context, key string, r Read) (int64, *entry, error) {
+// still valid, or stale: changed in r.StaleScopes only.
+func (c *Cache) lookup(ctx context.Context, key string, r Read) (seq int64, e *entry, stale bool, err error) {
 	keys := append([]string{key, c.prefix + "seq"}, c.markKeys(r.Scopes)...)
 	vals, err := c.store.Get(ctx, keys...)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
-	seq := parseInt(vals[1])
+	seq = parseInt(vals[1])
 	if r.Fresh || vals[0] == nil {
-		return seq, nil, nil
+		return seq, nil, false, nil
 	}
-	e, err := decodeEntry(vals[0])
+	e, err = decodeEntry(vals[0])
 	if err != nil || r.tooOld(e, c.now()) {
-		return seq, nil, nil // an entry of another version, or older than the reader takes: read it again
+		return seq, nil, false, nil // an entry of another version, or older than the reader takes: read it again
 	}
 	marks := map[string]int64{}
 	for i, s := range r.Scopes {
@@ -240,7 +283,7 @@ func (c *Cache) lookup(ctx context.Context, key string, r Read) (int64, *entry, 
 	if len(more) > 0 {
 		mv, err := c.store.Get(ctx, c.markKeys(more)...)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, false, err
 		}
 		for i, s := range more {
 			marks[s] = parseInt(mv[i])
@@ -248,10 +291,13 @@ func (c *Cache) lookup(ctx context.Context, key string, r Read) (int64, *entry, 
 	}
 	for _, s := range e.scopes {
 		if marks[s] > e.seq {
-			return seq, nil, nil // changed since it was read
+			if !slices.Contains(r.StaleScopes, s) {
+				return seq, nil, false, nil // changed since it was read
+			}
+			stale = true
 		}
 	}
-	return seq, e, nil
+	return seq, e, stale, nil
 }
 
 // Changed records a change of every scope: entries that depend on any of them

@@ -311,3 +311,64 @@ func TestSpacesKeepTheirAnswersApart(t *testing.T) {
 	assert.Equal(t, "sandbox's", v)
 	assert.Equal(t, 2, calls)
 }
+
+// TestAStatusChangeServesTheCopyWhileOneRefreshRuns: after a change of a scope
+// the reader takes stale (the statuses of a list), every reader on either replica
+// gets the copy, marked stale, without a call; however many readers ask for a
+// refresh at once, one reads; another such change within the interval asks for
+// no other read; a change of any other scope drops the copy at once.
+func TestAStatusChangeServesTheCopyWhileOneRefreshRuns(t *testing.T) {
+	stores(t, func(t *testing.T, a, b *Cache) {
+		ctx := context.Background()
+		var up upstream
+		up.name.Store("before")
+		r := Read{Key: "every-source:" + t.Name(), Scopes: []string{"lists", "lists:status"}, StaleScopes: []string{"lists:status"}}
+		_, _, err := Get(ctx, a, r, up.fetch("all"))
+		require.NoError(t, err)
+		up.name.Store("after")
+		require.NoError(t, b.Changed(ctx, "lists:status"))
+
+		for _, c := range []*Cache{a, b, a, b} {
+			v, res, err := Get(ctx, c, r, up.fetch("all"))
+			require.NoError(t, err)
+			assert.Equal(t, "before", v.Name, "the copy from before the change")
+			assert.True(t, res.Cached && res.Stale, "marked as a stale copy")
+		}
+		assert.EqualValues(t, 1, up.calls.Load(), "serving the stale copy costs no call")
+
+		var wg sync.WaitGroup
+		var reads atomic.Int64
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				read, err := Revalidate(ctx, []*Cache{a, b}[i%2], r, time.Minute, up.fetch("all"))
+				assert.NoError(t, err)
+				if read {
+					reads.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		assert.EqualValues(t, 1, reads.Load(), "one refresh for every reader on both replicas")
+		assert.EqualValues(t, 2, up.calls.Load())
+		v, res, err := Get(ctx, b, r, up.fetch("all"))
+		require.NoError(t, err)
+		assert.Equal(t, "after", v.Name, "the refreshed copy")
+		assert.True(t, res.Cached && !res.Stale)
+
+		require.NoError(t, a.Changed(ctx, "lists:status"))
+		read, err := Revalidate(ctx, b, r, time.Minute, up.fetch("all"))
+		require.NoError(t, err)
+		assert.False(t, read, "one refresh per interval, however many changes")
+		_, res, err = Get(ctx, a, r, up.fetch("all"))
+		require.NoError(t, err)
+		assert.True(t, res.Stale)
+
+		require.NoError(t, a.Changed(ctx, "lists"))
+		_, res, err = Get(ctx, b, r, up.fetch("all"))
+		require.NoError(t, err)
+		assert.False(t, res.Cached, "a change of the lists is never served stale")
+		assert.EqualValues(t, 3, up.calls.Load())
+	})
+}

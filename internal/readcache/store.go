@@ -66,6 +66,18 @@ func (m *Memory) Mark(_ context.Context, counterKey string, scopes []string, mar
 	return n, nil
 }
 
+// Claim implements Store.
+func (m *Memory) Claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.vals[key]; ok && (v.exp.IsZero() || m.now().Before(v.exp)) {
+		return false, nil
+	}
+	m.sweep()
+	m.vals[key] = memValue{val: []byte("1"), exp: m.now().Add(ttl)}
+	return true, nil
+}
+
 // sweepEvery is how many writes pass between sweeps of expired values.
 const sweepEvery = 512
 
@@ -107,6 +119,11 @@ func (r *Redis) Get(ctx context.Context, keys ...string) ([][]byte, error) {
 // Put implements Store.
 func (r *Redis) Put(ctx context.Context, key string, val []byte, ttl time.Duration) error {
 	return r.c.Set(ctx, key, val, ttl).Err()
+}
+
+// Claim implements Store with one SET NX.
+func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return r.c.SetNX(ctx, key, 1, ttl).Result()
 }
 
 // markScript advances the counter and sets every scope's mark to its new value
