@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/oauth2"
 	"golang.org/x/sync/errgroup"
 
 	"sourcedesk/internal/activity"
@@ -201,18 +200,11 @@ func (s *Server) readSchedules(c echo.Context, ids []string) (map[string][]api.S
 	err := s.callAPI(c, "read schedules", func(ctx context.Context, cl *api.Client) error {
 		var done chan error
 		if len(shared) > 0 {
-			// The reads outlive the request, so they take its token as it is now
-			// (a token that expires meanwhile ends them; the next load goes on).
-			ts, err := s.tokenSource(ctx)
-			if err != nil {
-				return err
-			}
-			tok, err := ts.Token()
+			bcl, err := s.detachedClient(ctx, cl) // the reads outlive the request
 			if err != nil {
 				return err
 			}
 			bg, cancel := context.WithTimeout(api.WithPriority(context.WithoutCancel(ctx), api.PriorityPrefetch), upcomingFillTimeout)
-			bcl := cl.With(oauth2.StaticTokenSource(tok))
 			done = make(chan error, 1)
 			go func() {
 				defer cancel()
@@ -485,6 +477,84 @@ func upcomingTimeline(all []upcomingRef, now time.Time, horizon time.Duration, s
 	return tl
 }
 
+// pollTasks asks ISC about the running tasks apart from the request, as
+// background work in the budget (after page loads and bulk actions), each status
+// shared by every user's tile for taskStatusMaxAge, and records in the log each
+// task that finished. It waits for them at most upcomingWait and returns the
+// final statuses that arrived meanwhile, by task id; those that come later are
+// in the log at the tile's next load (it polls itself while a task runs).
+func (s *Server) pollTasks(c echo.Context, tasks []activity.Entry) (map[string]string, error) {
+	var (
+		mu    sync.Mutex
+		final = map[string]string{}
+		reads = s.readsOf(c)
+	)
+	err := s.callAPI(c, "read task statuses", func(ctx context.Context, cl *api.Client) error {
+		bcl, err := s.detachedClient(ctx, cl)
+		if err != nil {
+			return err
+		}
+		bg, cancel := context.WithTimeout(api.WithPriority(context.WithoutCancel(ctx), api.PriorityBackground), upcomingFillTimeout)
+		done := make(chan error, 1)
+		go func() {
+			defer cancel()
+			g, gctx := errgroup.WithContext(bg)
+			g.SetLimit(dashConcurrency)
+			for _, e := range tasks {
+				g.Go(func() error {
+					r := readcache.Read{Key: "task:" + e.TaskID, MaxAge: taskStatusMaxAge}
+					ts, _, err := readcache.Get(gctx, reads, r, func(ctx context.Context) (*api.TaskStatus, []string, error) {
+						ts, err := bcl.GetTaskStatus(ctx, e.TaskID)
+						if api.IsNotFound(err) {
+							return nil, nil, nil // ISC no longer knows it; it stays "running" until the horizon
+						}
+						return ts, nil, err
+					})
+					if err != nil || ts == nil || !ts.Done() {
+						return err
+					}
+					s.taskFinished(bg, reads, e, string(ts.CompletionStatus))
+					mu.Lock()
+					defer mu.Unlock()
+					final[e.TaskID] = string(ts.CompletionStatus)
+					return nil
+				})
+			}
+			done <- g.Wait()
+		}()
+		wait := time.NewTimer(upcomingWait)
+		defer wait.Stop()
+		select {
+		case err := <-done:
+			return err
+		case <-wait.C:
+			return nil // the rest are in the log at the next load
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	return maps.Clone(final), err
+}
+
+// taskFinished records a task's final status in the log and marks what it
+// changed in the shared reads: its source's copies and the statuses (an
+// aggregation) or, for a deletion, every list.
+func (s *Server) taskFinished(ctx context.Context, reads *readcache.Cache, e activity.Entry, status string) {
+	if err := s.dash.log.SetTaskStatus(ctx, e.TaskID, status); err != nil {
+		s.log.Warn("activity: record task status", "task", e.TaskID, "error", err)
+	}
+	if e.SourceID == "" {
+		return
+	}
+	scopes := []string{sourceScope(e.SourceID), scopeStatus}
+	if e.Action == "source.delete" {
+		scopes = append(scopes, scopeLists)
+	}
+	_ = reads.Changed(ctx, scopes...)
+}
+
 // Tasks tile limits.
 const (
 	tasksScanned  = 50 // log entries with a task read per load
@@ -494,8 +564,8 @@ const (
 
 // dashTasks handles "GET /dashboard/tasks": the tasks started from this console on
 // the user's sources, running ones first. It asks ISC about at most taskPolls
-// running tasks per load, each status shared by every user's tile for
-// taskStatusMaxAge, and records a task's final status in the log once.
+// running tasks per load (pollTasks), and records a task's final status in the
+// log once.
 func (s *Server) dashTasks(c echo.Context) error {
 	fail := func(err error) error {
 		te, status, err := tileFailure(err)
@@ -541,46 +611,17 @@ func (s *Server) dashTasks(c echo.Context) error {
 		}
 	}
 	if len(poll) > 0 {
-		statuses := make([]*api.TaskStatus, len(poll))
-		err = s.callAPI(c, "read task statuses", func(ctx context.Context, cl *api.Client) error {
-			g, gctx := errgroup.WithContext(ctx)
-			g.SetLimit(dashConcurrency)
-			for j, i := range poll {
-				g.Go(func() error {
-					id := entries[i].TaskID
-					r := readcache.Read{Key: "task:" + id, MaxAge: taskStatusMaxAge}
-					ts, err := sharedGet(gctx, s, c, r, func(ctx context.Context) (*api.TaskStatus, []string, error) {
-						ts, err := cl.GetTaskStatus(ctx, id)
-						if api.IsNotFound(err) {
-							return nil, nil, nil // ISC no longer knows it; it stays "running" until the horizon
-						}
-						return ts, nil, err
-					})
-					statuses[j] = ts
-					return err
-				})
-			}
-			return g.Wait()
-		})
+		tasks := make([]activity.Entry, len(poll))
+		for j, i := range poll {
+			tasks[j] = entries[i]
+		}
+		final, err := s.pollTasks(c, tasks)
 		if err != nil {
 			return fail(err)
 		}
-		for j, i := range poll {
-			if ts := statuses[j]; ts != nil && ts.Done() {
-				entries[i].TaskStatus = string(ts.CompletionStatus)
-				if err := s.dash.log.SetTaskStatus(context.WithoutCancel(ctx), entries[i].TaskID, entries[i].TaskStatus); err != nil {
-					s.log.Warn("activity: record task status", "task", entries[i].TaskID, "error", err)
-				}
-				if id := entries[i].SourceID; id != "" {
-					// The task's change to its source is over: its copies are stale,
-					// and so are the statuses (an aggregation) or, for a deletion,
-					// every list.
-					scopes := []string{sourceScope(id), scopeStatus}
-					if entries[i].Action == "source.delete" {
-						scopes = append(scopes, scopeLists)
-					}
-					_ = s.readsOf(c).Changed(ctx, scopes...)
-				}
+		for _, i := range poll {
+			if st, ok := final[entries[i].TaskID]; ok {
+				entries[i].TaskStatus = st
 			}
 		}
 	}

@@ -127,6 +127,20 @@ func sharedRead[T any](s *Server, c echo.Context, what string, r readcache.Read,
 	return out, err
 }
 
+// detachedClient is cl for calls that outlive the request: with the user's token
+// as it is now (a token that expires meanwhile ends them; the next load goes on).
+func (s *Server) detachedClient(ctx context.Context, cl *api.Client) (*api.Client, error) {
+	ts, err := s.tokenSource(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := ts.Token()
+	if err != nil {
+		return nil, err
+	}
+	return cl.With(oauth2.StaticTokenSource(tok)), nil
+}
+
 // revalidateTimeout bounds a refresh of a stale copy, which runs apart from any
 // request.
 const revalidateTimeout = 30 * time.Second
@@ -137,15 +151,10 @@ const revalidateTimeout = 30 * time.Second
 // users and replicas (readcache.Revalidate). Readers meanwhile get the copy with
 // its age.
 func revalidate[T any](ctx context.Context, s *Server, reads *readcache.Cache, r readcache.Read, cl *api.Client, call func(ctx context.Context, cl *api.Client) (T, []string, error)) {
-	ts, err := s.tokenSource(ctx)
+	bcl, err := s.detachedClient(ctx, cl)
 	if err != nil {
 		return
 	}
-	tok, err := ts.Token()
-	if err != nil {
-		return
-	}
-	bcl := cl.With(oauth2.StaticTokenSource(tok))
 	r.Fresh = false
 	go func() {
 		bg, cancel := context.WithTimeout(api.WithPriority(context.WithoutCancel(ctx), api.PriorityBackground), revalidateTimeout)

@@ -114,8 +114,8 @@ type Read struct {
 	// showing while it is read again (the statuses in a list of sources, after a
 	// connection test: the same sources, one status older). A copy changed in
 	// these only is served with Result.Stale set; the caller then reads it again
-	// apart from the request (Revalidate). A change of any other scope still
-	// drops it at once.
+	// apart from the request (Revalidate). So is a copy past its TTL (such copies
+	// are kept twice as long). A change of any other scope still drops it at once.
 	StaleScopes []string
 }
 
@@ -207,7 +207,10 @@ func fill[T any](ctx context.Context, c *Cache, key string, r Read, seq int64, f
 		return nil, fmt.Errorf("readcache: encode %s: %w", r.Key, err)
 	}
 	e := &entry{seq: seq, at: c.now(), scopes: append(append([]string(nil), r.Scopes...), extra...), payload: payload}
-	ttl := c.ttl * time.Duration(max(r.TTLFactor, 1))
+	ttl := r.ttl(c)
+	if len(r.StaleScopes) > 0 {
+		ttl *= 2 // served stale in its second TTL, while it is read again
+	}
 	if err := c.store.Put(context.WithoutCancel(ctx), key, e.encode(), ttl); err != nil {
 		c.storeError("write", err)
 	}
@@ -224,7 +227,7 @@ func Revalidate[T any](ctx context.Context, c *Cache, r Read, interval time.Dura
 		return false, nil
 	}
 	key := c.prefix + "e:" + r.Key
-	claimed, err := c.store.Claim(ctx, c.prefix+"refresh:"+r.Key, interval)
+	claimed, err := c.store.Claim(ctx, c.prefix+"refresh:"+r.Key, max(interval, time.Millisecond)) // a claim never lives forever
 	if err != nil {
 		c.storeError("claim", err)
 		return false, err
@@ -240,6 +243,9 @@ func Revalidate[T any](ctx context.Context, c *Cache, r Read, interval time.Dura
 	_, err = fill(ctx, c, key, r, parseInt(vals[0]), fetch)
 	return err == nil, err
 }
+
+// ttl is how long r's answer is fresh.
+func (r Read) ttl(c *Cache) time.Duration { return c.ttl * time.Duration(max(r.TTLFactor, 1)) }
 
 // tooOld reports whether e is older than r takes.
 func (r Read) tooOld(e *entry, now time.Time) bool {
@@ -289,6 +295,7 @@ func (c *Cache) lookup(ctx context.Context, key string, r Read) (seq int64, e *e
 			marks[s] = parseInt(mv[i])
 		}
 	}
+	stale = len(r.StaleScopes) > 0 && c.now().Sub(e.at) > r.ttl(c)
 	for _, s := range e.scopes {
 		if marks[s] > e.seq {
 			if !slices.Contains(r.StaleScopes, s) {

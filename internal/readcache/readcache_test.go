@@ -316,7 +316,8 @@ func TestSpacesKeepTheirAnswersApart(t *testing.T) {
 // the reader takes stale (the statuses of a list), every reader on either replica
 // gets the copy, marked stale, without a call; however many readers ask for a
 // refresh at once, one reads; another such change within the interval asks for
-// no other read; a change of any other scope drops the copy at once.
+// no other read; a change of any other scope drops the copy at once; a copy past
+// its TTL is served stale too.
 func TestAStatusChangeServesTheCopyWhileOneRefreshRuns(t *testing.T) {
 	stores(t, func(t *testing.T, a, b *Cache) {
 		ctx := context.Background()
@@ -369,6 +370,13 @@ func TestAStatusChangeServesTheCopyWhileOneRefreshRuns(t *testing.T) {
 		_, res, err = Get(ctx, b, r, up.fetch("all"))
 		require.NoError(t, err)
 		assert.False(t, res.Cached, "a change of the lists is never served stale")
+		assert.EqualValues(t, 3, up.calls.Load())
+
+		later := time.Now().Add(90 * time.Second) // past the TTL (a minute)
+		a.now = func() time.Time { return later }
+		_, res, err = Get(ctx, a, r, up.fetch("all"))
+		require.NoError(t, err)
+		assert.True(t, res.Cached && res.Stale, "a copy past its TTL is served stale too, while it is read again")
 		assert.EqualValues(t, 3, up.calls.Load())
 	})
 }
