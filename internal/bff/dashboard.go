@@ -99,9 +99,16 @@ func isSubadmin(c echo.Context) bool {
 // one refresh reads it again in the background (at most one per half
 // READ_CACHE_TTL for all users and replicas): a bulk connection test marks the
 // statuses every few seconds, and reading the whole list after each would spend
-// the budget page loads need.
+// the budget page loads need. So is a copy past READ_CACHE_TTL (kept ten times
+// as long), so that the tiles do not wait for a busy budget to show what they hold.
 func (s *Server) visibleSources(c echo.Context) ([]api.Source, error) {
-	r := readcache.Read{Key: "sources:" + s.viewKey(c), Scopes: []string{scopeLists, scopeStatus}, StaleScopes: []string{scopeStatus}}
+	return s.visibleSourcesWithin(c, 0)
+}
+
+// visibleSourcesWithin is visibleSources from a copy read at most maxAge ago (0:
+// any copy visibleSources takes).
+func (s *Server) visibleSourcesWithin(c echo.Context, maxAge time.Duration) ([]api.Source, error) {
+	r := readcache.Read{Key: "sources:" + s.viewKey(c), Scopes: []string{scopeLists, scopeStatus}, StaleScopes: []string{scopeStatus}, MaxAge: maxAge}
 	p := api.ListSourcesParams{Limit: api.MaxLimit, Sorters: []string{"name", "id"}, ForSubadmin: subadminScope(c)}
 	return sharedRead(s, c, "list sources", r, func(ctx context.Context, cl *api.Client) ([]api.Source, []string, error) {
 		var list []api.Source

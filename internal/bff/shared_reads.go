@@ -38,7 +38,8 @@ import (
 //     every replica at once, so no one is served the copy from before it; the
 //     one exception is the home page's list of every source after a change of
 //     statuses only (visibleSources): the same sources, shown with their age
-//     while one refresh runs, and still per view.
+//     while one refresh runs, and still per view (the visible sets never take
+//     it past READ_CACHE_TTL).
 //
 // Pages show the age of a copy and a refresh control (templates.Freshness); the
 // control sends Cache-Control: no-cache, as a browser's hard reload does, which
@@ -143,7 +144,7 @@ func (s *Server) detachedClient(ctx context.Context, cl *api.Client) (*api.Clien
 
 // revalidateTimeout bounds a refresh of a stale copy, which runs apart from any
 // request.
-const revalidateTimeout = 30 * time.Second
+const revalidateTimeout = time.Minute
 
 // revalidate reads again, apart from the request, a copy that was served stale:
 // with the user's token as it is now, as background work in the budget (after
@@ -281,11 +282,13 @@ func (s *Server) maySeeShared(c echo.Context, id string) bool {
 }
 
 // visibleIDs is the sorted ids of the sources the user's own list call shows
-// (visibleSources), kept per view; it changes only with the lists.
+// (visibleSources), kept per view; it changes only with the lists. It never
+// takes a list older than READ_CACHE_TTL (a change made outside the console
+// shows within it).
 func (s *Server) visibleIDs(c echo.Context) ([]string, error) {
 	r := readcache.Read{Key: "visible-ids:" + s.viewKey(c), Scopes: []string{scopeLists}}
 	return sharedRead(s, c, "list the sources the user sees", r, func(context.Context, *api.Client) ([]string, []string, error) {
-		list, err := s.visibleSources(c)
+		list, err := s.visibleSourcesWithin(c, s.reads.TTL())
 		if err != nil {
 			return nil, nil, err
 		}

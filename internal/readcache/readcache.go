@@ -115,7 +115,9 @@ type Read struct {
 	// connection test: the same sources, one status older). A copy changed in
 	// these only is served with Result.Stale set; the caller then reads it again
 	// apart from the request (Revalidate). So is a copy past its TTL (such copies
-	// are kept twice as long). A change of any other scope still drops it at once.
+	// are kept staleKeep times as long, so that a refresh that waits for a busy
+	// budget does not leave readers without one). A change of any other scope
+	// still drops it at once.
 	StaleScopes []string
 }
 
@@ -209,7 +211,7 @@ func fill[T any](ctx context.Context, c *Cache, key string, r Read, seq int64, f
 	e := &entry{seq: seq, at: c.now(), scopes: append(append([]string(nil), r.Scopes...), extra...), payload: payload}
 	ttl := r.ttl(c)
 	if len(r.StaleScopes) > 0 {
-		ttl *= 2 // served stale in its second TTL, while it is read again
+		ttl *= staleKeep // served stale past its TTL, while it is read again
 	}
 	if err := c.store.Put(context.WithoutCancel(ctx), key, e.encode(), ttl); err != nil {
 		c.storeError("write", err)
@@ -243,6 +245,9 @@ func Revalidate[T any](ctx context.Context, c *Cache, r Read, interval time.Dura
 	_, err = fill(ctx, c, key, r, parseInt(vals[0]), fetch)
 	return err == nil, err
 }
+
+// staleKeep is how many TTLs a copy that may be served stale is kept.
+const staleKeep = 10
 
 // ttl is how long r's answer is fresh.
 func (r Read) ttl(c *Cache) time.Duration { return c.ttl * time.Duration(max(r.TTLFactor, 1)) }
