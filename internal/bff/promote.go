@@ -24,6 +24,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
+	gbytes "github.com/labstack/gommon/bytes"
 
 	"sourcedesk/internal/activity"
 	"sourcedesk/internal/api"
@@ -33,9 +34,14 @@ import (
 	"sourcedesk/web/templates"
 )
 
-// maxDocumentBytes caps an uploaded source document (a source with hundreds of
-// schema attributes is well under 1 MiB).
+// maxDocumentBytes caps reading an uploaded source document (a source with
+// hundreds of schema attributes is well under 1 MiB); what is accepted is
+// smaller still, see documentFitsForm.
 const maxDocumentBytes = 4 << 20
+
+// formRoom is what a promotion's form carries beside the document (the form
+// token, the plan's fingerprint, a tenant and a source id), with room to spare.
+const formRoom = 4 << 10
 
 // applyTimeout bounds a promotion's calls, which go on when the client goes away.
 const applyTimeout = 2 * time.Minute
@@ -219,7 +225,27 @@ func (s *Server) readDocument(c echo.Context) ([]byte, *sourcedoc.Document, erro
 	if err != nil {
 		return nil, nil, userErrorf(http.StatusUnprocessableEntity, "%s is not a source document: %s", f.Name, strings.TrimPrefix(err.Error(), sourcedoc.ErrInvalid.Error()+": "))
 	}
+	if err := s.documentFitsForm(f.Name, raw); err != nil {
+		return nil, nil, err
+	}
 	return raw, doc, nil
+}
+
+// documentFitsForm refuses, at upload, a document that could be compared but
+// not planned or applied: after the comparison it travels in hidden fields of
+// urlencoded forms (POST /promote, /promote/apply), which Config.BodyLimit caps, so
+// its encoding must fit that limit less formRoom.
+func (s *Server) documentFitsForm(name string, raw []byte) error {
+	limit, err := gbytes.Parse(s.cfg.BodyLimit)
+	if err != nil {
+		return err
+	}
+	if n := int64(len(url.QueryEscape(string(raw)))); n > limit-formRoom {
+		return userErrorf(http.StatusRequestEntityTooLarge,
+			"%s is too large to promote: sent on in a form it takes %s, over the %s the console accepts for a document (its forms are capped at %s). Remove what the document need not carry and upload it again.",
+			name, gbytes.Format(n), gbytes.Format(limit-formRoom), s.cfg.BodyLimit)
+	}
+	return nil
 }
 
 // compareVM maps a diff onto the view model.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	gbytes "github.com/labstack/gommon/bytes"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2/clientcredentials"
@@ -415,4 +416,48 @@ func TestApplyGoesOnWhenTheClientGoesAway(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, es, 1, "production's log records the promotion")
 	assert.Equal(t, strconv.Itoa(calls), es[0].Details["done"])
+}
+
+// A document is accepted for comparison only when it can also be planned and
+// applied: it travels on in forms the body limit caps, so one whose encoding
+// fits the limit (less the form's other fields) goes all the way to a plan, and
+// one byte more is refused at upload, naming the limit.
+func TestUploadedDocumentMustFitThePromotionForm(t *testing.T) {
+	e := newTwoTenantEnv(t, func(c *Config) { c.BodyLimit = "64K" })
+	e.signInTo("sandbox", "admin", "/")
+	e.signInTo("production", "admin", "/")
+	rec := e.do(http.MethodGet, "/t/production/sources/"+sandbox.ProductionID(sandbox.SeedDelimitedSourceID)+"/code/export", nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	document := rec.Body.Bytes() // production's HR source, which differs from the sandbox's
+	limit, err := gbytes.Parse("64K")
+	require.NoError(t, err)
+	room := int(limit) - formRoom - len(url.QueryEscape(string(document))) // each space encodes as one byte
+	require.Positive(t, room)
+
+	upload := func(content []byte) *httptest.ResponseRecorder {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, err := mw.CreateFormFile("file", "hr.source.json")
+		require.NoError(t, err)
+		_, _ = fw.Write(content)
+		require.NoError(t, mw.Close())
+		return e.do(http.MethodPost, "/t/sandbox/sources/"+sandbox.SeedDelimitedSourceID+"/code/compare", &body,
+			map[string]string{"Content-Type": mw.FormDataContentType(), "HX-Request": "true", "HX-Target": "compare-result"})
+	}
+	atLimit := append(append([]byte{}, document...), bytes.Repeat([]byte(" "), room)...)
+	rec = upload(atLimit)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	v := url.Values{}
+	parse(t, rec.Body).Find(`[data-testid="plan-document-form"] input[type="hidden"]`).Each(func(_ int, s *goquery.Selection) {
+		v.Set(s.AttrOr("name", ""), s.AttrOr("value", ""))
+	})
+	rec = e.postForm("/t/sandbox/promote", v, nil)
+	require.Equal(t, http.StatusOK, rec.Code, "the plan's form fits the limit: %s", rec.Body.String())
+	apply := applyForm(t, rec.Body.String())
+	assert.LessOrEqual(t, int64(len(apply.Encode())), limit, "and so does the apply form")
+
+	rec = upload(append(atLimit, ' '))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+	assert.Contains(t, rec.Body.String(), "hr.source.json is too large to promote")
+	assert.Contains(t, rec.Body.String(), "its forms are capped at 64K")
 }
